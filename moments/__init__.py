@@ -1,0 +1,1 @@
+"""Moments Assistant: everything that is not a Rasa convention folder (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""Custom Rasa graph components: a script-aware tokenizer and a language detector."""
