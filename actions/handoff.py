@@ -74,5 +74,5 @@ class ActionHumanHandoff(Action):
             channel,
         )
         logger.info("handoff %s recorded for agency %s", recorded.reference, agency)
-        dispatcher.utter_message(response=f"utter_handoff_{agency}", handoff_reference=recorded.reference)
-        return [SlotSet("handoff_reference", recorded.reference)]
+        # The rules in data/rules/fallback.yml send utter_handoff_<agency>, which shows the reference.
+        return [SlotSet("handoff_reference", recorded.reference), SlotSet("handoff_agency", agency)]

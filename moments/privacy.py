@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 
 # NRIC/FIN: S/T/F/G/M + 7 digits + check letter (any case, optionally spaced as some people type it).
-NRIC_RE = re.compile(r"(?i)\b([STFGM])\s?(\d{3})(\d{4})\s?([A-Z])\b")
+# Bounded by non-alphanumerics rather than \b, so "我的IC是S1234567D" is caught too.
+NRIC_RE = re.compile(r"(?i)(?<![A-Z0-9])([STFGM])\s?(\d{3})(\d{4})\s?([A-Z])(?![A-Z0-9])")
 # Singapore phone numbers: optional +65/65, then 8 digits starting 3, 6, 8 or 9 (spaces/dashes allowed).
 PHONE_RE = re.compile(r"(?<!\d)(?:\+?65[\s-]?)?([3689]\d{3})[\s-]?(\d{4})(?!\d)")
 

@@ -33,8 +33,8 @@ REQUESTED_ENTITY = "language"
 EXTRACTOR = "LanguageDetector"
 
 MIN_LATIN_WORDS = 3  # fewer Latin words ("ok", "thank you", "Tan Wei Ming") never switch the language
-LINGUA_MIN_WORDS = 4  # without marker words, lingua alone decides only on longer messages
-LINGUA_MIN_CONFIDENCE = 0.85
+LINGUA_MIN_WORDS = 6  # without marker words, lingua alone decides only on long messages (not names)
+LINGUA_MIN_CONFIDENCE = 0.9
 
 EN_MARKERS = frozenset(
     """i i'm im my me mine you your yours we our he she his her it its they them their the a an is are
@@ -58,7 +58,7 @@ LANGUAGE_NAMES: Dict[str, List[str]] = {
     "en": ["english", "inggeris", "inggris", "ingeris", "英文", "英语", "英語", "ஆங்கில"],
     "zh": ["chinese", "mandarin", "cina", "china", "华语", "華語", "中文", "汉语", "漢語", "华文",
            "華文", "普通话", "國語", "சீன", "மாண்டரின்"],
-    "ms": ["malay", "melayu", "bahasa", "马来语", "馬來語", "马来文", "巫语", "巫文", "马来话", "மலாய்"],
+    "ms": ["malay", "melayu", "马来语", "馬來語", "马来文", "巫语", "巫文", "马来话", "மலாய்"],
     "ta": ["tamil", "淡米尔", "淡米爾", "坦米尔", "தமிழ"],
 }
 _NEGATIONS = ("not ", "no ", "bukan ", "tak nak ", "don't ", "dont ", "不要", "不是", "不用", "instead of ")
@@ -133,7 +133,6 @@ def requested_language(text: Optional[str]) -> Optional[str]:
     """A language named in the message ("请说华语" → zh, "tukar ke bahasa Inggeris" → en), or None.
 
     When several are named, the last one not preceded by a negation wins ("not English, Tamil please").
-    "bahasa" alone means Malay only when no other language is named ("bahasa Melayu", "cakap bahasa").
     """
     if not text:
         return None
@@ -149,12 +148,8 @@ def requested_language(text: Optional[str]) -> Optional[str]:
                 before = lowered[max(0, m.start() - 12): m.start()]
                 if any(before.endswith(neg) or neg in before for neg in _NEGATIONS):
                     continue
-                found.append((m.start(), code, name))
-    specific = [f for f in found if f[2] != "bahasa"]
-    candidates = specific or found
-    if not candidates:
-        return None
-    return max(candidates)[1]
+                found.append((m.start(), code))
+    return max(found)[1] if found else None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -202,6 +197,31 @@ class LanguageDetector(GraphComponent):
                 entities.append(_entity(REQUESTED_ENTITY, requested))
             message.set(ENTITIES, entities, add_to_output=True)
         return messages
+
+
+def _always_return_language_key() -> None:
+    """Make `/model/parse` return `"language": null` rather than omit the key.
+
+    Rasa drops None-valued output properties (`Message.as_dict`), but our contract says the key is
+    always there. Rasa 3.6 is the last open-source release, so wrapping this one internal method is
+    stable; tests/e2e checks the contract against a real server.
+    """
+    from rasa.core.processor import MessageProcessor
+
+    original = MessageProcessor._parse_message_with_graph
+    if getattr(original, "_moments_language_key", False):
+        return
+
+    def parse_with_language(self, message, tracker, only_output_properties=True):  # type: ignore[no-untyped-def]
+        parse_data = original(self, message, tracker, only_output_properties)
+        parse_data.setdefault("language", None)
+        return parse_data
+
+    parse_with_language._moments_language_key = True  # type: ignore[attr-defined]
+    MessageProcessor._parse_message_with_graph = parse_with_language  # type: ignore[assignment]
+
+
+_always_return_language_key()
 
 
 def _entity(name: str, value: str) -> Dict[str, Any]:

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Starts everything `make run` promises, with embedded defaults, and stops it all on Ctrl-C.
+#   scripts/run.sh           Rasa server :5005 (--enable-api), action server :5055, agency services :8000
+#   scripts/run.sh --shell   the same services, then `rasa shell` in this terminal instead of the REST server
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+BIN="$VENV/bin"
+export RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore
+export MOMENTS_VAR_DIR=${MOMENTS_VAR_DIR:-var}
+RASA_PORT=${RASA_PORT:-5005}
+ACTIONS_PORT=${ACTIONS_PORT:-5055}
+AGENCIES_PORT=${AGENCIES_PORT:-8000}
+ENDPOINTS=${ENDPOINTS:-endpoints.yml}
+CREDENTIALS=${CREDENTIALS:-credentials.yml}
+mkdir -p "$MOMENTS_VAR_DIR/logs"
+LOGS="$MOMENTS_VAR_DIR/logs"
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  if [ ${#pids[@]} -gt 0 ]; then
+    echo; echo "stopping…"
+    kill "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  fi
+  echo "stopped."
+}
+trap stop INT TERM EXIT
+
+wait_for() {  # name url seconds pid
+  local name=$1 url=$2 secs=$3 pid=$4
+  for _ in $(seq "$secs"); do
+    if curl -fsS -o /dev/null "$url" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "error: $name exited while starting; last lines of its log:" >&2
+      tail -n 20 "$LOGS/$name.log" >&2; exit 1
+    fi
+    sleep 1
+  done
+  echo "error: $name did not answer at $url within ${secs}s (log: $LOGS/$name.log)" >&2; exit 1
+}
+
+if [ -f moments/agencies/__main__.py ]; then
+  AGENCIES_PORT=$AGENCIES_PORT "$BIN/python" -m moments.agencies >"$LOGS/agencies.log" 2>&1 & pids+=($!)
+  wait_for agencies "http://127.0.0.1:$AGENCIES_PORT/openapi.json" 60 "${pids[-1]}"
+  echo "agency services  http://127.0.0.1:$AGENCIES_PORT/docs"
+fi
+
+"$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" >"$LOGS/actions.log" 2>&1 & pids+=($!)
+wait_for actions "http://127.0.0.1:$ACTIONS_PORT/health" 90 "${pids[-1]}"
+echo "action server    http://127.0.0.1:$ACTIONS_PORT/health"
+
+if [ "${1:-}" = "--shell" ]; then
+  echo "type a message in any of English, 中文, Bahasa Melayu or தமிழ்; /stop to quit"
+  "$BIN/rasa" shell -m models --endpoints "$ENDPOINTS" || true
+  exit 0
+fi
+
+"$BIN/rasa" run --enable-api --cors "*" --port "$RASA_PORT" -m models \
+  --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" >"$LOGS/rasa.log" 2>&1 & pids+=($!)
+wait_for rasa "http://127.0.0.1:$RASA_PORT/status" 180 "${pids[-1]}"
+cat <<MSG
+Rasa server      http://127.0.0.1:$RASA_PORT   (REST: POST /webhooks/rest/webhook)
+
+Talk to the bot:
+  curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"你好"}'
+  make shell        (in another terminal)
+Logs in $LOGS/. Press Ctrl-C to stop everything.
+MSG
+wait -n "${pids[@]}" || true
+echo "a service stopped unexpectedly; see $LOGS/" >&2
+exit 1

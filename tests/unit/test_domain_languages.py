@@ -1,0 +1,65 @@
+"""Every bot message exists in en, zh, ms and ta — a missing or half-translated response fails here."""
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from moments.nlu.scripts import count_scripts
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+RESPONSES = DOMAIN["responses"]
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def variants_by_language(variations):
+    """{language: [variations]}; a variation without a language condition counts as English (the default)."""
+    out = {}
+    for v in variations:
+        lang = "en"
+        for cond in v.get("condition") or []:
+            if cond.get("name") == "language":
+                lang = cond["value"]
+        out.setdefault(lang, []).append(v)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(RESPONSES))
+def test_response_exists_in_all_four_languages(name):
+    by_lang = variants_by_language(RESPONSES[name])
+    assert set(by_lang) == {"en", "zh", "ms", "ta"}, f"{name} has languages {sorted(by_lang)}"
+    for lang, variations in by_lang.items():
+        for v in variations:
+            assert v.get("text", "").strip(), f"{name}/{lang} has no text"
+            assert "TODO" not in v["text"], f"{name}/{lang} is not translated yet"
+
+
+@pytest.mark.parametrize("name", sorted(RESPONSES))
+def test_translations_keep_placeholders_and_buttons(name):
+    by_lang = variants_by_language(RESPONSES[name])
+    en = by_lang["en"][0]
+    for lang, variations in by_lang.items():
+        for v in variations:
+            assert set(PLACEHOLDER.findall(v["text"])) == set(PLACEHOLDER.findall(en["text"])), (name, lang)
+            en_payloads = [b["payload"] for b in en.get("buttons", [])]
+            assert [b["payload"] for b in v.get("buttons", [])] == en_payloads, (name, lang)
+
+
+@pytest.mark.parametrize("name", sorted(RESPONSES))
+def test_each_language_is_written_in_its_script(name):
+    by_lang = variants_by_language(RESPONSES[name])
+    for v in by_lang["zh"]:
+        assert count_scripts(v["text"]).han > 0, f"{name}/zh has no Chinese characters"
+    for v in by_lang["ta"]:
+        assert count_scripts(v["text"]).tamil > 0, f"{name}/ta has no Tamil script"
+    for v in by_lang["ms"]:
+        assert v["text"] != by_lang["en"][0]["text"], f"{name}/ms is the English text"
+
+
+def test_every_condition_is_on_a_known_language():
+    slot_values = set(DOMAIN["slots"]["language"]["values"])
+    for name, variations in RESPONSES.items():
+        for v in variations:
+            for cond in v.get("condition") or []:
+                assert cond["name"] == "language" and cond["value"] in slot_values, (name, cond)

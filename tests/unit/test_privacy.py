@@ -1,0 +1,20 @@
+from moments.privacy import mask_nric, mask_personal, mask_phone
+
+
+def test_nric_masked_like_government_letters():
+    assert mask_nric("my ic is S1234567D ok") == "my ic is S****567D ok"
+    assert mask_nric("t1234567j") == "T****567J"
+
+
+def test_phone_masked():
+    assert mask_phone("call +65 9123 4567") == "call ****4567"
+    assert mask_phone("81234567") == "****4567"
+
+
+def test_other_numbers_untouched():
+    assert mask_personal("fee is $18, born 3 Mar 2026, postal 650123") == "fee is $18, born 3 Mar 2026, postal 650123"
+
+
+def test_nric_inside_chinese_or_tamil_text():
+    assert mask_nric("我的IC是S1234567D，谢谢") == "我的IC是S****567D，谢谢"
+    assert mask_nric("என் IC T1234567Jதான்") == "என் IC T****567Jதான்"
