@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 PIP_QUIET := 2>&1 | grep -v "WARNING: Location 'file:" ; test $${PIPESTATUS[0]} -eq 0
 
 # What a model is trained from: any change here retrains on `make run` / `make test`.
-MODEL_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null) \
+# The domain is a directory (domain/): Rasa merges its files; every rasa command gets --domain domain.
+MODEL_INPUTS := config.yml $(shell find domain data -type f -name '*.yml' 2>/dev/null) \
                 $(wildcard moments/nlu/*.py)
 MODEL_STAMP := models/.trained
 
@@ -17,7 +18,7 @@ MODEL_STAMP := models/.trained
 help:
 	@echo "make run    - install, train if needed, start Rasa (:5005) and the action server (:5055)"
 	@echo "make test   - install what is missing and run the whole test suite"
-	@echo "make train  - train a model (only when data/, domain.yml or config.yml changed)"
+	@echo "make train  - train a model (only when data/, domain/ or config.yml changed)"
 	@echo "make shell  - talk to the bot in the terminal"
 	@echo "make eval   - per-language NLU benchmark (ours vs Rasa's default pipeline) -> reports/"
 
@@ -32,7 +33,7 @@ $(STAMP): pyproject.toml constraints.txt scripts/find-python.sh
 
 $(MODEL_STAMP): $(STAMP) $(MODEL_INPUTS)
 	@mkdir -p models
-	$(RASA) train --fixed-model-name moments --out models --quiet
+	$(RASA) train --domain domain --fixed-model-name moments --out models --quiet
 	@touch $@
 
 train: $(MODEL_STAMP)

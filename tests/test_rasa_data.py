@@ -17,7 +17,7 @@ def run(args, tmp_path):
 
 
 def test_rasa_data_validate_has_no_warnings(tmp_path):
-    result = run(["data", "validate", "--fail-on-warnings"], tmp_path)
+    result = run(["data", "validate", "--domain", "domain", "--fail-on-warnings"], tmp_path)
     warnings = [l for l in (result.stdout + result.stderr).splitlines()
                 if "UserWarning" in l or "WARNING" in l.upper() and "rasa" in l]
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -30,7 +30,7 @@ def test_story_tests_pass_in_every_language(tmp_path):
     assert {p.stem[-2:] for p in stories} == {"en", "zh", "ms", "ta"}
     out = tmp_path / "results"
     result = run(["test", "core", "--stories", str(ROOT / "tests" / "stories"), "--model", str(MODEL),
-                  "--fail-on-prediction-errors", "--out", str(out), "--no-plot"], tmp_path)
+                  "--fail-on-prediction-errors", "--domain", "domain", "--out", str(out), "--no-plot"], tmp_path)
     failed = out / "failed_test_stories.yml"
     detail = failed.read_text() if failed.exists() else ""
     assert result.returncode == 0, detail[-4000:] or (result.stdout[-3000:] + result.stderr[-3000:])

@@ -3,12 +3,12 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
+from rasa.shared.core.domain import Domain
 
 from moments.nlu.scripts import count_scripts
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()  # merged like Rasa does
 RESPONSES = DOMAIN["responses"]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
