@@ -1,5 +1,6 @@
 """Training data rules: every intent in every language, enough examples, held-out never trained on."""
 import re
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
@@ -24,7 +25,8 @@ def examples(path: Path):
 
 
 def norm(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.lower())
+    """Lower-case letters, marks and digits only: Tamil vowel signs (marks) are kept, so ஆமா != ஆம்."""
+    return "".join(ch for ch in text.lower() if unicodedata.category(ch)[0] in "LMN")
 
 
 TRAIN = {lang: examples(ROOT / "data" / "nlu" / f"{lang}.yml") for lang in LANGS}
