@@ -18,7 +18,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-MODEL = ROOT / "models" / "moments.tar.gz"
+MODEL = Path(os.environ.get("MOMENTS_MODEL", ROOT / "models" / "moments.tar.gz"))
 LANGS = ("en", "zh", "ms", "ta")
 
 QUIET_ENV = {
@@ -56,6 +56,7 @@ class Servers:
         self.env = {**os.environ, **QUIET_ENV, "MOMENTS_VAR_DIR": str(workdir)}
         self.rasa_url = ""
         self.actions_url = ""
+        self.agencies_url = ""
 
     def start(self, name: str, args: List[str], health: str, env: Optional[Dict[str, str]] = None) -> None:
         log = self.workdir / f"{name}.log"
@@ -89,6 +90,12 @@ def servers(tmp_path_factory) -> Iterator[Servers]:
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
     )
     try:
+        agencies_port = free_port()
+        s.start("agencies", [str(BIN / "python"), "-m", "moments.agencies", "--port", str(agencies_port)],
+                f"http://127.0.0.1:{agencies_port}/openapi.json",
+                env={"DATABASE_URL": f"sqlite:///{workdir / 'agencies.db'}", "AGENCIES_LOG_LEVEL": "WARNING"})
+        s.agencies_url = f"http://127.0.0.1:{agencies_port}"
+        s.env["AGENCIES_URL"] = s.agencies_url
         s.start("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
                             "--port", str(actions_port)],
                 f"http://127.0.0.1:{actions_port}/health")
