@@ -1,6 +1,7 @@
 """One base class for every journey form: bookkeeping of failed tries, yes/no, identity, agency calls."""
 from __future__ import annotations
 
+import abc
 import re
 from typing import Any, Dict, List, Optional, Text
 
@@ -27,8 +28,9 @@ class MomentsFormValidation(FormValidationAction):
 
     MAX_TRIES = 3
 
-    def name(self) -> Text:  # pragma: no cover - subclasses name themselves
-        raise NotImplementedError
+    @abc.abstractmethod
+    def name(self) -> Text:
+        """validate_<form name>; abstract, so the action server does not register this base class."""
 
     # -- bookkeeping -------------------------------------------------------------------------------------------
     def reject(self, slot: str, response: str, dispatcher: CollectingDispatcher, tracker: Tracker,
