@@ -21,6 +21,7 @@ help:
 	@echo "make train  - train a model (only when data/, domain/ or config.yml changed)"
 	@echo "make shell  - talk to the bot in the terminal"
 	@echo "make eval   - per-language NLU benchmark (ours vs Rasa's default pipeline) -> reports/"
+	@echo "make web    - the web page with the chat widget alone (:8080; make run starts it too)"
 
 install: $(STAMP)
 
@@ -48,7 +49,7 @@ test: $(MODEL_STAMP)
 	$(PY) -m pytest tests
 
 eval: $(STAMP)
-	$(PY) -m moments.eval
+	$(PY) -m moments.evaluation
 
 clean:
 	rm -rf models/*.tar.gz $(MODEL_STAMP) var reports results
@@ -56,3 +57,70 @@ clean:
 # Re-pin the whole tree after changing dependencies in pyproject.toml.
 lock: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable 2>/dev/null | grep -v '^moments' > constraints.txt
+
+# A phone in the terminal: texts the SMS webhook of `make run` (:5005) as a seeded parent would.
+# SMS_ARGS="--as priya" | "--from +6590001111" | "--list" | "-m hello -m 2"  (see moments/channels/simulator.py)
+.PHONY: sms
+sms: $(STAMP)
+	@$(PY) -m moments.channels.simulator $(SMS_ARGS)
+
+# The web page (moments/web, :8080). Its front-end packages come from npm, pinned by package-lock.json:
+# socket.io-client (served to the browser) and axe-core (accessibility tests). No CDN at run time.
+WEB_ASSETS := moments/web/node_modules/.installed
+$(WEB_ASSETS): moments/web/package.json moments/web/package-lock.json
+	@echo "installing the web page's npm packages (moments/web/node_modules)"
+	@cd moments/web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: web web-assets
+web-assets: $(WEB_ASSETS)
+
+# The page alone (Rasa, actions and agencies come from `make run`): WEB_PORT, AGENCIES_URL, WEB_RASA_URL.
+web: $(STAMP) $(WEB_ASSETS)
+	@$(PY) -m moments.web
+
+run test: $(WEB_ASSETS)
+
+# Agency services (mock MyInfo, ICA, MSF, polyclinics) alone on :8000; see docs/agencies.md.
+.PHONY: agencies bench-agencies
+agencies: $(STAMP)
+	$(PY) -m moments.agencies
+
+bench-agencies: $(STAMP)
+	$(PY) -m moments.agencies.bench
+
+# Trainer workflow (moments/trainer, see TRAINING.md). Arguments go in variables, e.g.
+#   make add-intent NAME=ask_preschool
+#   make add-examples INTENT=ask_preschool IN=ms EXAMPLES="nak cari tadika|yuran tadika berapa"   (or FILE=lines.txt; HELDOUT=1 for the test set)
+#   make evaluate [MODEL=models/candidates/….tar.gz]      make deploy [MODEL=…] [RASA_URL=http://localhost:5005] (RASA_TOKEN from the environment)
+#   make review [LIST=1 | TEMPLATE=decisions.yml | DECISIONS=decisions.yml] [TRACKER_DB=var/tracker.db]
+# Training a candidate model: $(PY) -m moments.trainer train  (`make train` stays the plain full training of models/moments.tar.gz).
+TRAINER := $(PY) -m moments.trainer
+shq = '$(subst ','\'',$(1))'
+.PHONY: validate add-intent add-examples evaluate review deploy bench-trainer
+
+validate: $(STAMP)
+	@$(TRAINER) validate
+
+add-intent: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make add-intent NAME=ask_preschool"; exit 2; }
+	@$(TRAINER) add-intent $(call shq,$(NAME))
+
+add-examples: $(STAMP)
+	@test -n "$(INTENT)" -a -n "$(IN)" || { echo 'usage: make add-examples INTENT=ask_preschool IN=en|zh|ms|ta EXAMPLES="first|second" (or FILE=examples.txt) [HELDOUT=1]'; exit 2; }
+	@$(TRAINER) add-examples $(call shq,$(INTENT)) --lang $(call shq,$(IN)) --separator '|' \
+		$(if $(EXAMPLES),$(call shq,$(EXAMPLES))) $(if $(FILE),--file $(call shq,$(FILE))) $(if $(HELDOUT),--heldout)
+
+evaluate: $(STAMP)
+	@$(TRAINER) evaluate $(if $(MODEL),--model $(call shq,$(MODEL)))
+
+review: $(STAMP)
+	@$(TRAINER) review $(if $(TRACKER_DB),--tracker-db $(call shq,$(TRACKER_DB))) $(if $(LIST),--list) \
+		$(if $(TEMPLATE),--template $(call shq,$(TEMPLATE))) $(if $(DECISIONS),--decisions $(call shq,$(DECISIONS)))
+
+deploy: $(STAMP)
+	@$(TRAINER) deploy $(if $(MODEL),--model $(call shq,$(MODEL))) $(if $(RASA_URL),--url $(call shq,$(RASA_URL)))
+
+# "Added 10 examples" -> "new model answering", on a copy of the committed data (not a test; ~5 minutes).
+bench-trainer: $(STAMP)
+	$(PY) scripts/bench_trainer.py

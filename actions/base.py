@@ -80,7 +80,9 @@ class MomentsFormValidation(FormValidationAction):
         """
         if tracker.get_slot("journey_aborted"):
             return []
-        slots = list(domain_slots)
+        # A form may list sms_identity_confirmed in the domain (Rasa's validator wants every slot mapped to a form
+        # among its required_slots); it is asked on the sms channel only.
+        slots = [slot for slot in domain_slots if slot != "sms_identity_confirmed"]
         if tracker.get_latest_input_channel() == "sms" and "confirm_submission" in slots \
                 and not tracker.get_slot("sms_identity_confirmed"):
             slots.insert(slots.index("confirm_submission"), "sms_identity_confirmed")
@@ -89,6 +91,8 @@ class MomentsFormValidation(FormValidationAction):
     # -- slots every journey shares ------------------------------------------------------------------------------
     def validate_myinfo_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: Dict) -> Dict[Text, Any]:
+        if value is True:  # given earlier in the conversation: validated again when a form starts prefilled
+            return self.accept("myinfo_consent", True, tracker)
         answer = self.yes_or_no(tracker, value)
         if answer is True:
             return self.accept("myinfo_consent", True, tracker)
@@ -103,6 +107,8 @@ class MomentsFormValidation(FormValidationAction):
         from actions.common import agencies, call  # local: keeps the import graph flat
         from moments.agencies.client import AgencyError
 
+        if value is True:  # confirmed earlier in the conversation (prefilled when a form starts)
+            return self.accept("sms_identity_confirmed", True, tracker)
         identity = await self.identity(tracker)
         answer = re.sub(r"\s+", "", str(value or "")).upper()
         try:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts everything `make run` promises, with embedded defaults, and stops it all on Ctrl-C.
-#   scripts/run.sh           Rasa server :5005 (--enable-api), action server :5055, agency services :8000
+#   scripts/run.sh           Rasa server :5005 (--enable-api), action server :5055, agency services :8000,
+#                            web page with the chat widget :8080
 #   scripts/run.sh --shell   the same services, then `rasa shell` in this terminal instead of the REST server
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ export MOMENTS_VAR_DIR=${MOMENTS_VAR_DIR:-var}
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 AGENCIES_PORT=${AGENCIES_PORT:-8000}
+WEB_PORT=${WEB_PORT:-8080}
 ENDPOINTS=${ENDPOINTS:-endpoints.yml}
 CREDENTIALS=${CREDENTIALS:-credentials.yml}
 mkdir -p "$MOMENTS_VAR_DIR/logs"
@@ -60,6 +62,12 @@ fi
 "$BIN/rasa" run --enable-api --cors "*" --port "$RASA_PORT" -m models \
   --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" >"$LOGS/rasa.log" 2>&1 & pids+=($!)
 wait_for rasa "http://127.0.0.1:$RASA_PORT/status" 180 "${pids[-1]}"
+# The web page: the browser talks to Rasa's socket.io on RASA_PORT directly, and logs in through the agencies.
+WEB_PORT=$WEB_PORT RASA_PORT=$RASA_PORT AGENCIES_URL=${AGENCIES_URL:-http://127.0.0.1:$AGENCIES_PORT} \
+  "$BIN/python" -m moments.web >"$LOGS/web.log" 2>&1 & pids+=($!)
+wait_for web "http://127.0.0.1:$WEB_PORT/healthz" 30 "${pids[-1]}"
+echo "web page         http://127.0.0.1:$WEB_PORT/   <- open this in a browser"
+
 cat <<MSG
 Rasa server      http://127.0.0.1:$RASA_PORT   (REST: POST /webhooks/rest/webhook)
 

@@ -29,6 +29,16 @@ QUIET_ENV = {
 }
 
 
+# The SMS channel (credentials.yml) of the test servers checks X-Twilio-Signature with this token, in-process
+# store, known conversation key; tests/channels sign their requests with it (moments.channels.simulator.SmsPhone).
+SMS_ENV = {
+    "TWILIO_AUTH_TOKEN": "test-twilio-auth-token",
+    "SMS_PUBLIC_URL": "",
+    "SMS_STORE_URL": "",
+    "SMS_CONVERSATION_KEY": "test-sms-conversation-key",
+}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -53,7 +63,7 @@ class Servers:
     def __init__(self, workdir: Path):
         self.workdir = workdir
         self.procs: List[subprocess.Popen] = []
-        self.env = {**os.environ, **QUIET_ENV, "MOMENTS_VAR_DIR": str(workdir)}
+        self.env = {**os.environ, **QUIET_ENV, **SMS_ENV, "MOMENTS_VAR_DIR": str(workdir)}
         self.rasa_url = ""
         self.actions_url = ""
         self.agencies_url = ""
@@ -122,14 +132,18 @@ class Chat:
 
     _n = 0
 
-    def __init__(self, servers: Servers, sender: Optional[str] = None):
+    def __init__(self, servers: Servers, sender: Optional[str] = None, metadata: Optional[dict] = None):
         Chat._n += 1
         self.servers = servers
         self.sender = sender or f"test-{os.getpid()}-{Chat._n}-{time.time_ns()}"
+        # Sent with every message, as the web widget does: {"token": <Singpass token>} identifies the citizen.
+        self.metadata = metadata
 
     def say(self, text: str) -> List[dict]:
-        r = requests.post(f"{self.servers.rasa_url}/webhooks/rest/webhook",
-                          json={"sender": self.sender, "message": text}, timeout=60)
+        body = {"sender": self.sender, "message": text}
+        if self.metadata is not None:
+            body["metadata"] = self.metadata
+        r = requests.post(f"{self.servers.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
         assert r.status_code == 200, f"{r.status_code}: {r.text[:500]}"
         return r.json()
 

@@ -48,7 +48,7 @@ def test_greeting_is_answered_in_the_users_language_with_the_menu(chat, lang):
 ])
 def test_questions_answered_from_the_facts(chat, lang, question, response):
     replies = chat.say(question)
-    assert chat.last_responses() == [response]
+    assert chat.last_responses()[0] == response  # (vaccinations: then how to log in for the child's own)
     assert written_in(lang, replies[0]["text"])
 
 

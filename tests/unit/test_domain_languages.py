@@ -13,16 +13,8 @@ RESPONSES = DOMAIN["responses"]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def variants_by_language(variations):
-    """{language: [variations]}; a variation without a language condition counts as English (the default)."""
-    out = {}
-    for v in variations:
-        lang = "en"
-        for cond in v.get("condition") or []:
-            if cond.get("name") == "language":
-                lang = cond["value"]
-        out.setdefault(lang, []).append(v)
-    return out
+# Shared with `python -m moments.trainer validate`, which applies the same rules with trainer-friendly messages.
+from moments.trainer.responses import variants_by_language  # noqa: E402
 
 
 @pytest.mark.parametrize("name", sorted(RESPONSES))

@@ -11,8 +11,8 @@ from rasa.shared.core.domain import Domain
 ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("en", "zh", "ms", "ta")
 DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()
-SMALL_TALK = {"greet", "goodbye", "thank", "affirm", "deny", "help", "stop"}
-TASK_MIN, SMALL_TALK_MIN = 20, 12
+# Which intents are small talk, and the floors: one place, shared with `python -m moments.trainer validate`.
+from moments.trainer.intent_kinds import SMALL_TALK, SMALL_TALK_MIN, TASK_MIN  # noqa: E402
 
 
 def examples(path: Path):

@@ -1,0 +1,865 @@
+"""Polyclinic appointments: book, reschedule, cancel and list a child's vaccination or screening appointments.
+
+Three forms share this module (domain/appointments.yml):
+
+- book_appointment_form: myinfo_consent → appointment_child (skipped with one child) → appointment_service →
+  appointment_clinic (name in any language, short form or postal code) → appointment_date (natural language) →
+  appointment_slot (up to 5 free times on/after that date) → confirm_submission (summary; "yes" books).
+- reschedule_appointment_form: appointment_pick (skipped with one upcoming appointment) → appointment_date →
+  appointment_slot → confirm_submission.
+- cancel_appointment_form: appointment_pick → confirm_submission.
+
+Reschedule and cancel read no MyInfo data (only the Health agency's own appointments of the logged-in parent's
+children), so they do not ask for MyInfo consent. Nothing typed by the user identifies a person: the children and
+appointments come from the agencies for the token in the channel metadata.
+
+The agency call is made in validate_confirm_submission; the result is stored in `appointment_result`, which the
+form's done-action shows before it resets the journey's slots. An outage keeps every answer and asks to confirm
+again (same idempotency key, so a retry never books twice); a slot taken meanwhile offers the next free ones.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+import unicodedata
+from datetime import date, datetime, timedelta
+from difflib import SequenceMatcher
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import clinic_search
+from actions.base import MomentsFormValidation, normalise_answer
+from actions.common import agencies, call, idempotency_key, identify, report_agency_error
+from actions.formatting import SGT, format_date, format_datetime, parse_time, to_sgt
+from actions.labels import SERVICES, clinic_name, label
+from moments.agencies.client import AgencyError
+from moments.dates import parse_date
+
+logger = logging.getLogger(__name__)
+
+SLOTS_OFFERED = 5          # free times offered at once
+SEARCH_DAYS = 13           # look this many days past the chosen date for free times
+BOOKING_HORIZON_DAYS = 55  # polyclinics open their books 8 weeks ahead
+
+# Every slot the three forms fill or keep; the done- and reset-actions clear them all.
+JOURNEY_SLOTS = (
+    "appointment_children", "appointment_child", "appointment_service", "appointment_clinic",
+    "appointment_clinic_choices", "appointment_date", "appointment_slot", "appointment_offered_slots",
+    "appointment_upcoming", "appointment_pick", "appointment_changing", "appointment_result",
+    "confirm_submission", "failed_tries", "journey_aborted",
+)
+
+# A bare "cancel" inside a form means "stop this" (the NLU may read 取消 / ரத்து as cancel_appointment).
+STOP_WORDS = {"stop", "cancel", "quit", "exit", "stop it", "never mind", "nevermind", "取消", "停止", "算了", "不要了",
+              "不用了", "batal", "berhenti", "tak jadi", "tak payah", "ரத்து", "நிறுத்து", "நிறுத்துங்கள்", "வேண்டாம் நிறுத்து"}
+
+SERVICE_WORDS = {
+    "vaccination": ("vaccin", "vacin", "jab", "injection", "immunis", "immuniz", "疫苗", "打针", "接种", "预防针",
+                    "vaksin", "suntik", "imunisasi", "தடுப்பூசி", "ஊசி"),
+    "developmental_screening": ("screening", "development", "check-up", "checkup", "check up", "发育", "检查", "体检",
+                                "saringan", "perkembangan", "pemeriksaan", "வளர்ச்சி", "பரிசோதனை"),
+}
+CHANGE_WORDS = {
+    "clinic": ("clinic", "poly", "诊所", "诊疗所", "地点", "klinik", "tempat", "மருந்தகம்", "கிளினிக்", "இடம்"),
+    "date": ("date", "day", "time", "日期", "时间", "哪天", "tarikh", "hari", "masa", "waktu", "jam", "தேதி", "நாள்",
+             "நேரம்"),
+    "child": ("child", "baby", "son", "daughter", "孩子", "宝宝", "小孩", "anak", "bayi", "குழந்தை", "பிள்ளை"),
+    "service": ("service", "服务", "项目", "perkhidmatan", "சேவை"),
+}
+NAME_PARTICLES = {"bin", "binte", "binti", "s/o", "d/o", "so", "do", "a/l", "a/p"}
+REFERENCE = re.compile(r"\bAP-[0-9A-Z]{4,12}\b", re.IGNORECASE)
+
+
+# --- small helpers ------------------------------------------------------------------------------------------------
+
+def today_sgt() -> date:
+    return datetime.now(SGT).date()
+
+
+def now_sgt() -> datetime:
+    return datetime.now(SGT).replace(tzinfo=None)
+
+
+def language_of(tracker: Tracker) -> str:
+    return tracker.get_slot("language") or "en"
+
+
+def _norm(text: Any) -> str:
+    return unicodedata.normalize("NFKC", str(text or "")).casefold().strip()
+
+
+def has_any(text: str, words) -> bool:
+    t = _norm(text)
+    for w in words:
+        if w.isascii():
+            if re.search(r"(?<![a-z])" + re.escape(w), t):
+                return True
+        elif w in t:
+            return True
+    return False
+
+
+def choice_number(text: Any, count: int) -> Optional[int]:
+    """0-based index for a reply "2" / "2." / "no. 2" / "第2个" among `count` options; None otherwise."""
+    m = re.fullmatch(r"\s*(?:no\.?|number|#|第)?\s*(\d{1,2})\s*(?:个|個|号|號)?\s*[.)]?\s*", str(text or ""), re.I)
+    if m and 1 <= int(m.group(1)) <= count:
+        return int(m.group(1)) - 1
+    return None
+
+
+def is_stop_word(text: Any) -> bool:
+    return normalise_answer(str(text or "")) in STOP_WORDS
+
+
+def trigger_text(tracker: Tracker, intents: tuple) -> str:
+    """The user's message that started this journey ("book Irfan's jab at AMK next Monday")."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if intent in intents:
+                return event.get("text") or ""
+    return ""
+
+
+def name_words(name: str) -> List[str]:
+    return [w for w in re.split(r"[\s,]+", _norm(name)) if len(w) > 1 and w not in NAME_PARTICLES]
+
+
+def child_mentioned(text: str, children: List[dict]) -> Optional[dict]:
+    """The one child whose given name is in `text` ("Irfan", "book for kavya pls"); None if none or several."""
+    words = set(re.split(r"[^\w']+", _norm(text)))
+    hits = []
+    for child in children:
+        parts = name_words(child["name"])
+        if any(p in words for p in parts) or _norm(child["name"]) == _norm(text) or any(
+                len(p) >= 4 and SequenceMatcher(None, p, w).ratio() >= 0.85 for p in parts for w in words):
+            hits.append(child)
+    return hits[0] if len(hits) == 1 else None
+
+
+def summarise(appt: dict) -> dict:
+    """What the bot keeps of an agency appointment (and shows), independent of the language."""
+    clinic = appt.get("clinic") or {}
+    return {
+        "reference": appt["reference"], "status": appt.get("status"), "service": appt["service"],
+        "child": (appt.get("child") or {}).get("name", ""), "child_id": (appt.get("child") or {}).get("id"),
+        "clinic": {"id": clinic.get("id"), "name": clinic.get("name") or {}, "address": clinic.get("address", "")},
+        "starts_at": appt["starts_at"], "reschedule_count": appt.get("reschedule_count", 0),
+    }
+
+
+def appointment_values(summary: dict, language: str) -> Dict[str, str]:
+    """Placeholder values of an appointment, in `language`."""
+    return {
+        "reference": summary["reference"], "child": summary["child"],
+        "service": label(SERVICES, summary["service"], language),
+        "clinic": clinic_name(summary["clinic"], language), "address": summary["clinic"].get("address", ""),
+        "when": format_datetime(summary["starts_at"], language),
+    }
+
+
+def appointment_title(summary: dict, language: str) -> str:
+    v = appointment_values(summary, language)
+    return f"{v['child']} · {v['service']} · {v['clinic']} · {format_datetime(summary['starts_at'], language, year=False)}"
+
+
+class ClinicDirectory:
+    """The polyclinics (they rarely change): fetched once and kept for ten minutes."""
+
+    TTL = 600.0
+    _clinics: List[dict] = []
+    _fetched_at = 0.0
+
+    @classmethod
+    async def all(cls) -> List[dict]:
+        if not cls._clinics or time.monotonic() - cls._fetched_at > cls.TTL:
+            cls._clinics = await call(agencies().health.clinics, limit=50)
+            cls._fetched_at = time.monotonic()
+        return cls._clinics
+
+    @classmethod
+    async def get(cls, clinic_id: Optional[str]) -> Optional[dict]:
+        return next((c for c in await cls.all() if c["id"] == clinic_id), None)
+
+    @classmethod
+    def reset(cls) -> None:
+        cls._clinics, cls._fetched_at = [], 0.0
+
+
+# --- what the three forms share -----------------------------------------------------------------------------------
+
+class AppointmentFormValidation(MomentsFormValidation):
+    """Stop words, picking a date and one of the free times offered, and the agency errors of appointments."""
+
+    journey_intents: tuple = ()
+
+    def name(self) -> Text:  # pragma: no cover - subclasses name themselves
+        raise NotImplementedError
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict[Text, Any]]:
+        asking = tracker.get_slot("requested_slot")
+        latest = tracker.latest_message or {}
+        intent = (latest.get("intent") or {}).get("name")
+        if asking and tracker.latest_action_name == "action_listen" and intent != "stop" \
+                and is_stop_word(latest.get("text")):
+            dispatcher.utter_message(response="utter_journey_stopped")
+            return [SlotSet("journey_aborted", True), SlotSet("requested_slot", None)]
+        events: List[Dict[Text, Any]] = []
+        if not tracker.get_slot("journey_aborted"):
+            before = await self.before_validation(dispatcher, tracker, activating=not asking)
+            events = [SlotSet(k, v) for k, v in before.items()]
+            tracker.add_slots(events)
+        return events + await super().run(dispatcher, tracker, domain)
+
+    async def before_validation(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                activating: bool) -> Dict[Text, Any]:
+        """Slot candidates known before the user is asked (they go through the validators)."""
+        return {}
+
+    # -- where and what the date/slot questions are about (book: the chosen clinic; reschedule: the appointment)
+    def clinic_and_service(self, tracker: Tracker) -> tuple:
+        raise NotImplementedError
+
+    # -- date --------------------------------------------------------------------------------------------------
+    async def check_date(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        """A date in natural language → the free times on/after it, or a localised reason why not."""
+        today = today_sgt()
+        try:
+            day = date.fromisoformat(str(value))
+        except ValueError:
+            day = parse_date(str(value or ""), today, prefer="future")
+        if day is None:
+            return self.reject("appointment_date", "utter_appointment_date_unclear", dispatcher, tracker)
+        lang = language_of(tracker)
+        if day < today:
+            return self.reject("appointment_date", "utter_appointment_date_past", dispatcher, tracker,
+                               date=format_date(day, lang))
+        last = today + timedelta(days=BOOKING_HORIZON_DAYS)
+        if day > last:
+            return self.reject("appointment_date", "utter_appointment_date_too_far", dispatcher, tracker,
+                               date=format_date(day, lang), last_date=format_date(last, lang))
+        clinic_id, service = self.clinic_and_service(tracker)
+        try:
+            free = await call(agencies().health.slots, clinic_id, service=service, date_from=day.isoformat(),
+                              date_to=min(day + timedelta(days=SEARCH_DAYS), last).isoformat(),
+                              limit=SLOTS_OFFERED)
+        except AgencyError as err:
+            report_agency_error(dispatcher, err)
+            return {"appointment_date": None}
+        if not free:
+            return self.reject("appointment_date", "utter_no_free_slots", dispatcher, tracker,
+                               date=format_date(day, lang))
+        offered = [{"id": s["id"], "starts_at": s["starts_at"]} for s in free]
+        return self.accept("appointment_date", day.isoformat(), tracker, appointment_offered_slots=offered,
+                           appointment_slot=None)
+
+    async def validate_appointment_date(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                        domain: Dict) -> Dict[Text, Any]:
+        return await self.check_date(value, dispatcher, tracker)
+
+    # -- slot --------------------------------------------------------------------------------------------------
+    async def validate_appointment_slot(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                        domain: Dict) -> Dict[Text, Any]:
+        offered = tracker.get_slot("appointment_offered_slots") or []
+        if isinstance(value, int) and value in {s["id"] for s in offered}:
+            return self.accept("appointment_slot", value, tracker)
+        index = choice_number(value, len(offered))
+        if index is not None:
+            return self.accept("appointment_slot", offered[index]["id"], tracker)
+        wanted = parse_time(str(value))
+        if wanted:
+            day = parse_date(str(value), today_sgt(), prefer="future")
+            for s in offered:
+                at = to_sgt(s["starts_at"])
+                if (at.hour, at.minute) == wanted and (day is None or at.date() == day):
+                    return self.accept("appointment_slot", s["id"], tracker)
+            return self.reject("appointment_slot", "utter_appointment_slot_not_offered", dispatcher, tracker)
+        if parse_date(str(value), today_sgt(), prefer="future"):  # "got other day?" → "next Friday"
+            result = await self.check_date(value, dispatcher, tracker)
+            if result.get("appointment_date"):
+                return {**result, "appointment_slot": None}
+            return {"appointment_slot": None, "failed_tries": result.get("failed_tries",
+                                                                          tracker.get_slot("failed_tries"))}
+        return self.reject("appointment_slot", "utter_appointment_slot_unclear", dispatcher, tracker)
+
+    def offered_slot(self, tracker: Tracker) -> Optional[dict]:
+        slot_id = tracker.get_slot("appointment_slot")
+        return next((s for s in tracker.get_slot("appointment_offered_slots") or [] if s["id"] == slot_id), None)
+
+    async def offer_next_slots(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        """The chosen time went to someone else: offer the next free ones from that time on."""
+        taken = self.offered_slot(tracker)
+        day = to_sgt(taken["starts_at"]).date() if taken else today_sgt()
+        clinic_id, service = self.clinic_and_service(tracker)
+        try:
+            free = await call(agencies().health.slots, clinic_id, service=service, date_from=day.isoformat(),
+                              date_to=(day + timedelta(days=SEARCH_DAYS)).isoformat(), limit=SLOTS_OFFERED)
+        except AgencyError as err:
+            report_agency_error(dispatcher, err)
+            free = []
+        if not free:
+            dispatcher.utter_message(response="utter_slot_just_taken_none_left")
+            return {"appointment_slot": None, "appointment_date": None, "appointment_offered_slots": None,
+                    "confirm_submission": None}
+        dispatcher.utter_message(response="utter_slot_just_taken")
+        return {"appointment_slot": None, "confirm_submission": None,
+                "appointment_offered_slots": [{"id": s["id"], "starts_at": s["starts_at"]} for s in free]}
+
+    def change_request(self, text: str) -> Optional[str]:
+        """Which answer the user wants to change ("change the clinic", "换日期", "tukar tarikh")."""
+        for field, words in CHANGE_WORDS.items():
+            if has_any(text, words):
+                return field
+        return None
+
+
+# --- book -------------------------------------------------------------------------------------------------------------
+
+class ValidateBookAppointmentForm(AppointmentFormValidation):
+    journey_intents = ("book_appointment",)
+
+    def name(self) -> Text:
+        return "validate_book_appointment_form"
+
+    def clinic_and_service(self, tracker: Tracker) -> tuple:
+        return tracker.get_slot("appointment_clinic"), tracker.get_slot("appointment_service") or "vaccination"
+
+    async def before_validation(self, dispatcher, tracker, activating):
+        """At the start: the service, clinic and date if the first message said them; once consent is given:
+        the children (the only child is picked)."""
+        out: Dict[Text, Any] = {}
+        if activating:
+            text = trigger_text(tracker, self.journey_intents)
+            service = next((s for s, words in SERVICE_WORDS.items() if has_any(text, words)), None)
+            if service:
+                out["appointment_service"] = service
+                try:
+                    match = clinic_search.find(text, await ClinicDirectory.all())
+                except AgencyError:
+                    match = clinic_search.ClinicMatch()
+                if match.found:
+                    out["appointment_clinic"] = match.clinic["id"]
+                    day = parse_date(text, today_sgt(), prefer="future")
+                    if day:
+                        out["appointment_date"] = day.isoformat()
+        if tracker.get_slot("myinfo_consent") is True:
+            out.update(await self.load_children(dispatcher, tracker))
+        return out
+
+    async def load_children(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        if tracker.get_slot("appointment_children") is not None:
+            return {}
+        identity = await identify(tracker)
+        try:
+            person = await call(agencies().myinfo.person, identity.token)
+        except AgencyError as err:
+            report_agency_error(dispatcher, err)
+            return {"journey_aborted": True}
+        children = [{"id": c["id"], "name": c["name"], "date_of_birth": str(c["date_of_birth"])}
+                    for c in person.get("children") or []]
+        if not children:
+            dispatcher.utter_message(response="utter_no_children")
+            return {"appointment_children": [], "journey_aborted": True}
+        out: Dict[Text, Any] = {"appointment_children": children}
+        if not tracker.get_slot("appointment_child"):
+            named = child_mentioned(trigger_text(tracker, self.journey_intents), children)
+            if len(children) == 1 or named:
+                out["appointment_child"] = (named or children[0])["id"]
+        return out
+
+    async def validate_myinfo_consent(self, value, dispatcher, tracker, domain):
+        result = super().validate_myinfo_consent(value, dispatcher, tracker, domain)
+        if result.get("myinfo_consent") is True:
+            tracker.slots.update(result)
+            result.update(await self.load_children(dispatcher, tracker))
+        return result
+
+    # -- child -------------------------------------------------------------------------------------------------
+    def validate_appointment_child(self, value, dispatcher, tracker, domain):
+        children = tracker.get_slot("appointment_children") or []
+        if any(c["id"] == value for c in children):
+            return self.accept("appointment_child", value, tracker)
+        index = choice_number(value, len(children))
+        child = children[index] if index is not None else child_mentioned(str(value), children)
+        if child:
+            return self.accept("appointment_child", child["id"], tracker)
+        return self.reject("appointment_child", "utter_appointment_child_unclear", dispatcher, tracker)
+
+    # -- service -----------------------------------------------------------------------------------------------
+    def validate_appointment_service(self, value, dispatcher, tracker, domain):
+        if value in SERVICES:
+            return self.accept("appointment_service", value, tracker)
+        index = choice_number(value, 2)
+        if index is not None:
+            return self.accept("appointment_service", ("vaccination", "developmental_screening")[index], tracker)
+        for service, words in SERVICE_WORDS.items():
+            if has_any(str(value), words):
+                return self.accept("appointment_service", service, tracker)
+        return self.reject("appointment_service", "utter_appointment_service_unclear", dispatcher, tracker)
+
+    # -- clinic ------------------------------------------------------------------------------------------------
+    async def validate_appointment_clinic(self, value, dispatcher, tracker, domain):
+        try:
+            clinics = await ClinicDirectory.all()
+        except AgencyError as err:
+            report_agency_error(dispatcher, err)
+            return {"appointment_clinic": None}
+        text = str(value or "").strip()
+        if any(c["id"] == text for c in clinics):
+            return self.accept("appointment_clinic", text, tracker, appointment_clinic_choices=None)
+        choices = tracker.get_slot("appointment_clinic_choices") or {}
+        index = choice_number(text, len(choices.get("ids") or []))
+        if index is not None:
+            return self.accept("appointment_clinic", choices["ids"][index], tracker, appointment_clinic_choices=None)
+        postal_code = clinic_search.postal_code_in(text)
+        if postal_code:
+            try:
+                nearest = await call(agencies().health.clinics, postal_code=postal_code, limit=3)
+            except AgencyError as err:
+                if err.code == "postal_code_invalid":
+                    return self.reject("appointment_clinic", "utter_postal_code_invalid", dispatcher, tracker,
+                                       postal_code=postal_code)
+                report_agency_error(dispatcher, err)
+                return {"appointment_clinic": None}
+            return {"appointment_clinic": None, "appointment_clinic_choices": {
+                "kind": "nearby", "postal_code": postal_code, "ids": [c["id"] for c in nearest],
+                "distances": [c.get("distance_km") for c in nearest]}}
+        match = clinic_search.find(text, clinics)
+        if match.found:
+            return self.accept("appointment_clinic", match.clinic["id"], tracker, appointment_clinic_choices=None)
+        if match.candidates and len(match.candidates) > 1 and clinic_search.score(text, match.candidates[0]) >= \
+                clinic_search.ACCEPT:
+            return {"appointment_clinic": None, "appointment_clinic_choices": {
+                "kind": "which", "ids": [c["id"] for c in match.candidates]}}
+        result = self.reject("appointment_clinic", "utter_appointment_clinic_unknown", dispatcher, tracker,
+                             query=text[:40])
+        result["appointment_clinic_choices"] = {"kind": "suggested", "ids": [c["id"] for c in match.candidates]} \
+            if match.candidates else None
+        return result
+
+    async def validate_appointment_date(self, value, dispatcher, tracker, domain):
+        if not tracker.get_slot("appointment_clinic"):  # said in the first message, before the clinic
+            return {"appointment_date": None}
+        return await self.check_date(value, dispatcher, tracker)
+
+    # -- confirm and book --------------------------------------------------------------------------------------
+    async def validate_confirm_submission(self, value, dispatcher, tracker, domain):
+        text = str(value or "")
+        answer = None if tracker.get_slot("appointment_changing") else self.yes_or_no(tracker, text)
+        if answer is True:
+            return await self.book(dispatcher, tracker)
+        if answer is False:
+            return {"confirm_submission": None, "appointment_changing": True}
+        return await self.correct(text, dispatcher, tracker)
+
+    async def correct(self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        """A change in free text at the summary: "change the clinic to Tampines", "换到下个星期五", "tarikh lain"."""
+        out: Dict[Text, Any] = {"confirm_submission": None, "appointment_changing": None}
+        clinics = await ClinicDirectory.all()
+        field = self.change_request(text)
+        match = clinic_search.find(text, clinics)
+        if match.found and match.clinic["id"] != tracker.get_slot("appointment_clinic") and field in (None, "clinic"):
+            return {**out, "appointment_clinic": match.clinic["id"], "appointment_date": None,
+                    "appointment_slot": None, "appointment_offered_slots": None}
+        if parse_date(text, today_sgt(), prefer="future"):
+            result = await self.check_date(text, dispatcher, tracker)
+            if result.get("appointment_date"):
+                return {**out, **result}
+            return {**out, "appointment_slot": None, "appointment_date": None}
+        if field == "clinic":
+            return {**out, "appointment_clinic": None, "appointment_clinic_choices": None, "appointment_date": None,
+                    "appointment_slot": None, "appointment_offered_slots": None}
+        if field == "date":
+            return {**out, "appointment_date": None, "appointment_slot": None, "appointment_offered_slots": None}
+        if field == "child" and len(tracker.get_slot("appointment_children") or []) > 1:
+            return {**out, "appointment_child": None}
+        if field == "service":
+            return {**out, "appointment_service": None, "appointment_date": None, "appointment_slot": None,
+                    "appointment_offered_slots": None}
+        changing = tracker.get_slot("appointment_changing")
+        return {**self.reject("confirm_submission", "utter_appointment_change_unclear" if changing
+                              else "utter_confirm_or_change", dispatcher, tracker), "appointment_changing": changing}
+
+    async def book(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        child, slot_id = tracker.get_slot("appointment_child"), tracker.get_slot("appointment_slot")
+        identity = await identify(tracker)
+        key = idempotency_key(tracker, "book_appointment", {"child": child, "slot": slot_id})
+        try:
+            appt = await call(agencies().health.book, identity.token, child, int(slot_id), idempotency_key=key)
+        except AgencyError as err:
+            if err.unavailable:
+                dispatcher.utter_message(response="utter_agency_unavailable")
+                return {"confirm_submission": None}
+            if err.code in ("slot_taken", "slot_in_past"):
+                return await self.offer_next_slots(dispatcher, tracker)
+            if err.code == "appointment_exists":
+                name = next((c["name"] for c in tracker.get_slot("appointment_children") or [] if c["id"] == child), "")
+                dispatcher.utter_message(response="utter_appointment_exists", child=name,
+                                         reference=err.problem.get("appointment_reference") or "")
+            else:
+                report_agency_error(dispatcher, err)
+            return {"confirm_submission": None, "journey_aborted": True}
+        logger.info("booked %s", appt["reference"])
+        return self.accept("confirm_submission", True, tracker, appointment_result=summarise(appt))
+
+
+# --- reschedule and cancel: pick one of the user's upcoming appointments ------------------------------------------
+
+class PickAppointmentMixin(AppointmentFormValidation):
+    """The upcoming appointments of the logged-in parent's children, and choosing one of them."""
+
+    async def before_validation(self, dispatcher, tracker, activating):
+        if tracker.get_slot("appointment_upcoming") is not None:
+            return {}
+        identity = await identify(tracker)
+        try:
+            booked = await call(agencies().health.appointments, identity.token, status="booked")
+        except AgencyError as err:
+            report_agency_error(dispatcher, err)
+            return {"journey_aborted": True}
+        now = now_sgt()
+        upcoming = [summarise(a) for a in booked if to_sgt(a["starts_at"]) > now]
+        if not upcoming:
+            dispatcher.utter_message(response="utter_no_upcoming_appointments")
+            return {"appointment_upcoming": [], "journey_aborted": True}
+        out: Dict[Text, Any] = {"appointment_upcoming": upcoming}
+        said = REFERENCE.search(trigger_text(tracker, self.journey_intents))
+        if len(upcoming) == 1:
+            out["appointment_pick"] = upcoming[0]["reference"]
+        elif said and any(a["reference"] == said.group(0).upper() for a in upcoming):
+            out["appointment_pick"] = said.group(0).upper()
+        return out
+
+    def picked(self, tracker: Tracker) -> Optional[dict]:
+        ref = tracker.get_slot("appointment_pick")
+        return next((a for a in tracker.get_slot("appointment_upcoming") or [] if a["reference"] == ref), None)
+
+    def clinic_and_service(self, tracker: Tracker) -> tuple:
+        appt = self.picked(tracker) or {}
+        return (appt.get("clinic") or {}).get("id"), appt.get("service") or "vaccination"
+
+    def validate_appointment_pick(self, value, dispatcher, tracker, domain):
+        upcoming = tracker.get_slot("appointment_upcoming") or []
+        text = str(value or "")
+        said = REFERENCE.search(text)
+        if said:
+            ref = said.group(0).upper()
+            if any(a["reference"] == ref for a in upcoming):
+                return self.accept("appointment_pick", ref, tracker)
+            return self.reject("appointment_pick", "utter_appointment_pick_unknown", dispatcher, tracker,
+                               reference=ref)
+        index = choice_number(text, len(upcoming))
+        if index is not None:
+            return self.accept("appointment_pick", upcoming[index]["reference"], tracker)
+        children = [{"id": a["reference"], "name": a["child"]} for a in upcoming]
+        child = child_mentioned(text, children)
+        if child:
+            return self.accept("appointment_pick", child["id"], tracker)
+        return self.reject("appointment_pick", "utter_appointment_pick_unclear", dispatcher, tracker)
+
+    def no_longer_open(self, dispatcher: CollectingDispatcher, err: AgencyError, reference: str) -> Dict[Text, Any]:
+        if err.code in ("appointment_cancelled", "appointment_past", "appointment_not_found", "appointment_changed"):
+            dispatcher.utter_message(response="utter_appointment_no_longer_open", reference=reference)
+        else:
+            report_agency_error(dispatcher, err)
+        return {"confirm_submission": None, "journey_aborted": True}
+
+
+class ValidateRescheduleAppointmentForm(PickAppointmentMixin):
+    journey_intents = ("reschedule_appointment",)
+
+    def name(self) -> Text:
+        return "validate_reschedule_appointment_form"
+
+    async def validate_confirm_submission(self, value, dispatcher, tracker, domain):
+        text = str(value or "")
+        answer = None if tracker.get_slot("appointment_changing") else self.yes_or_no(tracker, text)
+        if answer is True:
+            return await self.reschedule(dispatcher, tracker)
+        if answer is False:
+            return {"confirm_submission": None, "appointment_changing": True}
+        out = {"confirm_submission": None, "appointment_changing": None}
+        if parse_date(text, today_sgt(), prefer="future"):
+            result = await self.check_date(text, dispatcher, tracker)
+            return {**out, **result} if result.get("appointment_date") else \
+                {**out, "appointment_date": None, "appointment_slot": None}
+        if self.change_request(text) in ("date", "clinic"):
+            return {**out, "appointment_date": None, "appointment_slot": None, "appointment_offered_slots": None}
+        changing = tracker.get_slot("appointment_changing")
+        return {**self.reject("confirm_submission", "utter_appointment_change_unclear" if changing
+                              else "utter_confirm_or_change", dispatcher, tracker), "appointment_changing": changing}
+
+    async def reschedule(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        appt, slot_id = self.picked(tracker), tracker.get_slot("appointment_slot")
+        identity = await identify(tracker)
+        key = idempotency_key(tracker, "reschedule_appointment",
+                              {"ref": appt["reference"], "slot": slot_id, "moves": appt["reschedule_count"]})
+        try:
+            moved = await call(agencies().health.reschedule, identity.token, appt["reference"], int(slot_id),
+                               idempotency_key=key)
+        except AgencyError as err:
+            if err.unavailable:
+                dispatcher.utter_message(response="utter_agency_unavailable")
+                return {"confirm_submission": None}
+            if err.code in ("slot_taken", "slot_in_past"):
+                return await self.offer_next_slots(dispatcher, tracker)
+            if err.code == "slot_unchanged":
+                return self.reject("appointment_slot", "utter_appointment_same_slot", dispatcher, tracker,
+                                   confirm_submission=None)
+            return self.no_longer_open(dispatcher, err, appt["reference"])
+        logger.info("rescheduled %s", moved["reference"])
+        return self.accept("confirm_submission", True, tracker, appointment_result=summarise(moved))
+
+
+class ValidateCancelAppointmentForm(PickAppointmentMixin):
+    journey_intents = ("cancel_appointment",)
+
+    def name(self) -> Text:
+        return "validate_cancel_appointment_form"
+
+    async def validate_confirm_submission(self, value, dispatcher, tracker, domain):
+        answer = self.yes_or_no(tracker, str(value or ""))
+        appt = self.picked(tracker) or {}
+        if answer is False:
+            dispatcher.utter_message(response="utter_appointment_kept", reference=appt.get("reference", ""))
+            return {"confirm_submission": None, "journey_aborted": True}
+        if answer is None:
+            return self.reject("confirm_submission", "utter_please_answer_yes_no", dispatcher, tracker)
+        identity = await identify(tracker)
+        key = idempotency_key(tracker, "cancel_appointment", {"ref": appt["reference"]})
+        try:
+            cancelled = await call(agencies().health.cancel, identity.token, appt["reference"], idempotency_key=key)
+        except AgencyError as err:
+            if err.unavailable:
+                dispatcher.utter_message(response="utter_agency_unavailable")
+                return {"confirm_submission": None}
+            return self.no_longer_open(dispatcher, err, appt["reference"])
+        logger.info("cancelled %s", cancelled["reference"])
+        return self.accept("confirm_submission", True, tracker, appointment_result=summarise(cancelled))
+
+
+# --- the questions with choices (buttons; the SMS channel numbers them) --------------------------------------------
+
+class ActionAskAppointmentChild(Action):
+    def name(self) -> Text:
+        return "action_ask_appointment_child"
+
+    async def run(self, dispatcher, tracker, domain):
+        children = tracker.get_slot("appointment_children") or []
+        dispatcher.utter_message(response="utter_ask_appointment_child",
+                                 buttons=[{"title": c["name"], "payload": str(i)} for i, c in enumerate(children, 1)])
+        return []
+
+
+class ActionAskAppointmentClinic(Action):
+    def name(self) -> Text:
+        return "action_ask_appointment_clinic"
+
+    async def run(self, dispatcher, tracker, domain):
+        choices = tracker.get_slot("appointment_clinic_choices") or {}
+        lang = language_of(tracker)
+        if not choices.get("ids"):
+            dispatcher.utter_message(response="utter_ask_appointment_clinic")
+            return []
+        try:
+            clinics = [await ClinicDirectory.get(i) for i in choices["ids"]]
+        except AgencyError as err:
+            report_agency_error(dispatcher, err)
+            return []
+        titles = [clinic_name(c, lang) for c in clinics if c]
+        if choices.get("kind") == "nearby":
+            titles = [f"{t} (~{d:g} km)" if d is not None else t for t, d in zip(titles, choices.get("distances") or [])]
+        response = {"nearby": "utter_ask_appointment_clinic_nearby", "which": "utter_ask_appointment_clinic_which"} \
+            .get(choices.get("kind"), "utter_ask_appointment_clinic_suggested")
+        dispatcher.utter_message(response=response, postal_code=choices.get("postal_code") or "",
+                                 buttons=[{"title": t, "payload": str(i)} for i, t in enumerate(titles, 1)])
+        return []
+
+
+async def clinic_for_slots(tracker: Tracker) -> Optional[dict]:
+    """Where the free times are: the clinic chosen (book) or the appointment's clinic (reschedule)."""
+    if tracker.active_loop_name == "reschedule_appointment_form":
+        return (picked_appointment(tracker) or {}).get("clinic")
+    return await ClinicDirectory.get(tracker.get_slot("appointment_clinic"))
+
+
+class ActionAskAppointmentSlot(Action):
+    def name(self) -> Text:
+        return "action_ask_appointment_slot"
+
+    async def run(self, dispatcher, tracker, domain):
+        lang = language_of(tracker)
+        offered = tracker.get_slot("appointment_offered_slots") or []
+        try:
+            clinic = await clinic_for_slots(tracker)
+        except AgencyError:
+            clinic = None
+        dispatcher.utter_message(
+            response="utter_ask_appointment_slot", clinic=clinic_name(clinic, lang),
+            date=format_date(tracker.get_slot("appointment_date") or today_sgt(), lang),
+            buttons=[{"title": format_datetime(s["starts_at"], lang, year=False), "payload": str(i)}
+                     for i, s in enumerate(offered, 1)])
+        return []
+
+
+class ActionAskAppointmentPick(Action):
+    def name(self) -> Text:
+        return "action_ask_appointment_pick"
+
+    async def run(self, dispatcher, tracker, domain):
+        lang = language_of(tracker)
+        upcoming = tracker.get_slot("appointment_upcoming") or []
+        response = "utter_ask_appointment_pick_to_cancel" if tracker.active_loop_name == "cancel_appointment_form" \
+            else "utter_ask_appointment_pick_to_move"
+        dispatcher.utter_message(response=response, buttons=[
+            {"title": appointment_title(a, lang), "payload": a["reference"]} for a in upcoming])
+        return []
+
+
+class ActionAskBookConfirm(Action):
+    def name(self) -> Text:
+        return "action_ask_book_appointment_form_confirm_submission"
+
+    async def run(self, dispatcher, tracker, domain):
+        if tracker.get_slot("appointment_changing"):
+            dispatcher.utter_message(response="utter_ask_appointment_change")
+            return []
+        lang = language_of(tracker)
+        child = next((c["name"] for c in tracker.get_slot("appointment_children") or []
+                      if c["id"] == tracker.get_slot("appointment_child")), "")
+        slot_id = tracker.get_slot("appointment_slot")
+        slot = next((s for s in tracker.get_slot("appointment_offered_slots") or [] if s["id"] == slot_id), None)
+        try:
+            clinic = await ClinicDirectory.get(tracker.get_slot("appointment_clinic"))
+        except AgencyError:
+            clinic = None
+        dispatcher.utter_message(
+            response="utter_ask_book_appointment_confirm", child=child,
+            service=label(SERVICES, tracker.get_slot("appointment_service"), lang),
+            clinic=clinic_name(clinic, lang), address=(clinic or {}).get("address", ""),
+            when=format_datetime(slot["starts_at"], lang) if slot else "")
+        return []
+
+
+def picked_appointment(tracker: Tracker) -> Optional[dict]:
+    ref = tracker.get_slot("appointment_pick")
+    return next((a for a in tracker.get_slot("appointment_upcoming") or [] if a["reference"] == ref), None)
+
+
+class ActionAskRescheduleDate(Action):
+    def name(self) -> Text:
+        return "action_ask_reschedule_appointment_form_appointment_date"
+
+    async def run(self, dispatcher, tracker, domain):
+        appt = picked_appointment(tracker)
+        values = appointment_values(appt, language_of(tracker)) if appt else {}
+        dispatcher.utter_message(response="utter_ask_reschedule_date", **values)
+        return []
+
+
+class ActionAskRescheduleConfirm(Action):
+    def name(self) -> Text:
+        return "action_ask_reschedule_appointment_form_confirm_submission"
+
+    async def run(self, dispatcher, tracker, domain):
+        if tracker.get_slot("appointment_changing"):
+            dispatcher.utter_message(response="utter_ask_reschedule_change")
+            return []
+        lang = language_of(tracker)
+        appt = picked_appointment(tracker) or {}
+        slot_id = tracker.get_slot("appointment_slot")
+        slot = next((s for s in tracker.get_slot("appointment_offered_slots") or [] if s["id"] == slot_id), None)
+        values = appointment_values(appt, lang) if appt else {}
+        dispatcher.utter_message(response="utter_ask_reschedule_confirm", **values,
+                                 new_when=format_datetime(slot["starts_at"], lang) if slot else "")
+        return []
+
+
+class ActionAskCancelConfirm(Action):
+    def name(self) -> Text:
+        return "action_ask_cancel_appointment_form_confirm_submission"
+
+    async def run(self, dispatcher, tracker, domain):
+        appt = picked_appointment(tracker)
+        values = appointment_values(appt, language_of(tracker)) if appt else {}
+        dispatcher.utter_message(response="utter_ask_cancel_confirm", **values)
+        return []
+
+
+# --- after the form: the result, then a clean slate ------------------------------------------------------------------
+
+def reset_events() -> List[Dict[Text, Any]]:
+    return [SlotSet(slot, None) for slot in JOURNEY_SLOTS]
+
+
+class ActionResetAppointment(Action):
+    """After "stop" (or a journey that ended early): forget the journey's answers; consent is kept."""
+
+    def name(self) -> Text:
+        return "action_reset_appointment"
+
+    async def run(self, dispatcher, tracker, domain):
+        return reset_events()
+
+
+class _AppointmentDone(Action):
+    response = ""
+
+    async def run(self, dispatcher, tracker, domain):
+        result = tracker.get_slot("appointment_result")
+        if result and tracker.get_slot("confirm_submission") is True:
+            dispatcher.utter_message(response=self.response, **appointment_values(result, language_of(tracker)))
+        return reset_events()
+
+
+class ActionBookAppointmentDone(_AppointmentDone):
+    response = "utter_appointment_booked"
+
+    def name(self) -> Text:
+        return "action_book_appointment_done"
+
+
+class ActionRescheduleAppointmentDone(_AppointmentDone):
+    response = "utter_appointment_rescheduled"
+
+    def name(self) -> Text:
+        return "action_reschedule_appointment_done"
+
+
+class ActionCancelAppointmentDone(_AppointmentDone):
+    response = "utter_appointment_cancelled"
+
+    def name(self) -> Text:
+        return "action_cancel_appointment_done"
+
+
+# --- list -------------------------------------------------------------------------------------------------------------
+
+class ActionListAppointments(Action):
+    """The user's children's upcoming appointments: child, service, clinic in the user's language, time, reference."""
+
+    def name(self) -> Text:
+        return "action_list_appointments"
+
+    async def run(self, dispatcher, tracker, domain):
+        identity = await identify(tracker)
+        try:
+            booked = await call(agencies().health.appointments, identity.token, status="booked")
+        except AgencyError as err:
+            report_agency_error(dispatcher, err)
+            return []
+        now, lang = now_sgt(), language_of(tracker)
+        upcoming = [summarise(a) for a in booked if to_sgt(a["starts_at"]) > now]
+        if not upcoming:
+            dispatcher.utter_message(response="utter_no_upcoming_appointments")
+            return []
+        lines = []
+        for a in upcoming:
+            v = appointment_values(a, lang)
+            lines.append(f"• {v['when']} — {v['child']}, {v['service']}, {v['clinic']} ({v['reference']})")
+        dispatcher.utter_message(response="utter_appointments_list", appointments="\n".join(lines))
+        return []

@@ -1,0 +1,905 @@
+"""Register a birth: parents from MyInfo, the baby from the hospital's notification of live birth (ICA), the
+child's names, a summary the user can correct in free text (four languages), then ICA's POST /registrations.
+
+Slots (all `birth_…` except the shared myinfo_consent / confirm_submission):
+  birth_myinfo          the caller from MyInfo: nric, name, marital status, spouse's NRIC (after consent)
+  birth_notifications   the caller's notifications of live birth, as listed when the journey started
+  birth_notification    the chosen eNLB number (asked with one button per baby)
+  birth_details         the chosen notification: hospital, time, parents, deadline, whether the parents are married
+  birth_child_name      in the English alphabet          birth_ethnic_name   Chinese/Tamil/Jawi script, "" = none
+  birth_child_sex       "M" | "F"                         birth_child_dob     ISO date
+  birth_dialects        {"mother": …, "father": …}, {} = none
+  birth_change_menu     True when the user asked to change something without saying what (the summary then
+                        shows the list of fields instead)
+  birth_registration_result   ICA's answer after a successful registration (shown by the finish action)
+  birth_registered      True/False after the form: the rules offer the Baby Bonus after a registration
+
+Sex and date of birth come from the notification, so they are asked only when a correction cleared them, and
+must then match the hospital's record (ICA refuses anything else). Text the user sees is in the domain; only
+the short labels inside the summary and the baby buttons (sex, month names, "married") are below, per language.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import MomentsFormValidation, normalise_answer
+from actions.common import agencies, call, idempotency_key, identify, latest_intent, report_agency_error
+from moments.agencies import birth_rules
+from moments.agencies.client import AgencyError
+from moments.dates import parse_date
+from moments.privacy import mask_nric
+
+logger = logging.getLogger(__name__)
+
+FORM = "birth_registration_form"
+JOURNEY = "birth_registration"
+SGT = timezone(timedelta(hours=8), "SGT")
+
+# What the journey owns; cleared when it ends (myinfo_consent and sms_identity_confirmed last the conversation).
+JOURNEY_SLOTS = (
+    "birth_myinfo", "birth_notifications", "birth_notification", "birth_details", "birth_child_name",
+    "birth_ethnic_name", "birth_child_sex", "birth_child_dob", "birth_dialects", "birth_change_menu",
+    "birth_registration_result", "confirm_submission", "failed_tries", "journey_aborted",
+)
+# Intents that do not fill a slot from text (the shared mappings' not_intent list).
+NOT_INTENTS = {"stop", "help", "human_handoff", "change_language", "ask_birth_registration", "ask_baby_bonus",
+               "ask_vaccination_schedule"}
+# Cancelling in the middle of a question: the NLU may read "取消" / "ரத்து" as cancel_appointment.
+CANCEL_WORDS = {"stop", "cancel", "cancel it", "quit", "exit", "取消", "停止", "不要了", "不办了", "batal", "berhenti",
+                "batalkan", "ரத்து", "ரத்து செய்", "நிறுத்து", "/stop"}
+
+ENLB = re.compile(r"^NLB\d{10}$")
+
+
+def today_sgt() -> date:
+    return datetime.now(SGT).date()
+
+
+# -- labels inside the summary and the buttons ------------------------------------------------------------------
+SEX_LABELS = {
+    "M": {"en": "Boy", "zh": "男", "ms": "Lelaki", "ta": "ஆண்"},
+    "F": {"en": "Girl", "zh": "女", "ms": "Perempuan", "ta": "பெண்"},
+}
+MARRIED_LABELS = {
+    True: {"en": "married", "zh": "已婚", "ms": "berkahwin", "ta": "திருமணமானவர்கள்"},
+    False: {"en": "not married to each other", "zh": "没有结婚", "ms": "tidak berkahwin", "ta": "திருமணமாகாதவர்கள்"},
+}
+NO_FATHER = {"en": "not included", "zh": "不列入", "ms": "tidak dimasukkan", "ta": "சேர்க்கப்படவில்லை"}
+NONE = "—"
+MONTHS = {
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+    "ms": ["Jan", "Feb", "Mac", "Apr", "Mei", "Jun", "Jul", "Ogo", "Sep", "Okt", "Nov", "Dis"],
+    "ta": ["ஜனவரி", "பிப்ரவரி", "மார்ச்", "ஏப்ரல்", "மே", "ஜூன்", "ஜூலை", "ஆகஸ்ட்", "செப்டம்பர்", "அக்டோபர்",
+           "நவம்பர்", "டிசம்பர்"],
+}
+
+
+def language_of(tracker: Tracker) -> str:
+    lang = tracker.get_slot("language")
+    return lang if lang in ("en", "zh", "ms", "ta") else "en"
+
+
+def format_date(value: Any, lang: str) -> str:
+    """'2026-11-23' → '23 Nov 2026' / '2026年11月23日' / '23 Nov 2026' / '23 நவம்பர் 2026'."""
+    if not value:
+        return NONE
+    d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    if lang == "zh":
+        return f"{d.year}年{d.month}月{d.day}日"
+    return f"{d.day} {MONTHS.get(lang, MONTHS['en'])[d.month - 1]} {d.year}"
+
+
+def sex_label(sex: Optional[str], lang: str) -> str:
+    return SEX_LABELS.get(sex or "", {}).get(lang, NONE)
+
+
+def person_label(person: Optional[Dict[str, Any]]) -> str:
+    if not person:
+        return NONE
+    return f"{person['name']} ({mask_nric(person['nric'])})"
+
+
+# -- reading answers -----------------------------------------------------------------------------------------------
+def _script(ch: str) -> Optional[str]:
+    cp = ord(ch)
+    if 0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x2FA1F:
+        return "han"
+    if 0x0B80 <= cp <= 0x0BFF:
+        return "tamil"
+    if 0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0xFB50 <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFF:
+        return "jawi"
+    return None
+
+
+def in_ethnic_script(text: str) -> bool:
+    """Only Chinese characters, Tamil or Jawi (and spaces): e.g. a Chinese name typed where the English one goes."""
+    chars = [c for c in text if not c.isspace() and c not in "\u200c\u200d\u00b7"]
+    return bool(chars) and all(_script(c) for c in chars)
+
+
+def is_skip(text: Any) -> bool:
+    return MomentsFormValidation.is_skip(text if isinstance(text, str) else None) or \
+        normalise_answer(text if isinstance(text, str) else "") in {"skip it", "no need", "tak perlu", "不需要", "தேவையில்லை", "இல்லை"}
+
+
+def is_cancel(text: Any) -> bool:
+    return isinstance(text, str) and normalise_answer(text) in CANCEL_WORDS
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A validated value, or the response (and its values) that says what is wrong."""
+    value: Any = None
+    error: Optional[str] = None
+    values: Optional[Dict[str, Any]] = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+NAME_PREFIX = re.compile(
+    r"^(?:(?:his|her|the|my|our|baby'?s?|child'?s?)\s+)*(?:full\s+)?name\s*(?:is|will be|:|=)\s*"
+    r"|^(?:call(?:ed)?\s+(?:him|her)|namanya|nama\s*(?:dia|bayi|anak)?\s*(?:ialah|adalah|:)?)\s+"
+    r"|^(?:名字|姓名|英文名字?)\s*(?:是|叫|为|:|：)\s*|^叫"
+    r"|^பெயர்\s*[:：]?\s*", re.IGNORECASE)
+NAME_CHARS = re.compile(r"[A-Za-z .,'@/()\-]")
+NAME_SMALL_WORDS = {"bin", "binte", "binti", "bte", "s/o", "d/o", "a/l", "a/p", "@", "de", "da", "van", "von"}
+
+
+def tidy_name(name: str) -> str:
+    """Collapses spaces; an all-lower-case name gets capitals ("tan kai xuan" → "Tan Kai Xuan", "bin" stays)."""
+    name = " ".join(name.split())
+    if name == name.lower():
+        name = " ".join(w if w in NAME_SMALL_WORDS else "-".join(p[:1].upper() + p[1:] for p in w.split("-"))
+                        for w in name.split(" "))
+    return name
+
+
+def check_child_name(raw: Any) -> Checked:
+    text = unicodedata.normalize("NFKC", str(raw or "")).strip()
+    text = NAME_PREFIX.sub("", text).strip().strip("\"“”「」")
+    if in_ethnic_script(text) or any(_script(c) for c in text):
+        return Checked(error="utter_birth_name_not_english")
+    if any(c.isdigit() for c in text):
+        return Checked(error="utter_birth_name_has_digits")
+    bad = sorted({c for c in text if not NAME_CHARS.match(c)})
+    if bad:
+        return Checked(error="utter_birth_name_has_symbols", values={"symbols": " ".join(bad)})
+    name = tidy_name(text)
+    if len(name) < 2 or len(name) > birth_rules.NAME_MAX or sum(c.isalpha() for c in name) < 2:
+        return Checked(error="utter_birth_name_length", values={"max": birth_rules.NAME_MAX})
+    if not name[0].isalpha():
+        return Checked(error="utter_birth_name_has_symbols", values={"symbols": name[0]})
+    try:
+        return Checked(value=birth_rules.clean_english_name(name))
+    except birth_rules.RuleError:
+        return Checked(error="utter_birth_name_length", values={"max": birth_rules.NAME_MAX})
+
+
+def check_ethnic_name(raw: Any) -> Checked:
+    if is_skip(raw):
+        return Checked(value="")
+    text = unicodedata.normalize("NFKC", str(raw or "")).strip().strip("\"“”「」")
+    text = re.sub(r"^(?:中文名字?|华文名字?|名字)\s*(?:是|叫|:|：)\s*|^(?:தமிழ்ப்?\s*பெயர்)\s*[:：]?\s*", "", text)
+    try:
+        return Checked(value=birth_rules.clean_ethnic_name(text)[0])
+    except birth_rules.RuleError:
+        return Checked(error="utter_birth_ethnic_name_invalid", values={"max": birth_rules.ETHNIC_NAME_MAX})
+
+
+SEX_WORDS = {
+    "M": ["boy", "male", "son", "m", "baby boy", "男", "男孩", "男生", "儿子", "男宝", "lelaki", "laki", "laki-laki",
+          "putera", "ஆண்", "பையன்", "மகன்"],
+    "F": ["girl", "female", "daughter", "f", "baby girl", "女", "女孩", "女生", "女儿", "女宝", "perempuan", "puteri",
+          "பெண்", "மகள்"],
+}
+
+
+def _has_word(text: str, word: str) -> bool:
+    if word.isascii():
+        return re.search(r"(?<![a-z])" + re.escape(word) + r"(?![a-z])", text) is not None
+    return word in text
+
+
+def check_sex(raw: Any) -> Checked:
+    text = unicodedata.normalize("NFKC", str(raw or "")).lower().strip()
+    found = {sex for sex, words in SEX_WORDS.items() if any(_has_word(text, w) for w in words)}
+    if len(found) == 1:
+        return Checked(value=found.pop())
+    return Checked(error="utter_birth_sex_not_understood")
+
+
+DATE_SHAPE = re.compile(r"\d{1,4}\s*[/.\-年月]\s*\d{1,2}|\d{1,2}\s*(?:[a-z]{3,}|[\u0b80-\u0bff]+)|[a-z]{3,}\s*\d{1,2}",
+                        re.IGNORECASE)
+
+
+def check_date_of_birth(raw: Any, today: date, on_record: Optional[str] = None) -> Checked:
+    text = str(raw or "")
+    born = parse_date(text, today=today, prefer="past")
+    if born is None:
+        return Checked(error="utter_birth_date_impossible" if DATE_SHAPE.search(text) else "utter_birth_date_not_understood")
+    if born > today:
+        return Checked(error="utter_birth_date_future")
+    if on_record and born.isoformat() != on_record:
+        return Checked(error="utter_birth_date_mismatch", values={"on_record": on_record, "given": born.isoformat()})
+    return Checked(value=born.isoformat())
+
+
+DIALECT_NAMES = {
+    "福建": "Hokkien", "闽南": "Hokkien", "潮州": "Teochew", "广东": "Cantonese", "广府": "Cantonese", "客家": "Hakka",
+    "海南": "Hainanese", "福州": "Foochow", "兴化": "Henghua", "莆田": "Henghua", "福清": "Hockchia", "上海": "Shanghainese",
+    "jawa": "Javanese", "boyan": "Boyanese", "bawean": "Boyanese", "bugis": "Bugis", "banjar": "Banjarese",
+    "minang": "Minangkabau", "தமிழ்": "Tamil", "மலையாளம்": "Malayalee", "மலையாளி": "Malayalee",
+    "தெலுங்கு": "Telugu", "பஞ்சாபி": "Punjabi", "குஜராத்தி": "Gujarati",
+}
+MOTHER_WORDS = ("mother", "mum", "mom", "mummy", "ibu", "emak", "mak", "妈妈", "母亲", "妈", "அம்மா", "தாய்")
+FATHER_WORDS = ("father", "dad", "daddy", "bapa", "ayah", "abah", "爸爸", "父亲", "爸", "அப்பா", "தந்தை")
+DIALECT_SPLIT = re.compile(r"\s*(?:[,/&;、，+]|\band\b|\bdan\b|和|及|跟|மற்றும்)\s*", re.IGNORECASE)
+
+
+def _one_dialect(part: str) -> Optional[str]:
+    part = re.sub(r"(?i)\b(?:orang|bahasa|loghat|dialek|dialect|is|ialah)\b|话|人|籍|语|[:：]", " ", part).strip()
+    for words in (MOTHER_WORDS, FATHER_WORDS):
+        for w in words:
+            part = re.sub(r"(?i)(?<![a-z])" + re.escape(w) + r"(?![a-z])" if w.isascii() else re.escape(w), " ", part)
+    part = " ".join(part.split())
+    if not part:
+        return None
+    for word, english in DIALECT_NAMES.items():
+        if word in part.lower():
+            return english
+    try:
+        return birth_rules.clean_dialect(part)
+    except birth_rules.RuleError:
+        return None
+
+
+def check_dialects(raw: Any, father_on_certificate: bool) -> Checked:
+    """"skip" → {}; "Hokkien" → both parents; "Hokkien, Teochew" / "father Teochew" → mother first, then father."""
+    if is_skip(raw):
+        return Checked(value={})
+    text = unicodedata.normalize("NFKC", str(raw or "")).strip()
+    parts = [p for p in DIALECT_SPLIT.split(text) if p.strip()]
+    if not parts or len(parts) > 2:
+        return Checked(error="utter_birth_dialect_invalid")
+    mother: Optional[str] = None
+    father: Optional[str] = None
+    positional: List[str] = []
+    for part in parts:
+        dialect = _one_dialect(part)
+        if dialect is None:
+            return Checked(error="utter_birth_dialect_invalid")
+        low = part.lower()
+        if any(_has_word(low, w) for w in FATHER_WORDS):
+            father = dialect
+        elif any(_has_word(low, w) for w in MOTHER_WORDS):
+            mother = dialect
+        else:
+            positional.append(dialect)
+    if len(parts) == 1 and positional:
+        mother = positional[0]
+        father = positional[0]
+    else:
+        for dialect in positional:
+            if mother is None:
+                mother = dialect
+            elif father is None:
+                father = dialect
+    return Checked(value={"mother": mother, "father": father if father_on_certificate else None})
+
+
+# -- corrections at the summary -----------------------------------------------------------------------------------
+FIELD_WORDS: Dict[str, List[str]] = {
+    "birth_ethnic_name": ["chinese name", "tamil name", "jawi name", "ethnic name", "name in chinese", "name in tamil",
+                          "name in jawi", "chinese characters", "中文名字", "中文名", "华文名字", "华文名", "汉字名",
+                          "nama cina", "nama jawi", "nama tamil", "nama dalam tulisan", "தமிழ்ப் பெயர", "தமிழ் பெயர",
+                          "சீனப் பெயர", "ஜாவி பெயர"],
+    "birth_child_dob": ["date of birth", "birth date", "birthdate", "birthday", "dob", "出生日期", "生日", "出生日",
+                        "tarikh lahir", "hari lahir", "பிறந்த தேதி", "பிறந்த நாள்", "பிறந்த திகதி"],
+    "birth_child_name": ["english name", "baby's name", "baby name", "child's name", "name", "英文名字", "英文名", "名字",
+                         "姓名", "nama bayi", "nama anak", "nama", "பெயர", "பேர"],
+    "birth_child_sex": ["sex", "gender", "性别", "jantina", "பாலினம்"],
+    "birth_dialects": ["dialects", "dialect", "方言", "籍贯", "dialek", "loghat", "வட்டார மொழி", "கிளைமொழி"],
+    # from the hospital's notification or MyInfo: not changed in the chat
+    "fixed": ["hospital", "place of birth", "time of birth", "birth time", "mother", "father", "parents",
+              "marital status", "医院", "出生地点", "出生时间", "母亲", "父亲", "妈妈", "爸爸", "婚姻", "tempat lahir",
+              "masa lahir", "waktu lahir", "ibu", "bapa", "ayah", "status perkahwinan", "மருத்துவமனை", "பிறந்த நேரம்",
+              "தாய்", "தந்தை", "அம்மா", "அப்பா", "திருமண"],
+}
+CHANGE_WORDS = ["change", "update", "correct", "edit", "fix", "amend", "modify", "wrong", "should be", "make it",
+                "actually", "instead", "改", "换", "更正", "修改", "不对", "错", "应该是", "tukar", "ubah", "betulkan",
+                "pinda", "salah", "sepatutnya", "patutnya", "மாற்ற", "மாற்று", "மாத்த", "திருத்த", "தவறு", "சரிசெய்"]
+# What comes between the field and the new value ("to", "改成", "kepada"); Tamil puts the value before என்று/ஆக.
+VALUE_MARKERS = re.compile(
+    r"(?i)^\s*(?:(?:(?:should|must)\s+be|to\s+be|to|as|into|is|kepada|kpd|jadi|menjadi|sepatutnya|patutnya|ialah|"
+    r"adalah)(?![a-z])|=|:|：|改成|改为|改做|改作|换成|应该是|应为|写成|是)\s*")
+TAMIL_VALUE = re.compile(r"^\s*(?:ஐ|யை|ை|்)?\s*(.+?)\s+(?:என்று|என|ஆக|ஆகா)\s*(?:மாற்ற\S*|மாத்த\S*|திருத்த\S*|போடு\S*)?\s*$")
+WRONG_WORDS = {"wrong", "incorrect", "not correct", "salah", "tak betul", "错", "错了", "不对", "தவறு", "சரியில்லை"}
+TRAILING = re.compile(r"(?i)(?:[\s,]+(?:please|pls|plz|thanks|thank you|lah|la|ya|hor|sila|tolong|terima kasih|ye|"
+                      r"தயவுசெய்து|நன்றி)|请|谢谢|吧)?[\s.!?,。！？，]*$")
+
+
+@dataclass(frozen=True)
+class Correction:
+    field: Optional[str]       # a slot, "fixed", or None ("change something")
+    value: Optional[str]       # the new value as typed, or None ("change the name": ask it again)
+
+
+def _find(text: str, word: str) -> Optional[Tuple[int, int]]:
+    if word.isascii():
+        m = re.search(r"(?<![a-z])" + re.escape(word) + r"(?![a-z])", text)
+    else:
+        i = text.find(word)
+        m = None if i < 0 else (i, i + len(word))
+        return m
+    return (m.start(), m.end()) if m else None
+
+
+def parse_correction(text: Any) -> Optional[Correction]:
+    """"change the name to Tan Wei Ming" → (birth_child_name, "Tan Wei Ming"); "名字改成陈伟明"; "tukar nama kepada
+    Adam"; "பெயரை Kavin என்று மாற்று"; "change the name" → (birth_child_name, None); "change something" → (None, None).
+    None when the text does not ask for a change."""
+    if not isinstance(text, str) or not text.strip() or text.strip().startswith("/"):
+        return None
+    original = unicodedata.normalize("NFKC", text).strip()
+    low = original.lower()
+    has_verb = any(_find(low, w) for w in CHANGE_WORDS)
+    best: Optional[Tuple[int, int, str]] = None  # (start, -length, field)
+    for field, words in FIELD_WORDS.items():
+        for word in words:
+            pos = _find(low, word)
+            if pos and (best is None or (pos[0], -(pos[1] - pos[0])) < (best[0], best[1])):
+                best = (pos[0], -(pos[1] - pos[0]), field)
+    if best is None:
+        return Correction(None, None) if has_verb else None
+    start, neg_len, field = best
+    end = start + -neg_len
+    rest = original[end:]
+    value = None
+    m = VALUE_MARKERS.match(rest)
+    if m:
+        value = rest[m.end():]
+    else:
+        t = TAMIL_VALUE.match(rest)
+        if t:
+            value = t.group(1)
+    if value is None and not has_verb:
+        return None
+    if value is not None:
+        value = TRAILING.sub("", value).strip().strip("\"'“”「」")
+        value = re.sub(r"\s*(?:என்று|என|ஆக)\s*(?:மாற்ற\S*|மாத்த\S*)\s*$", "", value).strip()
+        value = re.sub(r"(?i)^(?:the\s+)?", "", value) if field != "birth_child_name" else value
+        if not value or value.lower() in WRONG_WORDS:
+            value = None
+    return Correction(field, value)
+
+
+# -- the agency's data, kept small in slots -------------------------------------------------------------------------
+def compact_notification(n: Dict[str, Any]) -> Dict[str, Any]:
+    return {
+        "enlb": n["enlb_number"], "sex": n["sex"], "date_of_birth": str(n["date_of_birth"]),
+        "time_of_birth": n["time_of_birth"], "hospital_code": n["hospital"]["code"],
+        "hospital_name": n["hospital"]["name"],
+        "mother": {"nric": n["mother"]["nric"], "name": n["mother"]["name"]},
+        "father": {"nric": n["father"]["nric"], "name": n["father"]["name"]} if n.get("father") else None,
+        "deadline": str(n["registration_deadline"]), "days_left": n["days_left"], "status": n["status"],
+        "reference": n.get("registration_reference"),
+    }
+
+
+def parents_married(myinfo: Optional[Dict[str, Any]], notification: Dict[str, Any]) -> bool:
+    """Married to each other, as MyInfo says: the caller is married and the spouse is the baby's other parent."""
+    if not myinfo or not notification.get("father") or myinfo.get("marital_status") != "married":
+        return False
+    other = notification["father"] if myinfo["nric"] == notification["mother"]["nric"] else notification["mother"]
+    return myinfo.get("spouse_nric") == other["nric"]
+
+
+def registration_form(tracker: Tracker) -> Dict[str, Any]:
+    """The body of ICA's POST /registrations from the slots."""
+    details = tracker.get_slot("birth_details") or {}
+    married = bool(details.get("married"))
+    dialects = tracker.get_slot("birth_dialects") or {}
+    return {
+        "enlb_number": details["enlb"],
+        "child_name": tracker.get_slot("birth_child_name"),
+        "child_ethnic_name": tracker.get_slot("birth_ethnic_name") or None,
+        "sex": tracker.get_slot("birth_child_sex"),
+        "date_of_birth": tracker.get_slot("birth_child_dob"),
+        "time_of_birth": details["time_of_birth"],
+        "hospital": details["hospital_code"],
+        "mother_nric": details["mother"]["nric"],
+        "father_nric": details["father"]["nric"] if married and details.get("father") else None,
+        "parents_marital_status": "married" if married else "not_married",
+        "mother_dialect": dialects.get("mother"),
+        "father_dialect": dialects.get("father") if married else None,
+    }
+
+
+def summary_values(tracker: Tracker) -> Dict[str, Any]:
+    lang = language_of(tracker)
+    details = tracker.get_slot("birth_details") or {}
+    married = bool(details.get("married"))
+    dialects = tracker.get_slot("birth_dialects") or {}
+    return {
+        "child_name": tracker.get_slot("birth_child_name") or NONE,
+        "ethnic_name": tracker.get_slot("birth_ethnic_name") or NONE,
+        "sex": sex_label(tracker.get_slot("birth_child_sex"), lang),
+        "date_of_birth": format_date(tracker.get_slot("birth_child_dob"), lang),
+        "time_of_birth": details.get("time_of_birth", NONE),
+        "hospital": details.get("hospital_name", NONE),
+        "enlb": details.get("enlb", NONE),
+        "mother": person_label(details.get("mother")),
+        "father": person_label(details.get("father")) if married else NO_FATHER[lang],
+        "marital_status": MARRIED_LABELS[married][lang],
+        "dialects": f"{dialects.get('mother') or NONE} / {dialects.get('father') or NONE}" if dialects else NONE,
+    }
+
+
+def previous_language(tracker: Tracker) -> Optional[str]:
+    """The conversation's language before the latest message (names typed in another script must not switch it)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                continue
+            seen_user = True
+            continue
+        if seen_user and event.get("event") == "slot" and event.get("name") == "language":
+            return event.get("value")
+    return "en" if seen_user else None
+
+
+def keep_language(tracker: Tracker) -> Dict[str, Any]:
+    before = previous_language(tracker)
+    if before and before != tracker.get_slot("language"):
+        return {"language": before}
+    return {}
+
+
+def stop_events() -> Dict[str, Any]:
+    """Ends the form from inside a validation (a cancel word the NLU read as another intent)."""
+    return {**{slot: None for slot in JOURNEY_SLOTS}, "journey_aborted": True, "requested_slot": None}
+
+
+# -- the form's validation ----------------------------------------------------------------------------------------------
+class ValidateBirthRegistrationForm(MomentsFormValidation):
+    def name(self) -> Text:
+        return f"validate_{FORM}"
+
+    # -- answers the NLU read as a digression or "stop" (e.g. "skip" → stop, "NLB2026000101" → ask_baby_bonus) -----
+    @staticmethod
+    def _misread(tracker: Tracker, slot: str) -> Optional[str]:
+        """The latest text when `slot` is being asked and the NLU gave it to an intent that fills no slot."""
+        if tracker.get_slot("requested_slot") != slot or latest_intent(tracker) not in NOT_INTENTS:
+            return None
+        text = (tracker.latest_message or {}).get("text") or ""
+        return None if text.startswith("/") else text
+
+    async def extract_birth_notification(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        text = self._misread(tracker, "birth_notification")
+        if text and (ENLB.match(re.sub(r"[\s-]", "", text).upper()) or text.strip().isdigit()):
+            return {"birth_notification": text}
+        return {}
+
+    async def extract_birth_ethnic_name(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        text = self._misread(tracker, "birth_ethnic_name")
+        return {"birth_ethnic_name": text} if text and is_skip(text) else {}
+
+    async def extract_birth_child_sex(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        text = self._misread(tracker, "birth_child_sex")
+        return {"birth_child_sex": text} if text and check_sex(text).ok else {}
+
+    async def extract_birth_child_dob(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        text = self._misread(tracker, "birth_child_dob")
+        return {"birth_child_dob": text} if text and len(text) <= 30 and parse_date(text, today_sgt(), "past") else {}
+
+    async def extract_birth_dialects(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        text = self._misread(tracker, "birth_dialects")
+        return {"birth_dialects": text} if text and (is_skip(text) or check_dialects(text, True).ok) else {}
+
+    async def extract_confirm_submission(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        text = self._misread(tracker, "confirm_submission")
+        correction = parse_correction(text) if text else None
+        return {"confirm_submission": text} if correction and correction.field else {}
+
+    # -- consent, then what MyInfo and ICA know ---------------------------------------------------------------------
+    async def validate_myinfo_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: Dict) -> Dict[Text, Any]:
+        result = super().validate_myinfo_consent(value, dispatcher, tracker, domain)
+        if result.get("myinfo_consent") is True and not tracker.get_slot("birth_notifications"):
+            result.update(await self.prefill(dispatcher, tracker))
+        return result
+
+    async def prefill(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        """The caller from MyInfo and their notifications of live birth from ICA; ends the journey when there is
+        nothing to register or the agencies cannot answer."""
+        identity = await identify(tracker)
+        if not identity.known:
+            dispatcher.utter_message(response="utter_login_required")
+            return {"journey_aborted": True, "requested_slot": None}
+        try:
+            person = await call(agencies().myinfo.person, identity.token)
+            listed = await call(agencies().ica.notifications, identity.token)
+        except AgencyError as err:
+            report_agency_error(dispatcher, err)
+            return {"journey_aborted": True, "requested_slot": None}
+        if not listed:
+            dispatcher.utter_message(response="utter_birth_no_notification")
+            return {"journey_aborted": True, "requested_slot": None}
+        myinfo = {"nric": person["nric"], "name": person["name"], "marital_status": person.get("marital_status"),
+                  "spouse_nric": (person.get("spouse") or {}).get("nric")}
+        return {"birth_myinfo": myinfo, "birth_notifications": [compact_notification(n) for n in listed]}
+
+    # -- which baby --------------------------------------------------------------------------------------------------
+    async def validate_birth_notification(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                          domain: Dict) -> Dict[Text, Any]:
+        if is_cancel(value):
+            dispatcher.utter_message(response="utter_journey_stopped")
+            return stop_events()
+        listed: List[Dict[str, Any]] = list(tracker.get_slot("birth_notifications") or [])
+        text = re.sub(r"[\s-]", "", str(value or "")).upper()
+        chosen: Optional[Dict[str, Any]] = None
+        if ENLB.match(text):
+            chosen = next((n for n in listed if n["enlb"] == text), None)
+            if chosen is None:
+                chosen = await self._look_up(text, dispatcher, tracker)
+                if chosen is None:
+                    return self.reject("birth_notification", "utter_birth_notification_not_found", dispatcher,
+                                       tracker, enlb=text)
+        elif text.isdigit() and 1 <= int(text) <= len(listed):
+            chosen = listed[int(text) - 1]
+        elif len(listed) == 1 and self.yes_or_no(tracker, value) is True:
+            chosen = listed[0]
+        if chosen is None:
+            return self.reject("birth_notification", "utter_birth_choose_notification", dispatcher, tracker)
+        lang = language_of(tracker)
+        if chosen["status"] == "registered":
+            return self.reject("birth_notification", "utter_birth_already_registered", dispatcher, tracker,
+                               reference=chosen.get("reference") or NONE)
+        if chosen["status"] == "late":
+            dispatcher.utter_message(response="utter_birth_registration_late",
+                                     date_of_birth=format_date(chosen["date_of_birth"], lang),
+                                     deadline=format_date(chosen["deadline"], lang))
+            return {"birth_notification": None, "journey_aborted": True, "requested_slot": None}
+        details = {**chosen, "married": parents_married(tracker.get_slot("birth_myinfo"), chosen)}
+        return self.accept("birth_notification", chosen["enlb"], tracker, birth_details=details,
+                           birth_child_sex=chosen["sex"], birth_child_dob=chosen["date_of_birth"],
+                           **keep_language(tracker))
+
+    async def _look_up(self, enlb: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Dict[str, Any]]:
+        """A number typed that was not in the list: ask ICA again (it may have arrived since, or be registered)."""
+        identity = await identify(tracker)
+        try:
+            listed = await call(agencies().ica.notifications, identity.token, True)
+        except AgencyError:
+            return None
+        return next((compact_notification(n) for n in listed if n["enlb_number"] == enlb), None)
+
+    # -- the child ---------------------------------------------------------------------------------------------------
+    def _apply_other_correction(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker) -> Optional[Dict[Text, Any]]:
+        """A correction of another field typed while `slot` was asked ("change the dialect to Hokkien"): apply it
+        and ask `slot` again. None when the text is not such a correction."""
+        correction = parse_correction(value)
+        if not correction or not correction.field or correction.field == slot:
+            return None
+        if latest_intent(tracker) != "correct_field" and correction.value is None:
+            return None
+        return {**self.correct(correction, dispatcher, tracker), slot: None}
+
+    def validate_birth_child_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: Dict) -> Dict[Text, Any]:
+        if is_cancel(value):
+            dispatcher.utter_message(response="utter_journey_stopped")
+            return stop_events()
+        other = self._apply_other_correction("birth_child_name", value, dispatcher, tracker)
+        if other is not None:
+            return other
+        correction = parse_correction(value)
+        if correction and correction.field == "birth_child_name" and correction.value:
+            value = correction.value
+        checked = check_child_name(value)
+        if not checked.ok:
+            return {**self.reject("birth_child_name", checked.error, dispatcher, tracker, **(checked.values or {})),
+                    **keep_language(tracker)}
+        return self.accept("birth_child_name", checked.value, tracker, **keep_language(tracker))
+
+    def validate_birth_ethnic_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: Dict) -> Dict[Text, Any]:
+        if is_cancel(value):
+            dispatcher.utter_message(response="utter_journey_stopped")
+            return stop_events()
+        other = self._apply_other_correction("birth_ethnic_name", value, dispatcher, tracker)
+        if other is not None:
+            return other
+        checked = check_ethnic_name(value)
+        if not checked.ok:
+            return {**self.reject("birth_ethnic_name", checked.error, dispatcher, tracker, **(checked.values or {})),
+                    **keep_language(tracker)}
+        return self.accept("birth_ethnic_name", checked.value, tracker, **keep_language(tracker))
+
+    def validate_birth_child_sex(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: Dict) -> Dict[Text, Any]:
+        if value in ("M", "F"):  # prefilled from the notification
+            return {"birth_child_sex": value}
+        if is_cancel(value):
+            dispatcher.utter_message(response="utter_journey_stopped")
+            return stop_events()
+        checked = check_sex(value)
+        if not checked.ok:
+            return self.reject("birth_child_sex", checked.error, dispatcher, tracker)
+        on_record = (tracker.get_slot("birth_details") or {}).get("sex")
+        if on_record and checked.value != on_record:
+            return self.reject("birth_child_sex", "utter_birth_sex_mismatch", dispatcher, tracker,
+                               on_record=sex_label(on_record, language_of(tracker)))
+        return self.accept("birth_child_sex", checked.value, tracker)
+
+    def validate_birth_child_dob(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: Dict) -> Dict[Text, Any]:
+        on_record = (tracker.get_slot("birth_details") or {}).get("date_of_birth")
+        if isinstance(value, str) and value == on_record:  # prefilled from the notification
+            return {"birth_child_dob": value}
+        if is_cancel(value):
+            dispatcher.utter_message(response="utter_journey_stopped")
+            return stop_events()
+        checked = check_date_of_birth(value, today_sgt(), on_record)
+        if not checked.ok:
+            lang = language_of(tracker)
+            values = {k: format_date(v, lang) for k, v in (checked.values or {}).items()}
+            return self.reject("birth_child_dob", checked.error, dispatcher, tracker, **values)
+        return self.accept("birth_child_dob", checked.value, tracker)
+
+    def validate_birth_dialects(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: Dict) -> Dict[Text, Any]:
+        if is_cancel(value):
+            dispatcher.utter_message(response="utter_journey_stopped")
+            return stop_events()
+        other = self._apply_other_correction("birth_dialects", value, dispatcher, tracker)
+        if other is not None:
+            return other
+        father = bool((tracker.get_slot("birth_details") or {}).get("married"))
+        checked = check_dialects(value, father)
+        if not checked.ok:
+            return {**self.reject("birth_dialects", checked.error, dispatcher, tracker), **keep_language(tracker)}
+        return self.accept("birth_dialects", checked.value, tracker, **keep_language(tracker))
+
+    # -- corrections --------------------------------------------------------------------------------------------------
+    def correct(self, correction: Correction, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        """Sets (validated) or clears one field; the form then asks what is missing, or shows the summary again."""
+        field, value = correction.field, correction.value
+        if field == "fixed":
+            dispatcher.utter_message(response="utter_birth_field_fixed")
+            return {}
+        if field == "birth_child_name" and value and in_ethnic_script(value):
+            field = "birth_ethnic_name"  # "名字改成陈伟明": the Chinese name
+        if value is None:
+            return {field: None}
+        details = tracker.get_slot("birth_details") or {}
+        lang = language_of(tracker)
+        if field == "birth_child_name":
+            checked = check_child_name(value)
+        elif field == "birth_ethnic_name":
+            checked = check_ethnic_name(value)
+        elif field == "birth_child_sex":
+            checked = check_sex(value)
+            if checked.ok and details.get("sex") and checked.value != details["sex"]:
+                checked = Checked(error="utter_birth_sex_mismatch", values={"on_record": sex_label(details["sex"], lang)})
+        elif field == "birth_child_dob":
+            checked = check_date_of_birth(value, today_sgt(), details.get("date_of_birth"))
+            if checked.values:
+                checked = Checked(error=checked.error, values={k: format_date(v, lang) for k, v in checked.values.items()})
+        else:
+            checked = check_dialects(value, bool(details.get("married")))
+        if not checked.ok:
+            return self.reject(field, checked.error, dispatcher, tracker, **(checked.values or {}))
+        return self.accept(field, checked.value, tracker)
+
+    # -- the summary: yes, a change, or cancel; yes submits ------------------------------------------------------------
+    async def validate_confirm_submission(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                          domain: Dict) -> Dict[Text, Any]:
+        if is_cancel(value):
+            dispatcher.utter_message(response="utter_journey_stopped")
+            return stop_events()
+        field = next((e.get("value") for e in (tracker.latest_message or {}).get("entities", [])
+                      if e.get("entity") == "birth_field"), None)
+        if field in FIELD_WORDS:  # a button of the "what would you like to change?" list
+            return {"confirm_submission": None, "birth_change_menu": False,
+                    **self.correct(Correction(field, None), dispatcher, tracker)}
+        correction = parse_correction(value)
+        if correction is None and latest_intent(tracker) == "correct_field":
+            correction = Correction(None, None)
+        if correction is not None:
+            if correction.field is None:
+                return {"confirm_submission": None, "birth_change_menu": True}
+            return {"confirm_submission": None, "birth_change_menu": False,
+                    **self.correct(correction, dispatcher, tracker)}
+        answer = self.yes_or_no(tracker, value)
+        if answer is False:
+            return {"confirm_submission": None, "birth_change_menu": True}
+        if answer is not True:
+            return {**self.reject("confirm_submission", "utter_birth_confirm_help", dispatcher, tracker),
+                    "birth_change_menu": False}
+        return await self.submit(dispatcher, tracker)
+
+    async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        identity = await identify(tracker)
+        form = registration_form(tracker)
+        key = idempotency_key(tracker, JOURNEY, form)
+        try:
+            registration = await call(agencies().ica.register_birth, identity.token, form, key)
+        except AgencyError as err:
+            return self.refused(err, dispatcher, tracker)
+        logger.info("birth registered: %s", registration["reference"])
+        result = {
+            "reference": registration["reference"],
+            "child_name": registration["child"]["name"],
+            "certificate_number": registration["child"]["birth_certificate_number"],
+            "fee": registration["fee"]["amount"],
+            "url": registration["certificate"]["url"],
+            "expires": str(registration["certificate"]["expires_at"])[:10],
+        }
+        return {"confirm_submission": True, "birth_change_menu": False, "birth_registration_result": result}
+
+    def refused(self, err: AgencyError, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        """What ICA's answer means for the conversation: try again, fix one field, or stop here."""
+        lang = language_of(tracker)
+        details = tracker.get_slot("birth_details") or {}
+        if err.unavailable or err.code == "idempotency_in_progress":
+            dispatcher.utter_message(response="utter_agency_unavailable")
+            return {"confirm_submission": None, "birth_change_menu": False}  # everything kept; "yes" retries
+        fix_one = {"name_invalid": ("birth_child_name", "utter_birth_name_refused"),
+                   "ethnic_name_invalid": ("birth_ethnic_name", "utter_birth_ethnic_name_invalid"),
+                   "dialect_invalid": ("birth_dialects", "utter_birth_dialect_invalid")}
+        if err.code in fix_one:
+            slot, response = fix_one[err.code]
+            dispatcher.utter_message(response=response, max=birth_rules.ETHNIC_NAME_MAX)
+            return {slot: None, "confirm_submission": None, "birth_change_menu": False}
+        if err.code == "registration_late":
+            dispatcher.utter_message(response="utter_birth_registration_late",
+                                     date_of_birth=format_date(details.get("date_of_birth"), lang),
+                                     deadline=format_date(err.problem.get("deadline") or details.get("deadline"), lang))
+        elif err.code == "already_registered":
+            dispatcher.utter_message(response="utter_birth_already_registered",
+                                     reference=err.problem.get("registration_reference") or NONE)
+        elif err.code in ("notification_mismatch", "marital_status_mismatch", "father_required",
+                          "notification_not_found", "validation_failed"):
+            dispatcher.utter_message(response="utter_birth_details_mismatch")
+        else:
+            report_agency_error(dispatcher, err)
+        return {"confirm_submission": None, "journey_aborted": True, "requested_slot": None}
+
+
+# -- questions asked by actions (dynamic buttons, a summary in the user's language) ----------------------------------
+class ActionAskBirthNotification(Action):
+    """One button per baby the hospitals notified ICA about; the payload is the eNLB number."""
+
+    def name(self) -> Text:
+        return "action_ask_birth_notification"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        lang = language_of(tracker)
+        buttons = []
+        for n in tracker.get_slot("birth_notifications") or []:
+            title = f"{sex_label(n['sex'], lang)} · {format_date(n['date_of_birth'], lang)} · {n['hospital_code']}"
+            buttons.append({"title": title, "payload": n["enlb"]})
+        dispatcher.utter_message(response="utter_ask_birth_notification", buttons=buttons)
+        return []
+
+
+class ActionAskBirthConfirmSubmission(Action):
+    """The summary with Yes / Change / Cancel, or, after "change" without a field, the list of fields."""
+
+    def name(self) -> Text:
+        return f"action_ask_{FORM}_confirm_submission"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("birth_change_menu"):
+            dispatcher.utter_message(response="utter_ask_birth_field_to_change")
+        else:
+            dispatcher.utter_message(response="utter_birth_registration_summary", **summary_values(tracker))
+        return []
+
+
+# -- after the form, and when it is stopped -------------------------------------------------------------------------------
+def reset_events() -> List[Dict[Text, Any]]:
+    return [SlotSet(slot, None) for slot in JOURNEY_SLOTS]
+
+
+class ActionResetBirthRegistration(Action):
+    def name(self) -> Text:
+        return "action_reset_birth_registration"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return reset_events()
+
+
+class ActionFinishBirthRegistration(Action):
+    """Shows ICA's answer (reference, fee, certificate link) and clears the journey; `birth_registered` lets the
+    rules offer the Baby Bonus next."""
+
+    def name(self) -> Text:
+        return "action_finish_birth_registration"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        result = tracker.get_slot("birth_registration_result")
+        if not result:
+            return reset_events() + [SlotSet("birth_registered", False)]
+        lang = language_of(tracker)
+        dispatcher.utter_message(response="utter_birth_registered", **{**result, "expires": format_date(result["expires"], lang)})
+        return reset_events() + [SlotSet("birth_registered", True), SlotSet("birth_registered_child", result["child_name"])]
+
+
+# -- questions about birth registration, in or out of the form ----------------------------------------------------------
+TOPICS: List[Tuple[str, List[str]]] = [
+    ("unmarried", ["not married", "unmarried", "unwed", "single mum", "single mom", "single mother", "single parent",
+                   "未婚", "没结婚", "没有结婚", "单亲", "belum kahwin", "tak kahwin", "tidak berkahwin", "belum berkahwin",
+                   "ibu tunggal", "திருமணம் ஆகாத", "திருமணமாகாத", "கல்யாணம் ஆகாத"]),
+    ("late", ["late", "miss the", "missed", "after 42", "penalty", "fine", "迟", "逾期", "过了42", "超过42", "罚",
+              "lewat", "terlepas", "denda", "தாமத", "அபராத"]),
+    ("documents", ["document", "prepare", "bring", "need what", "what do i need", "what info", "文件", "证件", "准备",
+                   "需要什么", "要带", "dokumen", "sediakan", "perlu apa", "bawa", "ஆவண", "தயார்", "என்ன தேவை"]),
+    ("certificate", ["cert", "download", "pdf", "print", "copy", "证书", "证明", "下载", "打印", "sijil", "muat turun",
+                     "cetak", "சான்றிதழ்", "பதிவிறக்க"]),
+    ("fee", ["fee", "cost", "how much", "pay", "$", "free", "费用", "多少钱", "收费", "付", "钱", "bayaran", "yuran",
+             "kos", "bayar", "percuma", "கட்டணம்", "செலவு", "எவ்வளவு", "பணம்"]),
+    ("deadline", ["deadline", "last day", "how long", "how many days", "by when", "within", "42", "when must",
+                  "截止", "期限", "几天", "多久", "最后一天", "之前", "tarikh akhir", "berapa hari", "bila", "dalam tempoh",
+                  "கடைசி", "நாட்களுக்குள்", "எத்தனை நாள்", "எப்போது"]),
+]
+TOPIC_RESPONSES = {
+    "unmarried": "utter_birth_info_unmarried",
+    "late": "utter_birth_info_late",
+    "certificate": "utter_birth_info_certificate",
+    "fee": "utter_birth_info_fee",
+    "documents": "utter_birth_info_documents",
+    "deadline": "utter_birth_info_deadline",
+}
+
+
+def question_topic(text: Optional[str]) -> Optional[str]:
+    low = unicodedata.normalize("NFKC", text or "").lower()
+    for topic, words in TOPICS:
+        for w in words:
+            if w.isascii() and w.isalpha():
+                if re.search(r"(?<![a-z])" + re.escape(w) + r"(?:s|es)?(?![a-z])", low):
+                    return topic
+            elif w in low:
+                return topic
+    return None
+
+
+class ActionAnswerBirthRegistration(Action):
+    """Answers the question asked (deadline, fee, documents, unmarried parents, certificate, late) from the facts;
+    with a baby chosen, the deadline is that baby's. Anything else: the overview."""
+
+    def name(self) -> Text:
+        return "action_answer_birth_registration"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        topic = question_topic((tracker.latest_message or {}).get("text"))
+        details = tracker.get_slot("birth_details")
+        if topic == "deadline" and details:
+            lang = language_of(tracker)
+            dispatcher.utter_message(response="utter_birth_info_deadline_for_baby",
+                                     date_of_birth=format_date(details["date_of_birth"], lang),
+                                     deadline=format_date(details["deadline"], lang),
+                                     days_left=max(0, int(details.get("days_left") or 0)))
+        else:
+            dispatcher.utter_message(response=TOPIC_RESPONSES.get(topic or "", "utter_birth_registration_info"))
+        return []

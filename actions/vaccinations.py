@@ -1,0 +1,99 @@
+"""Which vaccinations a logged-in parent's child is due or overdue for, from the Health agency's records.
+
+The rule runs action_check_identity first: logged in → this action; not logged in → the generic schedule
+(utter_vaccination_info) and how to log in. With several young children the action asks which one (buttons that
+repeat the intent with the child's id as an entity, so the SMS channel can number them), unless the message
+names one ("what jabs does Irfan need?").
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.appointments import child_mentioned, language_of, today_sgt
+from actions.common import agencies, call, identify, report_agency_error
+from actions.formatting import format_date, join_list, to_date
+from actions.labels import VACCINES, label
+from moments.agencies.client import AgencyError
+
+logger = logging.getLogger(__name__)
+
+SCHEDULE_YEARS = 6  # the national schedule runs from birth to 5 years
+CHILD_ENTITY = "vaccination_child"
+
+
+def chosen_child_id(tracker: Tracker) -> str:
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == CHILD_ENTITY:
+            return str(entity.get("value"))
+    return ""
+
+
+class ActionVaccinationStatus(Action):
+    def name(self) -> Text:
+        return "action_vaccination_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        identity = await identify(tracker)
+        lang = language_of(tracker)
+        try:
+            person = await call(agencies().myinfo.person, identity.token)
+        except AgencyError as err:
+            report_agency_error(dispatcher, err)
+            return []
+        cutoff = today_sgt() - timedelta(days=365 * SCHEDULE_YEARS)
+        children = [c for c in person.get("children") or [] if to_date(str(c["date_of_birth"])) > cutoff]
+        if not children:
+            dispatcher.utter_message(response="utter_vaccinations_no_young_children")
+            dispatcher.utter_message(response="utter_vaccination_info")
+            return []
+        wanted = chosen_child_id(tracker)
+        child = next((c for c in children if c["id"] == wanted), None) \
+            or child_mentioned((tracker.latest_message or {}).get("text") or "", children)
+        if child is None and len(children) == 1:
+            child = children[0]
+        if child is None:
+            dispatcher.utter_message(response="utter_ask_vaccination_child", buttons=[
+                {"title": c["name"],
+                 "payload": "/ask_vaccination_schedule" + json.dumps({CHILD_ENTITY: c["id"]})} for c in children])
+            return []
+        try:
+            record = await call(agencies().health.immunisations, identity.token, child["id"])
+        except AgencyError as err:
+            report_agency_error(dispatcher, err)
+            return []
+        self.tell(dispatcher, child["name"], record.get("doses") or [], lang)
+        return []
+
+    @staticmethod
+    def tell(dispatcher: CollectingDispatcher, name: str, doses: List[dict], lang: str) -> None:
+        def names(items):
+            seen = []
+            for d in items:
+                n = label(VACCINES, d.get("code"), lang)
+                if n not in seen:
+                    seen.append(n)
+            return join_list(seen, lang)
+
+        overdue = [d for d in doses if d.get("status") == "overdue"]
+        due = [d for d in doses if d.get("status") == "due"]
+        upcoming = sorted((d for d in doses if d.get("status") == "upcoming"), key=lambda d: str(d["due_on"]))
+        if overdue:
+            dispatcher.utter_message(response="utter_vaccinations_overdue", child=name, doses=names(overdue))
+        if due:
+            dispatcher.utter_message(response="utter_vaccinations_due", child=name, doses=names(due))
+        if not overdue and not due:
+            dispatcher.utter_message(response="utter_vaccinations_up_to_date", child=name)
+        if upcoming:
+            first = str(upcoming[0]["due_on"])
+            dispatcher.utter_message(response="utter_vaccinations_next", child=name, date=format_date(first, lang),
+                                     doses=names(d for d in upcoming if str(d["due_on"]) == first))
+        if overdue or due:
+            dispatcher.utter_message(response="utter_vaccinations_offer_booking")
+

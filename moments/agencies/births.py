@@ -1,0 +1,370 @@
+"""ICA birth registration (/ica/v1): notifications of live birth, registrations, certificates."""
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import uuid
+from datetime import date, datetime, timedelta
+from typing import List, Literal, Optional
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, validator
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from . import birth_rules, certificate, clock, idempotency
+from . import nric as nric_rules
+from .common import caller, json_response, new_reference, sessions
+from .errors import Problem, domain_error, problems
+from .immunisation import AT_BIRTH
+from .models import BirthRegistration, Hospital, ImmunisationRecord, LiveBirthNotification, Person
+from .schemas import NRIC, PersonRef
+from .security import Citizen, citizen, settings_of
+
+log = logging.getLogger("moments.agencies.ica")
+
+router = APIRouter(prefix="/ica/v1", tags=["ICA births"])
+
+TIME_OF_DAY = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+ENLB_SHAPE = re.compile(r"^NLB[0-9]{10}$")
+
+
+class HospitalOut(BaseModel):
+    code: str = Field(..., example="KKH")
+    name: str = Field(..., example="KK Women's and Children's Hospital")
+
+
+class NotificationOut(BaseModel):
+    enlb_number: str = Field(..., example="NLB2026000101")
+    hospital: HospitalOut
+    date_of_birth: date
+    time_of_birth: str = Field(..., example="08:42")
+    sex: str
+    birth_weight_g: Optional[int]
+    mother: PersonRef
+    father: Optional[PersonRef]
+    registration_deadline: date = Field(..., description="Last day to register online (birth + 42 days)")
+    days_left: int = Field(..., description="Days left to register online; negative when late")
+    status: str = Field(..., description="open | late | registered")
+    registration_reference: Optional[str]
+
+
+def notification_out(s, n: LiveBirthNotification, today: date) -> NotificationOut:
+    born_on = n.born_at.date()
+    deadline = birth_rules.registration_deadline(born_on)
+    reg = s.execute(select(BirthRegistration.reference).where(BirthRegistration.notification_id == n.id)).scalar()
+    father = s.get(Person, n.father_id) if n.father_id else None
+    hospital = s.get(Hospital, n.hospital_code)
+    return NotificationOut(
+        enlb_number=n.enlb_number, hospital=HospitalOut(code=hospital.code, name=hospital.name),
+        date_of_birth=born_on, time_of_birth=n.born_at.strftime("%H:%M"), sex=n.sex, birth_weight_g=n.birth_weight_g,
+        mother=PersonRef.of(s.get(Person, n.mother_id)), father=PersonRef.of(father) if father else None,
+        registration_deadline=deadline, days_left=(deadline - today).days,
+        status="registered" if reg else ("late" if birth_rules.is_late(born_on, today) else "open"),
+        registration_reference=reg,
+    )
+
+
+@router.get("/notifications", response_model=List[NotificationOut], responses=problems(401, 403),
+            summary="The caller's notifications of live birth (babies to register)")
+def my_notifications(request: Request, include_registered: bool = Query(False),
+                     who: Citizen = Depends(citizen("ica.births"))) -> Response:
+    with sessions(request)() as s:
+        me = caller(s, who.person_id)
+        rows = s.execute(
+            select(LiveBirthNotification)
+            .where(or_(LiveBirthNotification.mother_id == me.id, LiveBirthNotification.father_id == me.id))
+            .order_by(LiveBirthNotification.born_at.desc())
+        ).scalars()
+        today = clock.today()
+        out = [notification_out(s, n, today) for n in rows]
+    return json_response([n for n in out if include_registered or n.status != "registered"])
+
+
+class RegistrationRequest(BaseModel):
+    enlb_number: str = Field(..., max_length=20, example="NLB2026000101",
+                             description="The notification of live birth number from the hospital")
+    child_name: str = Field(..., max_length=200, example="Tan Kai Xuan", description="In the English alphabet")
+    child_ethnic_name: Optional[str] = Field(None, max_length=100, example="陈凯轩",
+                                             description="Optional: Chinese characters, Tamil or Jawi")
+    sex: Literal["F", "M"]
+    date_of_birth: date
+    time_of_birth: str = Field(..., example="08:42", description="HH:MM, 24-hour, Singapore time")
+    hospital: str = Field(..., max_length=120, example="KKH", description="Hospital code or full name")
+    mother_nric: NRIC
+    father_nric: Optional[NRIC] = Field(None, description="Required when the parents are married")
+    parents_marital_status: Literal["married", "not_married"]
+    mother_dialect: Optional[str] = Field(None, max_length=60, example="Hokkien")
+    father_dialect: Optional[str] = Field(None, max_length=60, example="Teochew")
+
+    @validator("enlb_number")
+    def _enlb(cls, v):
+        v = "".join(v.split()).upper()
+        if not ENLB_SHAPE.fullmatch(v):
+            raise domain_error("validation_failed", "An eNLB number looks like NLB2026000101.")
+        return v
+
+    @validator("child_name")
+    def _name(cls, v):
+        try:
+            return birth_rules.clean_english_name(v)
+        except birth_rules.RuleError as e:
+            raise domain_error(e.code, str(e)) from None
+
+    @validator("child_ethnic_name")
+    def _ethnic(cls, v):
+        if v is None or not v.strip():
+            return None
+        try:
+            return birth_rules.clean_ethnic_name(v)[0]
+        except birth_rules.RuleError as e:
+            raise domain_error(e.code, str(e)) from None
+
+    @validator("time_of_birth")
+    def _time(cls, v):
+        if not TIME_OF_DAY.fullmatch(v):
+            raise domain_error("validation_failed", "time_of_birth is HH:MM, e.g. 08:42.")
+        return v
+
+    @validator("mother_dialect", "father_dialect")
+    def _dialect(cls, v):
+        if v is None or not v.strip():
+            return None
+        try:
+            return birth_rules.clean_dialect(v)
+        except birth_rules.RuleError as e:
+            raise domain_error(e.code, str(e)) from None
+
+
+class ChildOut(BaseModel):
+    id: str
+    birth_certificate_number: str
+    name: str
+    ethnic_name: Optional[str]
+    ethnic_script: Optional[str] = Field(None, description="han | tamil | jawi")
+    sex: str
+    date_of_birth: date
+    time_of_birth: str
+    citizenship: str = Field(..., description="citizen | not_citizen (citizenship or PR must be applied for)")
+
+
+class Fee(BaseModel):
+    amount_cents: int = 1800
+    amount: str = "18.00"
+    currency: str = "SGD"
+    status: str = "paid"
+
+
+class CertificateLink(BaseModel):
+    url: str
+    expires_at: datetime
+
+
+class Dialects(BaseModel):
+    mother: Optional[str]
+    father: Optional[str]
+
+
+class RegistrationOut(BaseModel):
+    reference: str = Field(..., example="BR-7K3M9Q2X")
+    status: str = "registered"
+    registered_at: datetime
+    child: ChildOut
+    enlb_number: str
+    hospital: HospitalOut
+    mother: PersonRef
+    father: Optional[PersonRef]
+    parents_marital_status: str
+    dialects: Dialects
+    registered_by: PersonRef
+    fee: Fee
+    certificate: CertificateLink
+
+
+def registration_out(s, reg: BirthRegistration, request: Request) -> RegistrationOut:
+    child = s.get(Person, reg.child_id)
+    n = s.get(LiveBirthNotification, reg.notification_id)
+    hospital = s.get(Hospital, n.hospital_code)
+    father = s.get(Person, reg.father_id) if reg.father_id else None
+    settings = settings_of(request)
+    base = settings.public_url or str(request.base_url).rstrip("/")
+    token = certificate.sign(settings.token_secret, reg.reference, reg.certificate_expires_at)
+    return RegistrationOut(
+        reference=reg.reference, registered_at=clock.aware(reg.created_at),
+        child=ChildOut(id=child.id, birth_certificate_number=child.nric, name=reg.child_name,
+                       ethnic_name=reg.child_ethnic_name, ethnic_script=reg.ethnic_script, sex=child.sex,
+                       date_of_birth=child.date_of_birth, time_of_birth=n.born_at.strftime("%H:%M"),
+                       citizenship="citizen" if child.residential_status == "citizen" else "not_citizen"),
+        enlb_number=n.enlb_number, hospital=HospitalOut(code=hospital.code, name=hospital.name),
+        mother=PersonRef.of(s.get(Person, reg.mother_id)), father=PersonRef.of(father) if father else None,
+        parents_marital_status="married" if reg.parents_married else "not_married",
+        dialects=Dialects(mother=reg.mother_dialect, father=reg.father_dialect),
+        registered_by=PersonRef.of(s.get(Person, reg.registered_by_id)),
+        fee=Fee(amount_cents=reg.fee_cents, amount=f"{reg.fee_cents / 100:.2f}"),
+        certificate=CertificateLink(url=f"{base}/ica/v1/certificates/{token}",
+                                    expires_at=clock.aware(reg.certificate_expires_at)),
+    )
+
+
+def _new_birth_certificate_number(s, born_on: date) -> str:
+    for _ in range(20):
+        number = nric_rules.make("T", f"{born_on.year % 100:02d}{secrets.randbelow(100000):05d}")
+        if s.execute(select(Person.id).where(Person.nric == number)).first() is None:
+            return number
+    raise RuntimeError("could not allocate a birth certificate number")
+
+
+@router.post("/registrations", status_code=201, response_model=RegistrationOut,
+             responses=problems(401, 403, 404, 409, 422), summary="Register a birth (fee $18)")
+def register_birth(body: RegistrationRequest, request: Request,
+                   who: Citizen = Depends(citizen("ica.births"))):
+    """Checks, in order: the notification exists (`notification_not_found`); the caller is its mother or father
+    (`not_a_parent`); it is not registered yet (`already_registered`); within 42 days of birth
+    (`registration_late`); every detail matches it (`notification_mismatch`, with `mismatches`); the marital status
+    matches ICA's records (`marital_status_mismatch`, `father_required`). Accepts `Idempotency-Key`."""
+
+    def work(s):
+        me = caller(s, who.person_id)
+        n = s.execute(select(LiveBirthNotification).where(LiveBirthNotification.enlb_number == body.enlb_number)
+                      ).scalar_one_or_none()
+        if n is None:
+            raise Problem("notification_not_found", "There is no notification of live birth with that number. "
+                          "Check the number on the hospital's notification.")
+        if me.id not in (n.mother_id, n.father_id):
+            raise Problem("not_a_parent", "Only the child's mother or father can register this birth.")
+        existing = s.execute(select(BirthRegistration.reference).where(BirthRegistration.notification_id == n.id)).scalar()
+        if existing:
+            raise Problem("already_registered", f"This birth was already registered as {existing}.",
+                          registration_reference=existing)
+        today, born_on = clock.today(), n.born_at.date()
+        deadline = birth_rules.registration_deadline(born_on)
+        if birth_rules.is_late(born_on, today):
+            raise Problem(
+                "registration_late",
+                f"Online registration closed on {deadline.isoformat()}, 42 days after the birth. Please contact ICA "
+                "to register the birth late, with the notification of live birth and both parents' identity cards.",
+                deadline=deadline.isoformat(), days_since_birth=birth_rules.days_since_birth(born_on, today),
+            )
+        mother = s.get(Person, n.mother_id)
+        father = s.get(Person, n.father_id) if n.father_id else None
+        hospital = s.get(Hospital, n.hospital_code)
+        mismatches = []
+        if body.date_of_birth != born_on:
+            mismatches.append("date_of_birth")
+        if body.time_of_birth != n.born_at.strftime("%H:%M"):
+            mismatches.append("time_of_birth")
+        if body.sex != n.sex:
+            mismatches.append("sex")
+        if " ".join(body.hospital.split()).lower() not in (hospital.code.lower(), hospital.name.lower()):
+            mismatches.append("hospital")
+        if body.mother_nric != mother.nric:
+            mismatches.append("mother_nric")
+        if body.father_nric is not None and (father is None or body.father_nric != father.nric):
+            mismatches.append("father_nric")
+        if mismatches:
+            raise Problem("notification_mismatch",
+                          "These details differ from the hospital's notification: " + ", ".join(mismatches) + ".",
+                          mismatches=mismatches)
+        married = body.parents_marital_status == "married"
+        married_on_record = (father is not None and mother.spouse_id == father.id and mother.marital_status == "married")
+        if married and body.father_nric is None:
+            raise Problem("father_required", "When the parents are married, give the father's NRIC/FIN too.")
+        if married != married_on_record:
+            raise Problem("marital_status_mismatch",
+                          "ICA's records show the parents as " + ("married" if married_on_record else "not married to each other") + ".")
+        father_on_certificate = father if body.father_nric is not None else None
+        status = birth_rules.child_citizenship(
+            mother.residential_status == "citizen",
+            father_on_certificate is not None and father_on_certificate.residential_status == "citizen",
+            married,
+        )
+        now = clock.now()
+        child = Person(
+            id=str(uuid.uuid4()), nric=_new_birth_certificate_number(s, born_on), name=body.child_name, sex=n.sex,
+            date_of_birth=born_on, nationality="SG" if status == "citizen" else mother.nationality,
+            residential_status="citizen" if status == "citizen" else "foreigner", marital_status="single",
+            mother_id=mother.id, father_id=father_on_certificate.id if father_on_certificate else None,
+            born_at=n.born_at, parents_married=married, created_at=now,
+        )
+        ethnic = birth_rules.clean_ethnic_name(body.child_ethnic_name) if body.child_ethnic_name else (None, None)
+        reg = BirthRegistration(
+            reference=new_reference("BR"), notification_id=n.id, child_id=child.id, child_name=body.child_name,
+            child_ethnic_name=ethnic[0], ethnic_script=ethnic[1], mother_id=mother.id,
+            father_id=child.father_id, parents_married=married, mother_dialect=body.mother_dialect,
+            father_dialect=body.father_dialect, registered_by_id=me.id, fee_cents=birth_rules.FEE_CENTS,
+            created_at=now, certificate_expires_at=now + timedelta(days=birth_rules.CERTIFICATE_VALID_DAYS),
+        )
+        try:
+            s.add(child)
+            s.flush()
+            s.add(reg)
+            s.add_all(ImmunisationRecord(child_id=child.id, dose_code=d.code, given_on=born_on, place=hospital.name)
+                      for d in AT_BIRTH)
+            s.flush()
+        except IntegrityError:
+            raise Problem("already_registered", "This birth was registered a moment ago by another request.") from None
+        log.info("registered birth %s: child %s, mother %s, by %s", reg.reference, child.nric, mother.nric, me.nric)
+        return 201, registration_out(s, reg, request)
+
+    return idempotency.run(request, sessions(request), who.idempotency_scope, body, work)
+
+
+def _visible_registrations(me_id: str):
+    return or_(BirthRegistration.mother_id == me_id, BirthRegistration.father_id == me_id,
+               BirthRegistration.registered_by_id == me_id)
+
+
+@router.get("/registrations", response_model=List[RegistrationOut], responses=problems(401, 403),
+            summary="The caller's birth registrations (as a parent or as the registrant)")
+def my_registrations(request: Request, who: Citizen = Depends(citizen("ica.births"))) -> Response:
+    with sessions(request)() as s:
+        me = caller(s, who.person_id)
+        rows = s.execute(select(BirthRegistration).where(_visible_registrations(me.id))
+                         .order_by(BirthRegistration.created_at.desc(), BirthRegistration.id.desc())).scalars()
+        return json_response([registration_out(s, r, request) for r in rows])
+
+
+@router.get("/registrations/{reference}", response_model=RegistrationOut, responses=problems(401, 403, 404),
+            summary="One of the caller's birth registrations")
+def get_registration(request: Request, reference: str = Path(..., max_length=16, example="BR-7K3M9Q2X"),
+                     who: Citizen = Depends(citizen("ica.births"))) -> Response:
+    with sessions(request)() as s:
+        me = caller(s, who.person_id)
+        reg = s.execute(select(BirthRegistration).where(BirthRegistration.reference == reference.upper(),
+                                                        _visible_registrations(me.id))).scalar_one_or_none()
+        if reg is None:
+            raise Problem("registration_not_found", "None of your birth registrations has that reference.")
+        return json_response(registration_out(s, reg, request))
+
+
+@router.get("/certificates/{token}", response_class=Response, responses={
+    200: {"content": {"application/pdf": {}}, "description": "The digital birth certificate (PDF)"},
+    **problems(404, 410)}, summary="Download a digital birth certificate (signed link, valid 90 days)")
+def download_certificate(request: Request, token: str = Path(..., max_length=80)) -> Response:
+    checked = certificate.verify(settings_of(request).token_secret, token)
+    if checked is None:
+        raise Problem("certificate_not_found", "This certificate link is not valid.")
+    reference, expires = checked
+    if datetime.now(clock.SGT).timestamp() > expires:
+        raise Problem("certificate_expired", "This link has expired (certificates can be downloaded for 90 days). "
+                      "Ask ICA for an extract of the birth record.")
+    with sessions(request)() as s:
+        reg = s.execute(select(BirthRegistration).where(BirthRegistration.reference == reference)).scalar_one_or_none()
+        if reg is None:
+            raise Problem("certificate_not_found", "This certificate link is not valid.")
+        out = registration_out(s, reg, request)
+    pdf = certificate.render_pdf("Certificate of Birth (mock) - Republic of Singapore", [
+        ("Reference", out.reference),
+        ("Birth certificate no.", out.child.birth_certificate_number),
+        ("Name", out.child.name),
+        ("Sex", out.child.sex),
+        ("Date and time of birth", f"{out.child.date_of_birth.isoformat()} {out.child.time_of_birth}"),
+        ("Place of birth", out.hospital.name),
+        ("Mother", out.mother.name),
+        ("Father", out.father.name if out.father else "-"),
+        ("Registered on", out.registered_at.date().isoformat()),
+    ])
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{out.reference}.pdf"'})

@@ -1,0 +1,97 @@
+"""Settings from the environment (documented in docs/agencies.md). Development defaults let `make agencies` run
+with nothing set; the service logs a warning while it uses them."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DB_PATH = REPO_ROOT / "var" / "agencies.db"
+
+DEV_API_KEY = "dev-agencies-key"
+DEV_ADMIN_KEY = "dev-agencies-admin-key"
+DEV_TOKEN_SECRET = "dev-agencies-token-secret-not-for-production"
+
+AGENCIES = ("singpass", "myinfo", "ica", "msf", "health")
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    """Injected trouble for one agency: `latency_ms` before answering, then an `error_status` answer for a share
+    `error_rate` of requests, or 503 for all of them while `outage` is on."""
+
+    latency_ms: int = 0
+    error_rate: float = 0.0
+    error_status: int = 503
+    outage: bool = False
+
+    @property
+    def active(self) -> bool:
+        return bool(self.latency_ms or self.error_rate or self.outage)
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def faults_from_env(env) -> dict[str, FaultSpec]:
+    """AGENCIES_FAULT_<AGENCY>_LATENCY_MS / _ERROR_RATE / _ERROR_STATUS / _OUTAGE, e.g.
+    AGENCIES_FAULT_ICA_OUTAGE=1 or AGENCIES_FAULT_HEALTH_LATENCY_MS=3000."""
+    faults = {}
+    for agency in AGENCIES:
+        prefix = f"AGENCIES_FAULT_{agency.upper()}_"
+        spec = FaultSpec(
+            latency_ms=int(env.get(prefix + "LATENCY_MS", "0") or 0),
+            error_rate=float(env.get(prefix + "ERROR_RATE", "0") or 0),
+            error_status=int(env.get(prefix + "ERROR_STATUS", "503") or 503),
+            outage=_truthy(env.get(prefix + "OUTAGE")),
+        )
+        if not (0 <= spec.latency_ms <= 60_000 and 0 <= spec.error_rate <= 1 and 500 <= spec.error_status <= 599):
+            raise ValueError(f"{prefix}*: latency_ms 0-60000, error_rate 0-1, error_status 500-599")
+        faults[agency] = spec
+    return faults
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    api_keys: tuple[str, ...]
+    admin_key: str
+    token_secret: str
+    token_ttl_seconds: int = 1800
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = None  # base of certificate links; defaults to the URL the request came in on
+    cors_origins: tuple[str, ...] = ()
+    log_level: str = "INFO"
+    seed: bool = True
+    faults: dict[str, FaultSpec] = field(default_factory=dict)
+
+    @property
+    def uses_dev_secrets(self) -> bool:
+        return DEV_API_KEY in self.api_keys or self.admin_key == DEV_ADMIN_KEY or self.token_secret == DEV_TOKEN_SECRET
+
+    @classmethod
+    def from_env(cls, env=None) -> "Settings":
+        env = os.environ if env is None else env
+        url = env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DB_PATH}"
+        keys = tuple(k.strip() for k in env.get("AGENCIES_API_KEY", DEV_API_KEY).split(",") if k.strip())
+        return cls(
+            database_url=url,
+            api_keys=keys,
+            admin_key=env.get("AGENCIES_ADMIN_KEY", DEV_ADMIN_KEY),
+            token_secret=env.get("AGENCIES_TOKEN_SECRET", DEV_TOKEN_SECRET),
+            token_ttl_seconds=int(env.get("AGENCIES_TOKEN_TTL", "1800")),
+            host=env.get("AGENCIES_HOST", "127.0.0.1"),
+            port=int(env.get("AGENCIES_PORT", "8000")),
+            public_url=(env.get("AGENCIES_PUBLIC_URL") or "").rstrip("/") or None,
+            cors_origins=tuple(
+                o.strip()
+                for o in env.get("AGENCIES_CORS_ORIGINS", "http://127.0.0.1:8080,http://localhost:8080").split(",")
+                if o.strip()
+            ),
+            log_level=env.get("AGENCIES_LOG_LEVEL", "INFO").upper(),
+            seed=not _truthy(env.get("AGENCIES_NO_SEED")),
+            faults=faults_from_env(env),
+        )

@@ -1,0 +1,61 @@
+"""Fault injection, off by default: per agency, added latency, a random error rate and a full outage.
+
+Set at start from AGENCIES_FAULT_<AGENCY>_* (see config.py) and changed at run time with PUT /admin/v1/faults/{agency}
+(admin key). State is per process: run one worker when you rely on it (the default).
+"""
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import replace
+
+from .config import AGENCIES, FaultSpec
+
+PREFIXES = (
+    ("/singpass/v1/", "singpass"),
+    ("/myinfo/v1/", "myinfo"),
+    ("/ica/v1/", "ica"),
+    ("/msf/v1/", "msf"),
+    ("/health/v1/", "health"),
+)
+
+
+def agency_for(path: str) -> str | None:
+    for prefix, agency in PREFIXES:
+        if path.startswith(prefix):
+            return agency
+    return None
+
+
+class FaultInjector:
+    def __init__(self, initial: dict[str, FaultSpec] | None = None, rng: random.Random | None = None):
+        self._initial = {a: (initial or {}).get(a, FaultSpec()) for a in AGENCIES}
+        self._faults = dict(self._initial)
+        self._lock = threading.Lock()
+        self._rng = rng or random.Random()
+
+    def get(self, agency: str) -> FaultSpec:
+        return self._faults[agency]
+
+    def all(self) -> dict[str, FaultSpec]:
+        return dict(self._faults)
+
+    def set(self, agency: str, spec: FaultSpec) -> None:
+        with self._lock:
+            self._faults[agency] = spec
+
+    def reset(self) -> None:
+        """Back to what the environment configured at start."""
+        with self._lock:
+            self._faults = dict(self._initial)
+
+    def clear(self) -> None:
+        """Everything off, whatever the environment said."""
+        with self._lock:
+            self._faults = {a: FaultSpec() for a in AGENCIES}
+
+    def roll_error(self, spec: FaultSpec) -> bool:
+        return spec.error_rate > 0 and self._rng.random() < spec.error_rate
+
+
+__all__ = ["FaultInjector", "FaultSpec", "agency_for", "replace"]

@@ -1,0 +1,305 @@
+"""The SMS webhook's logic: a Rasa input channel for text messages (SMS, WhatsApp), Twilio-style.
+
+    POST /webhooks/sms/webhook   form-encoded From, Body, MessageSid  ->  TwiML <Response><Message>…
+
+- The reply is returned in the HTTP response as TwiML, one <Message> per SMS segment (no outbound call).
+- X-Twilio-Signature is checked when an auth token is configured (env TWILIO_AUTH_TOKEN by default);
+  a bad or missing signature gets 403 and nothing is processed. With no token, nothing is checked
+  (development only; a warning is logged at start).
+- Buttons become a numbered menu in the conversation's language; "2", the option's words or "menu"/"0"
+  are mapped back (moments.channels.menus). The last menu stays valid after answers without buttons,
+  until a form starts asking questions (whose answers may be numbers) or the language changes. Replies are plain text split into as few GSM-7/UCS-2
+  segments as possible (moments.channels.segments), using the responses' `channel: sms` variations.
+- Rasa sees metadata {"channel": "sms", "phone": "+65…"}; the conversation ID is a keyed hash of the
+  number ("sms-…"), so phone numbers never appear as conversation IDs in the tracker store or logs.
+- A Twilio retry (same MessageSid from the same number) gets the first reply back without being
+  processed again; menus and replies live in a `SmsStore` (in-process, or Redis for several replicas).
+
+`SmsGateway.handle` is the webhook (bytes in, TwiML out); `moments.channels.sms.SmsInput` wires it to
+Rasa's Sanic server, and tests drive it with a fake `Assistant`.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Protocol, Text
+
+from moments.channels.menus import Kind, Menu, Option, channel_text, language_or_default, reply_hint, select
+from moments.channels.plain_text import to_plain_text
+from moments.channels.segments import Segments, split_sms
+from moments.channels.stores import ClaimState, SmsStore, StoredReply, store_from_url
+from moments.channels.twilio_protocol import (
+    FormError,
+    normalise_sender,
+    parse_form,
+    twiml,
+    valid_signature,
+)
+from moments.privacy import mask_personal, mask_phone
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_NAME = "sms"
+WEBHOOK_PATH = "/webhooks/sms/webhook"
+TWIML_TYPE = "application/xml; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
+DEFAULT_CONVERSATION_KEY = "moments-sms-development-key"  # set SMS_CONVERSATION_KEY in production
+WHATSAPP_LIMIT = 1600  # Twilio's limit for one WhatsApp message body; WhatsApp has no 160/70 segments
+
+
+def mask_number(phone: str) -> str:
+    """'+6591234567' -> '****4567'; any other number keeps only its last 4 digits too."""
+    masked = mask_phone(phone)
+    return masked if masked != phone else "****" + phone[-4:]
+
+
+def conversation_id_for(phone: str, key: Optional[str] = None) -> str:
+    """The Rasa conversation ID of a phone number: 'sms-' + a keyed hash (stable, not reversible
+    without the key). Tools that know the number can find the conversation with this function."""
+    key = key if key is not None else (os.environ.get("SMS_CONVERSATION_KEY") or DEFAULT_CONVERSATION_KEY)
+    digest = hmac.new(key.encode("utf-8"), phone.encode("utf-8"), hashlib.sha256).hexdigest()
+    return f"sms-{digest[:24]}"
+
+
+@dataclass
+class SmsConfig:
+    auth_token: str = ""              # empty: signatures are not checked
+    public_url: str = ""              # base URL Twilio calls (https://bot.example.sg); empty: the request's URL
+    store_url: str = ""               # '' / 'memory' or redis://host:6379/2
+    conversation_key: str = DEFAULT_CONVERSATION_KEY
+    max_body_chars: int = 2000        # longer Body: a polite "too long" reply, not processed
+    max_request_bytes: int = 64 * 1024  # larger request: 413
+    retry_wait_seconds: float = 20.0  # a retry that arrives while the first delivery is still processed waits
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]], environ: Optional[Dict[str, str]] = None
+                         ) -> "SmsConfig":
+        """Options in credentials.yml name environment variables, so secrets stay out of the file:
+
+            moments.channels.sms.SmsInput:
+              auth_token_env: TWILIO_AUTH_TOKEN
+              public_url_env: SMS_PUBLIC_URL
+              store_url_env: SMS_STORE_URL
+              conversation_key_env: SMS_CONVERSATION_KEY
+              max_body_chars: 2000
+        """
+        c = dict(credentials or {})
+        env = os.environ if environ is None else environ
+
+        def option(name: str, default_env: str, default: str = "") -> str:
+            if c.get(name) not in (None, ""):
+                return str(c[name])
+            return env.get(str(c.get(f"{name}_env") or default_env), "") or default
+
+        return cls(
+            auth_token=option("auth_token", "TWILIO_AUTH_TOKEN"),
+            public_url=option("public_url", "SMS_PUBLIC_URL"),
+            store_url=option("store_url", "SMS_STORE_URL"),
+            conversation_key=option("conversation_key", "SMS_CONVERSATION_KEY", DEFAULT_CONVERSATION_KEY),
+            max_body_chars=int(c.get("max_body_chars") or cls.max_body_chars),
+            max_request_bytes=int(c.get("max_request_bytes") or cls.max_request_bytes),
+            retry_wait_seconds=float(c.get("retry_wait_seconds") or cls.retry_wait_seconds),
+        )
+
+
+@dataclass(frozen=True)
+class HttpReply:
+    status: int
+    body: str
+    content_type: str = TWIML_TYPE
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """What the channel needs to know about a conversation, read from Rasa's tracker."""
+
+    language: Optional[str] = None   # the `language` slot
+    in_form: bool = False            # a form is asking questions (its answers may be numbers)
+
+
+class Assistant(Protocol):
+    """What the gateway needs from Rasa (a fake in unit tests)."""
+
+    def ready(self) -> bool: ...
+
+    async def process(self, text: str, conversation_id: str, metadata: Dict[str, Any],
+                      message_id: Optional[str]) -> List[Dict[str, Any]]: ...
+
+    async def conversation(self, conversation_id: str) -> Conversation: ...
+
+
+@dataclass
+class RenderedTurn:
+    text: str
+    menu: Optional[Menu]
+
+
+def render_turn(messages: List[Dict[str, Any]], language: Optional[str]) -> RenderedTurn:
+    """The bot's messages of one turn as one plain text; buttons numbered, the reply hint last."""
+    language = language_or_default(language)
+    lines: List[str] = []
+    options: List[Option] = []
+    for message in messages:
+        text = to_plain_text(message.get("text") or "")
+        if text:
+            lines.append(text)
+        for key in ("image", "attachment"):
+            value = message.get(key)
+            if isinstance(value, dict):
+                value = value.get("url") or value.get("payload", {}).get("src")
+            if value:
+                lines.append(str(value))
+        custom = message.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("text"), str):
+            lines.append(to_plain_text(custom["text"]))
+        for button in message.get("buttons") or message.get("quick_replies") or []:
+            option = Option.from_button(button)
+            options.append(option)
+            lines.append(f"{len(options)}. {option.title}")
+    if options:
+        lines.append(reply_hint(len(options), language))
+    return RenderedTurn("\n".join(lines), Menu(options, language) if options else None)
+
+
+@dataclass
+class SmsGateway:
+    """The webhook: bytes in, TwiML out. Never raises; never answers 5xx."""
+
+    config: SmsConfig
+    store: SmsStore = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.store is None:
+            self.store = store_from_url(self.config.store_url)
+
+    # --- HTTP level -------------------------------------------------------------------------------
+    async def handle(self, body: bytes, url: str, signature: Optional[str], content_type: Optional[str],
+                     assistant: Assistant) -> HttpReply:
+        if len(body) > self.config.max_request_bytes:
+            return too_large(self.config.max_request_bytes)
+        mime = (content_type or "").split(";")[0].strip().lower()
+        if mime and mime != "application/x-www-form-urlencoded":
+            return HttpReply(415, "Send the message as application/x-www-form-urlencoded "
+                                  "(From, Body, MessageSid), like Twilio does.\n", TEXT_TYPE)
+        try:
+            params = parse_form(body)
+        except FormError as e:
+            return HttpReply(400, f"Bad request: {e}.\n", TEXT_TYPE)
+        if self.config.auth_token and not valid_signature(self.config.auth_token, url, params, signature):
+            logger.warning("sms: rejected a request with a %s X-Twilio-Signature",
+                           "bad" if signature else "missing")
+            return HttpReply(403, "Forbidden: missing or invalid X-Twilio-Signature.\n", TEXT_TYPE)
+        form: Dict[str, str] = {}
+        for k, v in params:
+            form.setdefault(k, v)
+        missing = [k for k in ("From", "Body") if k not in form]
+        if missing or not form["From"].strip():
+            return HttpReply(400, f"Bad request: missing {' and '.join(missing) or 'From'} "
+                                  "(form fields From and Body are required).\n", TEXT_TYPE)
+        phone, transport = normalise_sender(form["From"])
+        if phone is None:
+            return HttpReply(400, "Bad request: From is not a phone number in E.164 format (+6591234567).\n",
+                             TEXT_TYPE)
+        return await self._once(phone, transport, form, assistant)
+
+    async def _once(self, phone: str, transport: str, form: Dict[str, str], assistant: Assistant) -> HttpReply:
+        """Processes a MessageSid once: a retry gets the stored reply (or waits for it)."""
+        sid = form.get("MessageSid") or form.get("SmsSid") or ""
+        key = hashlib.sha256(f"{phone}|{sid}".encode("utf-8")).hexdigest()[:40] if sid else None
+        if key:
+            try:
+                state, stored = await self.store.claim(key)
+            except Exception:
+                logger.exception("sms: the store is unavailable; answering without processing")
+                return await self._unavailable(phone, assistant)
+            if state is ClaimState.DONE and stored is not None:
+                logger.info("sms: %s retried message %s; replaying the first reply", mask_number(phone), sid)
+                return HttpReply(stored.status, stored.body, stored.content_type)
+            if state is ClaimState.PENDING:
+                stored = await self.store.wait_for_reply(key, self.config.retry_wait_seconds)
+                if stored is not None:
+                    return HttpReply(stored.status, stored.body, stored.content_type)
+                logger.warning("sms: retry of %s from %s while the first is still running; empty reply",
+                               sid, mask_number(phone))
+                return HttpReply(200, twiml([]))  # the first delivery's reply is still on its way
+        try:
+            reply = await self._respond(phone, transport, form.get("Body", ""), sid or None, assistant)
+        except Exception:
+            logger.exception("sms: could not answer %s", mask_number(phone))
+            reply = await self._unavailable(phone, assistant)
+        if key:
+            try:
+                await self.store.finish(key, StoredReply(reply.status, reply.body, reply.content_type))
+            except Exception:
+                logger.exception("sms: could not store the reply to %s", sid)
+        return reply
+
+    # --- conversation level -----------------------------------------------------------------------
+    async def _respond(self, phone: str, transport: str, body: str, sid: Optional[str],
+                       assistant: Assistant) -> HttpReply:
+        cid = conversation_id_for(phone, self.config.conversation_key)
+        text = body.strip()
+        if len(text) > self.config.max_body_chars:
+            lang = await self._language(assistant, cid)
+            return self._twiml(channel_text("too_long", lang, max=self.config.max_body_chars), transport)
+        if not text:
+            lang = await self._language(assistant, cid)
+            return self._twiml(channel_text("not_text", lang), transport)
+
+        menu = await self.store.get_menu(cid)
+        selection = select(text, menu)
+        logger.debug("sms: %s (%s) sent %r -> %s", mask_number(phone), cid, mask_personal(text[:80]),
+                     selection.kind.value)
+        if selection.kind is Kind.NO_SUCH_OPTION and menu is not None:
+            lang = await self._language(assistant, cid)
+            shown = Menu(menu.options, lang)
+            reply = channel_text("no_such_option", lang, choice=selection.number) + "\n" + shown.text()
+            return self._twiml(reply, transport)
+        if not assistant.ready():
+            return await self._unavailable(phone, assistant)
+
+        metadata: Dict[str, Any] = {"channel": CHANNEL_NAME, "phone": phone}
+        if transport != "sms":
+            metadata["transport"] = transport
+        messages = await assistant.process(selection.message, cid, metadata, sid)
+        state = await self._conversation(assistant, cid)
+        turn = render_turn(messages, state.language)
+        if turn.menu is not None:
+            await self.store.set_menu(cid, turn.menu)
+        elif state.in_form or (menu is not None and menu.language != language_or_default(state.language)):
+            # A form asks questions whose answers may be numbers ("how many children?"); a menu in
+            # another language no longer matches what the user reads. Either way, digits are text now.
+            await self.store.set_menu(cid, None)
+        # Otherwise the last menu stays: after an answer, "3" still picks from the menu shown before it.
+        return self._twiml(turn.text, transport)
+
+    async def _conversation(self, assistant: Assistant, cid: str) -> Conversation:
+        try:
+            return await assistant.conversation(cid)
+        except Exception:
+            logger.exception("sms: could not read the conversation %s", cid)
+            return Conversation()
+
+    async def _language(self, assistant: Assistant, cid: str) -> str:
+        return language_or_default((await self._conversation(assistant, cid)).language)
+
+    async def _unavailable(self, phone: str, assistant: Assistant) -> HttpReply:
+        lang = await self._language(assistant, conversation_id_for(phone, self.config.conversation_key))
+        return self._twiml(channel_text("unavailable", lang), "sms")
+
+    @staticmethod
+    def _twiml(text: str, transport: str) -> HttpReply:
+        return HttpReply(200, twiml(segments_for(text, transport)))
+
+
+def segments_for(text: str, transport: str = "sms") -> Segments:
+    if transport == "whatsapp":
+        return split_sms(text, gsm7_limit=WHATSAPP_LIMIT, ucs2_limit=WHATSAPP_LIMIT)
+    return split_sms(text)
+
+
+def too_large(limit: int) -> HttpReply:
+    return HttpReply(413, f"Payload too large: at most {limit // 1024} KB per request.\n", TEXT_TYPE)

@@ -1,0 +1,358 @@
+"""`review`: what real users said that the bot was unsure of, turned into training examples.
+
+Reads user messages from Rasa's SQL tracker store (the `events` table, SQLite or PostgreSQL, as
+configured in endpoints.yml) and keeps the ones where the bot was unsure:
+  - the NLU fell back (intent nlu_fallback),
+  - the top intent's confidence was below --below (default 0.6),
+  - the user asked for a person (human_handoff), and the message just before that request.
+Messages already in the training or test data, button payloads ("/intent") and ones the trainer
+ignored before are skipped. NRICs and phone numbers are masked before anything is shown or written.
+
+The trainer then assigns each message an intent, a new intent (scaffolded like add-intent), or
+"ignore" — interactively, or from a decisions file (YAML list of {text, intent | new_intent | ignore,
+lang?}), e.g. one written by --template and edited.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional, TextIO
+
+import yaml
+
+from moments.privacy import mask_personal
+from moments.trainer.nlu_files import norm, read_examples
+from moments.trainer.project import LANGS, LANGUAGE_NAMES, Project
+
+DEFAULT_BELOW = 0.6
+FALLBACK = "nlu_fallback"
+HANDOFF = "human_handoff"
+
+
+# -- reading the tracker store --------------------------------------------------------------------
+
+def tracker_store_url(project: Project, db: Optional[str] = None, url: Optional[str] = None) -> str:
+    """SQLAlchemy URL of the tracker store: --db-url, --tracker-db (SQLite file) or endpoints.yml."""
+    if url:
+        return url
+    if db:
+        return f"sqlite:///{Path(db).resolve()}"
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.utils.io import read_config_file
+
+    cfg = (read_config_file(str(project.endpoints)) or {}).get("tracker_store") or {}
+    if str(cfg.get("type", "")).lower() not in ("sql", "rasa.core.tracker_store.sqltrackerstore"):
+        raise ValueError(f"{project.rel(project.endpoints)} has no SQL tracker store; pass --tracker-db or --db-url")
+    dialect = cfg.get("dialect", "sqlite")
+    database = cfg.get("db", "rasa.db")
+    if dialect == "sqlite" and not Path(database).is_absolute():
+        database = str(project.root / database)  # Rasa resolves it from where `make run` starts: the root
+    return str(SQLTrackerStore.get_db_url(dialect=dialect, host=cfg.get("url"), port=cfg.get("port"), db=database,
+                                          username=cfg.get("username"), password=cfg.get("password"),
+                                          login_db=cfg.get("login_db"), query=cfg.get("query")))
+
+
+@dataclass
+class UserMessage:
+    sender_id: str
+    timestamp: float
+    text: str
+    parse: Dict
+
+
+def read_user_messages(url: str, since: Optional[float] = None) -> List[UserMessage]:
+    """Every user message in the store, per conversation in time order."""
+    from sqlalchemy import MetaData, Table, create_engine, select
+
+    engine = create_engine(url, future=True)
+    try:
+        events = Table("events", MetaData(), autoload_with=engine)
+        stmt = (select(events.c.sender_id, events.c.timestamp, events.c.data)
+                .where(events.c.type_name == "user")
+                .order_by(events.c.sender_id, events.c.timestamp, events.c.id))
+        if since is not None:
+            stmt = stmt.where(events.c.timestamp >= since)
+        out = []
+        with engine.connect() as conn:
+            for sender_id, timestamp, data in conn.execute(stmt):
+                event = json.loads(data) if isinstance(data, str) else (data or {})
+                text = event.get("text") or ""
+                out.append(UserMessage(sender_id, float(timestamp or 0), text, event.get("parse_data") or {}))
+        return out
+    finally:
+        engine.dispose()
+
+
+# -- the review queue -----------------------------------------------------------------------------
+
+@dataclass
+class Item:
+    text: str                 # masked
+    lang: Optional[str]
+    likely: Optional[str]     # the intent the model leaned to
+    confidence: Optional[float]
+    reasons: List[str] = field(default_factory=list)
+    count: int = 0
+    conversations: int = 0
+
+    @property
+    def key(self) -> str:
+        return norm(self.text)
+
+
+def _likely_intent(parse: Dict) -> (Optional[str], Optional[float]):
+    top = parse.get("intent") or {}
+    if top.get("name") and top["name"] != FALLBACK:
+        return top["name"], top.get("confidence")
+    for r in parse.get("intent_ranking") or []:
+        if r.get("name") and r["name"] != FALLBACK:
+            return r["name"], r.get("confidence")
+    return None, top.get("confidence")
+
+
+def _why_unsure(parse: Dict, below: float) -> Optional[str]:
+    top = parse.get("intent") or {}
+    name, conf = top.get("name"), top.get("confidence")
+    if name == FALLBACK:
+        return "fallback (the bot did not understand)"
+    if name == HANDOFF:
+        return "asked for a person"
+    if conf is not None and conf < below:
+        return f"low confidence ({conf:.2f})"
+    return None
+
+
+def ignored_keys(project: Project) -> set:
+    try:
+        return set(json.loads((project.state_dir / "review.json").read_text()).get("ignored", []))
+    except (OSError, ValueError):
+        return set()
+
+
+def _ignore_hash(text: str) -> str:
+    return hashlib.sha256(norm(text).encode()).hexdigest()[:24]  # no message text kept on disk
+
+
+def remember_ignored(project: Project, texts: Iterable[str]) -> None:
+    keys = ignored_keys(project) | {_ignore_hash(t) for t in texts}
+    project.state_dir.mkdir(parents=True, exist_ok=True)
+    (project.state_dir / "review.json").write_text(json.dumps({"ignored": sorted(keys)}, indent=1))
+
+
+def _detect_language(text: str) -> Optional[str]:
+    # Imported only when a message has no language: moments.nlu.language loads Rasa's NLU stack.
+    from moments.nlu.language import detect_language
+
+    return detect_language(text)
+
+
+def build_queue(project: Project, messages: List[UserMessage], below: float = DEFAULT_BELOW) -> List[Item]:
+    known = set()
+    for lang in LANGS:
+        for path in (project.nlu_file(lang), project.heldout_file(lang)):
+            for exs in read_examples(path).values():
+                known |= {norm(e) for e in exs}
+    ignored = ignored_keys(project)
+    items: Dict[tuple, Item] = {}
+    senders: Dict[tuple, set] = defaultdict(set)
+
+    def add(msg: UserMessage, reason: str, likely: Optional[str], conf: Optional[float]) -> None:
+        text = mask_personal(" ".join(msg.text.split()))
+        if not text or text.startswith("/") or not norm(text) or norm(text) in known:
+            return
+        if _ignore_hash(text) in ignored:
+            return
+        lang = msg.parse.get("language") or _detect_language(text)
+        key = (lang, norm(text))
+        item = items.setdefault(key, Item(text, lang, likely, conf))
+        if reason not in item.reasons:
+            item.reasons.append(reason)
+        if conf is not None and (item.confidence is None or conf < item.confidence):
+            item.confidence = conf
+        item.count += 1
+        senders[key].add(msg.sender_id)
+        item.conversations = len(senders[key])
+
+    previous: Dict[str, UserMessage] = {}
+    for msg in messages:
+        reason = _why_unsure(msg.parse, below)
+        if reason:
+            likely, conf = _likely_intent(msg.parse)
+            add(msg, reason, likely, (msg.parse.get("intent") or {}).get("confidence"))
+            if reason == "asked for a person" and msg.sender_id in previous:
+                before = previous[msg.sender_id]
+                b_likely, b_conf = _likely_intent(before.parse)
+                add(before, "came just before a request for a person", b_likely, b_conf)
+        previous[msg.sender_id] = msg
+    order = {l: i for i, l in enumerate(LANGS)}
+    return sorted(items.values(), key=lambda it: (order.get(it.lang, 9), it.likely or "~", -it.count, it.text))
+
+
+def format_queue(items: List[Item]) -> str:
+    if not items:
+        return "Nothing to review: no uncertain messages that are not already in the data."
+    lines = [f"{len(items)} message(s) to review, by language and by the intent the bot leaned to:"]
+    number = 0
+    by_lang: Dict[Optional[str], Dict[Optional[str], List[Item]]] = defaultdict(lambda: defaultdict(list))
+    for it in items:
+        by_lang[it.lang][it.likely].append(it)
+    for lang, groups in by_lang.items():
+        n = sum(len(v) for v in groups.values())
+        lines.append(f"\n== {LANGUAGE_NAMES.get(lang, 'language unknown')} ({lang or '?'}): {n} ==")
+        for likely, its in groups.items():
+            lines.append(f"  likely {likely or '(no idea)'}:")
+            for it in its:
+                number += 1
+                conf = f", confidence {it.confidence:.2f}" if it.confidence is not None else ""
+                seen = f", {it.count}x in {it.conversations} conversation(s)" if it.count > 1 else ""
+                lines.append(f"    [{number}] \"{it.text}\"  ({'; '.join(it.reasons)}{conf}{seen})")
+    return "\n".join(lines)
+
+
+# -- decisions ------------------------------------------------------------------------------------
+
+@dataclass
+class Decision:
+    text: str
+    intent: Optional[str] = None
+    new_intent: Optional[str] = None
+    ignore: bool = False
+    lang: Optional[str] = None
+
+
+@dataclass
+class Applied:
+    added: List[str] = field(default_factory=list)       # "ms/ask_baby_bonus: text"
+    new_intents: List[str] = field(default_factory=list)
+    ignored: int = 0
+    problems: List[str] = field(default_factory=list)
+
+
+def read_decisions(path: Path) -> List[Decision]:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if isinstance(doc, dict):
+        doc = doc.get("decisions") or []
+    out = []
+    for entry in doc:
+        if not isinstance(entry, dict) or not entry.get("text"):
+            continue
+        out.append(Decision(text=str(entry["text"]), intent=entry.get("intent"),
+                            new_intent=entry.get("new_intent"), ignore=bool(entry.get("ignore")),
+                            lang=entry.get("lang")))
+    return out
+
+
+def write_template(path: Path, items: List[Item]) -> None:
+    """A decisions file with every message, the likely intent filled in, to edit and pass to --decisions."""
+    lines = ["# Review decisions. For each message keep ONE of:",
+             "#   intent: <existing intent>     new_intent: <new_name>     ignore: true",
+             "# Delete an entry to decide later. Then: make review DECISIONS=<this file>", ""]
+    for it in items:
+        lines.append(f"- text: {json.dumps(it.text, ensure_ascii=False)}")
+        lines.append(f"  lang: {it.lang or 'TODO'}   # {LANGUAGE_NAMES.get(it.lang, 'unknown: set en, zh, ms or ta')}")
+        if it.likely:
+            lines.append(f"  intent: {it.likely}   # {'; '.join(it.reasons)}")
+        else:
+            lines.append(f"  ignore: true   # {'; '.join(it.reasons)}; no likely intent")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def apply_decisions(project: Project, items: List[Item], decisions: List[Decision],
+                    out: TextIO = sys.stdout) -> Applied:
+    from moments.trainer.scaffold import TrainerError, add_examples, add_intent
+
+    by_key = {it.key: it for it in items}
+    result = Applied()
+    to_ignore = []
+    for d in decisions:
+        text = mask_personal(" ".join(d.text.split()))
+        item = by_key.get(norm(text))
+        lang = d.lang if d.lang in LANGS else (item.lang if item else None)
+        if d.ignore:
+            to_ignore.append(text)
+            result.ignored += 1
+            continue
+        target = d.new_intent or d.intent
+        if not target:
+            continue
+        if lang not in LANGS:
+            result.problems.append(f"'{text}': say which language it is in (lang: en, zh, ms or ta)")
+            continue
+        try:
+            if d.new_intent and d.new_intent not in (project.domain().get("intents") or []):
+                add_intent(project, d.new_intent)
+                result.new_intents.append(d.new_intent)
+            r = add_examples(project, target, lang, [text])
+        except TrainerError as e:
+            result.problems.append(f"'{text}': {e}")
+            continue
+        if r.edit.added:
+            result.added.append(f"{lang}/{target}: {text}")
+        for ex, why in r.refused.items():
+            result.problems.append(f"'{ex}': not added, {why}")
+    if to_ignore:
+        remember_ignored(project, to_ignore)
+    return result
+
+
+def describe_applied(project: Project, r: Applied) -> str:
+    lines = [f"Added {len(r.added)} example(s) to the training data:"] + [f"  + {a}" for a in r.added]
+    if r.new_intents:
+        lines.append(f"Created new intent(s): {', '.join(r.new_intents)} — finish them (examples in every "
+                     "language, the answers in domain/<name>.yml), see TRAINING.md.")
+    if r.ignored:
+        lines.append(f"Ignored {r.ignored} message(s); they will not be shown again.")
+    for p in r.problems:
+        lines.append(f"  ! {p}")
+    if r.added:
+        lines.append("Next: make validate, then train and evaluate.")
+    return "\n".join(lines)
+
+
+def interactive(project: Project, items: List[Item], ask: Callable[[str], str] = input,
+                out: TextIO = sys.stdout) -> List[Decision]:
+    """Asks about each message in turn; returns the decisions (applied by the caller)."""
+    intents = sorted(project.domain().get("intents") or [])
+    decisions: List[Decision] = []
+    out.write(format_queue(items) + "\n\n")
+    out.write("For each message: Enter = the likely intent, or type an intent name (or its number from '?'),\n"
+              "'n NAME' = a new intent, 'i' = ignore for good, 's' = skip for now, 'q' = stop and save.\n")
+    for number, it in enumerate(items, 1):
+        lang = it.lang
+        while True:
+            prompt = (f"\n[{number}/{len(items)}] ({lang or '?'}) \"{it.text}\"\n"
+                      f"   intent [{it.likely or 'none'}]: ")
+            answer = ask(prompt).strip()
+            if answer == "q":
+                return decisions
+            if answer == "s":
+                break
+            if answer == "i":
+                decisions.append(Decision(it.text, ignore=True, lang=lang))
+                break
+            if answer == "?":
+                out.write("  " + "  ".join(f"{i}:{name}" for i, name in enumerate(intents, 1)) + "\n")
+                continue
+            if lang not in LANGS:
+                lang_answer = ask("   which language is it (en/zh/ms/ta)? ").strip()
+                if lang_answer in LANGS:
+                    lang = lang_answer
+                else:
+                    continue
+            if answer.startswith("n "):
+                decisions.append(Decision(it.text, new_intent=answer[2:].strip(), lang=lang))
+                break
+            if answer == "" and it.likely:
+                decisions.append(Decision(it.text, intent=it.likely, lang=lang))
+                break
+            if answer.isdigit() and 1 <= int(answer) <= len(intents):
+                answer = intents[int(answer) - 1]
+            if answer in intents:
+                decisions.append(Decision(it.text, intent=answer, lang=lang))
+                break
+            out.write(f"  '{answer}' is not an intent; '?' lists them, 'n NAME' makes a new one.\n")
+    return decisions

@@ -1,0 +1,196 @@
+"""`train`: a candidate model under models/candidates/, with a progress display.
+
+What gets retrained is decided by Rasa 3.6's own training cache (.rasa/cache): every graph component
+is fingerprinted by its inputs, so when only data/nlu changed the dialogue policies (TED, rules,
+memoization) are restored from the cache and only the NLU components are retrained. The result is
+still a complete model that the server can load (`rasa train nlu` would make an NLU-only model the
+server cannot use for dialogue). This module tells the trainer which case applies and shows progress.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Dict, List, Optional, TextIO
+
+from moments.trainer.project import Project, files_digest, rasa_executable
+
+STATE_FILE = ".last_training.json"
+
+FRIENDLY = {
+    "MomentsTokenizer": "splitting messages into words",
+    "CountVectorsFeaturizer": "counting words and letter groups",
+    "DIETClassifier": "learning the intents",
+    "FallbackClassifier": "setting the 'not sure' threshold",
+    "LanguageDetector": "language detection",
+    "MemoizationPolicy": "remembering the example conversations",
+    "RulePolicy": "learning the rules",
+    "TEDPolicy": "learning the dialogue",
+}
+
+
+def input_digests(project: Project) -> Dict[str, str]:
+    """One hash per kind of input, to say what changed since the last training."""
+    import moments.nlu
+
+    code_dir = Path(moments.nlu.__file__).parent
+    root = project.root
+    return {
+        "nlu": files_digest(list(project.nlu_dir.rglob("*.yml")) if project.nlu_dir.exists() else [], root),
+        "dialogue": files_digest(
+            [p for folder in (project.domain_dir, project.rules_dir, project.stories_dir) if folder.exists()
+             for p in folder.rglob("*.yml")], root),
+        "config": files_digest([project.config], root),
+        "code": files_digest(list(code_dir.glob("*.py")) + list(code_dir.glob("*.txt")), code_dir),
+    }
+
+
+def load_state(project: Project) -> Dict:
+    path = project.candidates_dir / STATE_FILE
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def what_changed(project: Project) -> List[str]:
+    """Kinds of input that changed since the last `train` ([] = nothing; all four when never trained)."""
+    before = load_state(project).get("inputs") or {}
+    now = input_digests(project)
+    return [k for k in now if before.get(k) != now[k]]
+
+
+@dataclass
+class TrainResult:
+    model: Optional[Path]
+    seconds: float
+    changed: List[str]
+    retrained: List[str] = field(default_factory=list)
+    reused: List[str] = field(default_factory=list)
+    skipped: bool = False
+    log: str = ""
+
+
+class Progress:
+    """Turns Rasa's log lines and progress bars into short lines a trainer can follow."""
+
+    _START = re.compile(r"Starting to train component '(\w+)'")
+    _DONE = re.compile(r"Finished training component '(\w+)'")
+    _CACHED = re.compile(r"Restored component '(\w+)' from cache")
+    _EPOCH = re.compile(r"Epochs:\s+(\d+)%.*?\|\s*(\d+)/(\d+)")
+
+    def __init__(self, out: TextIO, started: float):
+        self.out = out
+        self.started = started
+        self.tty = hasattr(out, "isatty") and out.isatty()
+        self.current = ""
+        self.last_pct = -1
+        self.retrained: List[str] = []
+        self.reused: List[str] = []
+        self._line_open = False
+
+    def _say(self, text: str, overwrite: bool = False) -> None:
+        stamp = f"[{time.monotonic() - self.started:5.0f}s] "
+        if overwrite and self.tty:
+            self.out.write("\r\033[K" + stamp + text)
+            self._line_open = True
+        else:
+            if self._line_open:
+                self.out.write("\n")
+                self._line_open = False
+            self.out.write(stamp + text + "\n")
+        self.out.flush()
+
+    def feed(self, line: str) -> None:
+        if m := self._CACHED.search(line):
+            self.reused.append(m.group(1))
+            self._say(f"reused {m.group(1)} ({FRIENDLY.get(m.group(1), 'unchanged')}): nothing it depends on changed")
+        elif m := self._START.search(line):
+            self.current = m.group(1)
+            self.last_pct = -1
+            self.retrained.append(self.current)
+            self._say(f"training {self.current} ({FRIENDLY.get(self.current, 'component')}) …")
+        elif m := self._DONE.search(line):
+            self._say(f"done with {m.group(1)}")
+        elif m := self._EPOCH.search(line):
+            pct, n, total = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            step = 1 if self.tty else 25
+            if pct // step != self.last_pct // step or n == total:
+                self.last_pct = pct
+                self._say(f"  {self.current}: epoch {n}/{total} ({pct}%)", overwrite=True)
+
+    def close(self) -> None:
+        if self._line_open:
+            self.out.write("\n")
+            self.out.flush()
+
+
+def train(project: Project, force: bool = False, out: TextIO = sys.stdout,
+          name: Optional[str] = None, timeout: float = 3600) -> TrainResult:
+    started = time.monotonic()
+    changed = what_changed(project)
+    state = load_state(project)
+    previous = Path(state["model"]) if state.get("model") else None
+    if not changed and previous and previous.exists() and not force:
+        out.write(f"Nothing changed since the last training: the model is {project.rel(previous)}\n"
+                  "(use --force to train again anyway)\n")
+        return TrainResult(previous, 0.0, [], skipped=True)
+
+    if not state:
+        out.write("First training here: everything is trained (later runs reuse what did not change).\n")
+    elif changed == ["nlu"]:
+        out.write("Only the training examples changed: retraining language understanding only; the dialogue "
+                  "part is reused from Rasa's cache.\n")
+    else:
+        out.write(f"Changed since the last training: {', '.join(changed)}.\n")
+
+    project.candidates_dir.mkdir(parents=True, exist_ok=True)
+    name = name or "moments-" + datetime.now().strftime("%Y%m%d-%H%M%S")
+    args = [rasa_executable(), "train", "--domain", "domain", "--data", "data", "--config", "config.yml",
+            "--out", str(project.candidates_dir), "--fixed-model-name", name]
+    progress = Progress(out, started)
+    log: List[str] = []
+    proc = subprocess.Popen(args, cwd=project.root, env=project.rasa_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    assert proc.stdout is not None
+    buf = b""
+    deadline = started + timeout
+    while True:
+        chunk = proc.stdout.read1(4096) if hasattr(proc.stdout, "read1") else proc.stdout.read(4096)
+        if not chunk:
+            break
+        buf += chunk
+        parts = re.split(rb"[\r\n]", buf)
+        buf = parts.pop()
+        for part in parts:
+            line = part.decode("utf-8", "replace")
+            if line.strip():
+                log.append(line)
+                progress.feed(line)
+        if time.monotonic() > deadline:
+            proc.kill()
+            break
+    if buf:
+        log.append(buf.decode("utf-8", "replace"))
+    code = proc.wait()
+    progress.close()
+    seconds = time.monotonic() - started
+    model = project.candidates_dir / f"{name}.tar.gz"
+    if code != 0 or not model.exists():
+        tail = "\n".join(l for l in log[-40:] if "Warning" not in l)
+        out.write(f"\nTraining failed (exit {code}). Run `make validate` first; the end of Rasa's output:\n{tail}\n")
+        return TrainResult(None, seconds, changed, progress.retrained, progress.reused, log="\n".join(log))
+
+    state = {"model": str(model), "inputs": input_digests(project), "seconds": round(seconds, 1),
+             "retrained": progress.retrained, "reused": progress.reused,
+             "trained_at": datetime.now().isoformat(timespec="seconds")}
+    (project.candidates_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
+    out.write(f"\nNew model: {project.rel(model)} (trained in {seconds:.0f}s; retrained "
+              f"{len(progress.retrained)} part(s), reused {len(progress.reused)}).\n"
+              "Next: make evaluate   (checks it against the deployed model)\n")
+    return TrainResult(model, seconds, changed, progress.retrained, progress.reused, log="\n".join(log))

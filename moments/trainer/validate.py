@@ -1,0 +1,405 @@
+"""`validate`: Rasa's own data check plus ours, each problem said in words a trainer can act on.
+
+Each check is a function `(Data) -> List[Problem]`; `CHECKS` lists them in the order they are shown.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
+
+import yaml
+
+from moments.trainer.intent_kinds import HELDOUT_MIN, is_small_talk, min_examples
+from moments.trainer.nlu_files import PLACEHOLDER_PREFIX, is_placeholder, norm, read_examples
+from moments.trainer.project import LANGS, LANGUAGE_NAMES, Project
+from moments.trainer.responses import response_problems
+
+NEAR_DUPLICATE_RATIO = 0.9  # difflib ratio of the normalised texts
+
+
+@dataclass
+class Problem:
+    check: str      # short id, e.g. "too-few-examples" (tests and --json use it)
+    where: str      # file and intent, e.g. "data/nlu/ms.yml, intent ask_baby_bonus"
+    message: str    # what is wrong
+    fix: str = ""   # what to do about it
+
+
+@dataclass
+class Data:
+    """Everything the checks read, loaded once."""
+
+    project: Project
+    domain: Dict = field(default_factory=dict)
+    train: Dict[str, Dict[str, List[str]]] = field(default_factory=dict)    # lang -> intent -> examples
+    heldout: Dict[str, Dict[str, List[str]]] = field(default_factory=dict)
+    load_problems: List[Problem] = field(default_factory=list)
+
+    @property
+    def intents(self) -> List[str]:
+        return list(self.domain.get("intents") or [])
+
+    @classmethod
+    def load(cls, project: Project) -> "Data":
+        data = cls(project)
+        try:
+            data.domain = project.domain()
+        except Exception as e:  # noqa: BLE001 - any domain error is the trainer's to fix
+            data.load_problems.append(Problem(
+                "yaml", "domain/", f"Rasa cannot read the domain: {str(e).strip()[:500]}",
+                "Fix the file named in the message (indentation, a missing colon or quote)."))
+        for lang in LANGS:
+            for kind, path, target in (("train", project.nlu_file(lang), data.train),
+                                       ("heldout", project.heldout_file(lang), data.heldout)):
+                try:
+                    target[lang] = read_examples(path)
+                except yaml.YAMLError as e:
+                    target[lang] = {}
+                    data.load_problems.append(Problem(
+                        "yaml", project.rel(path), f"This file is not valid YAML: {str(e)[:300]}",
+                        "Check the indentation: examples are '    - text' under '  examples: |'."))
+                if not path.exists() and kind == "train":
+                    data.load_problems.append(Problem("yaml", project.rel(path), "The file is missing."))
+        return data
+
+
+def _where(project: Project, path: Path, intent: Optional[str] = None) -> str:
+    return project.rel(path) + (f", intent {intent}" if intent else "")
+
+
+# -- checks ---------------------------------------------------------------------------------------
+
+def check_unknown_intents(d: Data) -> List[Problem]:
+    known = set(d.intents)
+    out = []
+    for kind, files in (("train", d.train), ("heldout", d.heldout)):
+        for lang, by_intent in files.items():
+            path = d.project.nlu_file(lang) if kind == "train" else d.project.heldout_file(lang)
+            for intent in by_intent:
+                if intent not in known:
+                    out.append(Problem(
+                        "unknown-intent", _where(d.project, path, intent),
+                        f"'{intent}' has examples but is not an intent in domain/.",
+                        f"Check the spelling, or create it with: make add-intent NAME={intent}"))
+    return out
+
+
+def check_enough_examples(d: Data) -> List[Problem]:
+    out = []
+    for lang in LANGS:
+        for intent in d.intents:
+            real = [e for e in d.train.get(lang, {}).get(intent, []) if not is_placeholder(e)]
+            need = min_examples(intent)
+            if len(real) < need:
+                kind = "small-talk" if is_small_talk(intent) else "task"
+                out.append(Problem(
+                    "too-few-examples", _where(d.project, d.project.nlu_file(lang), intent),
+                    f"{LANGUAGE_NAMES[lang]} has {len(real)} example(s) of {intent}; a {kind} intent needs "
+                    f"at least {need}.",
+                    f"Add {need - len(real)} more: make add-examples INTENT={intent} IN={lang} "
+                    f'EXAMPLES="first way to say it|second way"'))
+    for lang in LANGS:
+        for intent in d.intents:
+            real = [e for e in d.heldout.get(lang, {}).get(intent, []) if not is_placeholder(e)]
+            if len(real) < HELDOUT_MIN:
+                out.append(Problem(
+                    "heldout-coverage", _where(d.project, d.project.heldout_file(lang), intent),
+                    f"The test set has {len(real)} {LANGUAGE_NAMES[lang]} example(s) of {intent}; "
+                    f"evaluate needs at least {HELDOUT_MIN} to measure it.",
+                    f"Add messages the bot has NOT been trained on: make add-examples INTENT={intent} "
+                    f'IN={lang} HELDOUT=1 EXAMPLES="…|…"'))
+    return out
+
+
+def check_placeholders(d: Data) -> List[Problem]:
+    out = []
+    for kind, files in (("train", d.train), ("heldout", d.heldout)):
+        for lang, by_intent in files.items():
+            path = d.project.nlu_file(lang) if kind == "train" else d.project.heldout_file(lang)
+            for intent, examples in by_intent.items():
+                n = sum(is_placeholder(e) for e in examples)
+                if n:
+                    out.append(Problem(
+                        "placeholder", _where(d.project, path, intent),
+                        f"{n} placeholder line(s) starting with '{PLACEHOLDER_PREFIX}' are still there.",
+                        "Add real examples with add-examples (the placeholders then disappear), or "
+                        "replace those lines by hand."))
+    return out
+
+
+def check_duplicates(d: Data) -> List[Problem]:
+    """The same example (ignoring case, spaces, punctuation) under two intents, in any language."""
+    owner: Dict[str, Tuple[str, str, str]] = {}
+    out = []
+    for lang in LANGS:
+        for intent, examples in d.train.get(lang, {}).items():
+            for ex in examples:
+                if is_placeholder(ex):
+                    continue
+                key = norm(ex)
+                if not key:
+                    continue
+                first = owner.setdefault(key, (intent, lang, ex))
+                if first[0] != intent:
+                    out.append(Problem(
+                        "duplicate", _where(d.project, d.project.nlu_file(lang), intent),
+                        f"'{ex}' is also under {first[0]} ({first[1]}: '{first[2]}'). The bot cannot "
+                        "learn two answers for the same message.",
+                        "Keep it under the one intent it really means and delete the other line."))
+    return out
+
+
+def check_near_duplicates(d: Data) -> List[Problem]:
+    """Almost the same example under two intents in one language (difflib ratio >= 0.9)."""
+    out = []
+    for lang in LANGS:
+        items = sorted(
+            {(norm(e), intent, e) for intent, exs in d.train.get(lang, {}).items() for e in exs
+             if not is_placeholder(e) and len(norm(e)) >= 4},
+            key=lambda t: len(t[0]))
+        reported: Set[Tuple[str, str]] = set()
+        bags = [Counter(t[0]) for t in items]
+        for i, (a, ia, ea) in enumerate(items):
+            # ratio <= 2*len(a)/(len(a)+len(b)): stop once b is too long to reach the threshold.
+            max_len = len(a) * (2 / NEAR_DUPLICATE_RATIO - 1)
+            need = NEAR_DUPLICATE_RATIO * len(a)
+            m = difflib.SequenceMatcher(None, autojunk=False)
+            m.set_seq2(a)
+            for j in range(i + 1, len(items)):
+                b, ib, eb = items[j]
+                if len(b) > max_len:
+                    break
+                if ia == ib or a == b:
+                    continue  # exact duplicates are check_duplicates' job
+                # Upper bound of the ratio from shared characters (difflib's quick_ratio), cheaply.
+                shared = sum((bags[i] & bags[j]).values())
+                if 2 * shared < need + NEAR_DUPLICATE_RATIO * len(b) - 1e-9:
+                    continue
+                m.set_seq1(b)
+                if m.ratio() >= NEAR_DUPLICATE_RATIO and (ea, eb) not in reported:
+                    reported.add((ea, eb))
+                    out.append(Problem(
+                        "near-duplicate", _where(d.project, d.project.nlu_file(lang)),
+                        f"'{ea}' ({ia}) and '{eb}' ({ib}) are almost the same message under two intents.",
+                        "If they mean the same thing, keep both under one intent; if not, make the "
+                        "difference clearer (reword one)."))
+    return out
+
+
+def check_heldout_leaks(d: Data) -> List[Problem]:
+    trained = {norm(e) for by in d.train.values() for exs in by.values() for e in exs}
+    out = []
+    for lang, by_intent in d.heldout.items():
+        for intent, examples in by_intent.items():
+            for e in examples:
+                if not is_placeholder(e) and norm(e) in trained:
+                    out.append(Problem(
+                        "heldout-leak", _where(d.project, d.project.heldout_file(lang), intent),
+                        f"'{e}' is in the test set and also in the training data, so the score would "
+                        "look better than it is.",
+                        "Remove it from one of the two files."))
+    return out
+
+
+def check_responses(d: Data) -> List[Problem]:
+    out = []
+    for name, variations in sorted((d.domain.get("responses") or {}).items()):
+        for message in response_problems(name, variations):
+            out.append(Problem(
+                "response-language", f"domain/ response {name}", message,
+                "Each response needs an English text and one variation per language with "
+                "condition: [{type: slot, name: language, value: zh|ms|ta}]."))
+    return out
+
+
+def _intents_in_steps(steps: Iterable) -> Set[str]:
+    found: Set[str] = set()
+    for step in steps or []:
+        if not isinstance(step, dict):
+            continue
+        if "intent" in step:
+            found.add(str(step["intent"]))
+        for alt in step.get("or") or []:
+            if isinstance(alt, dict) and "intent" in alt:
+                found.add(str(alt["intent"]))
+    return found
+
+
+def intents_used_in_dialogue(project: Project) -> Set[str]:
+    used: Set[str] = set()
+    for folder in (project.rules_dir, project.stories_dir):
+        for path in sorted(folder.rglob("*.yml")) if folder.exists() else []:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for item in (doc.get("rules") or []) + (doc.get("stories") or []):
+                used |= _intents_in_steps(item.get("steps"))
+    return used
+
+
+def check_intents_used(d: Data) -> List[Problem]:
+    try:
+        used = intents_used_in_dialogue(d.project)
+    except yaml.YAMLError as e:
+        return [Problem("yaml", "data/rules or data/stories", f"A rules/stories file is not valid YAML: {e}")]
+    return [Problem(
+        "unused-intent", f"intent {intent}",
+        f"{intent} is in the domain but no rule or story says what the bot does after it.",
+        f"Add a rule, e.g. data/rules/{intent}.yml with steps: - intent: {intent} / - action: utter_{intent}")
+        for intent in d.intents if intent not in used]
+
+
+_LEFTOVER_MARKUP = re.compile(r"\[[^\]]*\]\s*[({]|\]\(|\]\{")
+
+
+def check_entities(d: Data) -> List[Problem]:
+    """[text](entity) annotations parse, and name an entity the domain declares."""
+    from rasa.shared.nlu.training_data import entities_parser
+
+    declared = set()
+    for e in d.domain.get("entities") or []:
+        declared.add(e if isinstance(e, str) else next(iter(e)))
+    out = []
+    for kind, files in (("train", d.train), ("heldout", d.heldout)):
+        for lang, by_intent in files.items():
+            path = d.project.nlu_file(lang) if kind == "train" else d.project.heldout_file(lang)
+            for intent, examples in by_intent.items():
+                for ex in examples:
+                    if "[" not in ex and "]" not in ex:
+                        continue
+                    try:
+                        entities = entities_parser.find_entities_in_training_example(ex)
+                        plain = entities_parser.replace_entities(ex)
+                    except Exception as e:  # noqa: BLE001 - Rasa raises various errors for bad markup
+                        out.append(Problem("entity", _where(d.project, path, intent),
+                                           f"'{ex}': the entity markup cannot be read ({e}).",
+                                           "Write entities as [words](entity_name)."))
+                        continue
+                    if _LEFTOVER_MARKUP.search(plain) or plain.count("[") != plain.count("]"):
+                        out.append(Problem("entity", _where(d.project, path, intent),
+                                           f"'{ex}': the entity markup is broken (a bracket or parenthesis "
+                                           "is missing).",
+                                           "Write entities as [words](entity_name), e.g. [Tamil](language)."))
+                    for ent in entities:
+                        if ent["entity"] not in declared:
+                            out.append(Problem("entity", _where(d.project, path, intent),
+                                               f"'{ex}' marks an entity '{ent['entity']}' the domain does not "
+                                               f"declare (known: {', '.join(sorted(declared)) or 'none'}).",
+                                               "Fix the name, or add the entity under entities: in domain/."))
+    return out
+
+
+CHECKS: List[Tuple[str, Callable[[Data], List[Problem]]]] = [
+    ("intents in the language files exist in the domain", check_unknown_intents),
+    ("placeholders replaced", check_placeholders),
+    ("enough examples per intent in every language", check_enough_examples),
+    ("no example under two intents", check_duplicates),
+    ("no near-duplicates across intents", check_near_duplicates),
+    ("test set not trained on", check_heldout_leaks),
+    ("every response in all four languages", check_responses),
+    ("every intent used in a rule or story", check_intents_used),
+    ("entity annotations", check_entities),
+]
+
+
+# -- rasa data validate ----------------------------------------------------------------------------
+
+_RASA_NOISE = ("DeprecationWarning", "MovedIn20Warning", "declare_namespace", "pkg_resources",
+               "xla_computation", "Slot auto-fill", "raise_warning(", "import pkg_resources",
+               "Base: DeclarativeMeta", "from jax import")
+
+
+def rasa_problems(project: Project) -> List[Problem]:
+    """Runs `rasa data validate --fail-on-warnings` and turns what it complains about into problems."""
+    result = project.run_rasa(["data", "validate", "--domain", "domain", "--data", "data",
+                               "--config", "config.yml", "--fail-on-warnings"], timeout=600)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + "\n" + result.stderr)
+    complaints: List[str] = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if any(n in line for n in _RASA_NOISE):
+            continue
+        if "UserWarning:" in line:
+            complaints.append(line.split("UserWarning:", 1)[1].strip())
+        elif re.search(r"\b(ERROR|WARNING)\b", line) and " - " in line:
+            complaints.append(line.split(" - ", 1)[1].strip())
+        elif line.startswith(("YamlSyntaxException", "YamlValidationException", "InvalidDomain",
+                              "rasa.shared.exceptions", "Traceback")):
+            complaints.append(" ".join(l.strip() for l in lines[i:i + 6]))
+    if result.returncode != 0 and not complaints:
+        complaints.append((text.strip().splitlines() or ["rasa data validate failed"])[-1])
+    seen: Set[str] = set()
+    out = []
+    for c in complaints:
+        if c in seen or not c:
+            continue
+        seen.add(c)
+        out.append(Problem("rasa", "rasa data validate", c, _rasa_hint(c)))
+    return out
+
+
+def _rasa_hint(message: str) -> str:
+    lower = message.lower()
+    if "not used in any story or rule" in lower or "is not used" in lower:
+        return "Add a rule that uses it (see data/rules/) or remove it from the domain."
+    if "utterance" in lower and ("not" in lower and "domain" in lower):
+        return "A rule or story uses a response that domain/ does not define: add it or fix the name."
+    if "duplicate" in lower or "conflict" in lower:
+        return "Two rules/stories or examples disagree: keep one answer per situation."
+    if "yaml" in lower or "indent" in lower:
+        return "A file is not valid YAML: check indentation and quotes around the line named."
+    return "See the message; fix the file it names and run validate again."
+
+
+# -- running all ----------------------------------------------------------------------------------
+
+@dataclass
+class Report:
+    problems: List[Problem]
+    checked: List[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def by_check(self) -> Dict[str, List[Problem]]:
+        out: Dict[str, List[Problem]] = defaultdict(list)
+        for p in self.problems:
+            out[p.check].append(p)
+        return out
+
+
+def validate(project: Project, run_rasa: bool = True) -> Report:
+    data = Data.load(project)
+    problems = list(data.load_problems)
+    checked = []
+    if not any(p.where.startswith("domain") for p in data.load_problems):
+        for title, check in CHECKS:
+            checked.append(title)
+            problems += check(data)
+    if run_rasa:
+        checked.append("rasa data validate")
+        problems += rasa_problems(project)
+    return Report(problems, checked)
+
+
+def format_report(report: Report, limit_per_check: int = 15) -> str:
+    lines = []
+    if report.ok:
+        lines.append(f"OK: all {len(report.checked)} checks passed:")
+        lines += [f"  ✓ {c}" for c in report.checked]
+        return "\n".join(lines)
+    groups = report.by_check()
+    lines.append(f"Found {len(report.problems)} problem(s) to fix before training:\n")
+    for check, problems in groups.items():
+        lines.append(f"[{check}] {len(problems)} problem(s)")
+        for p in problems[:limit_per_check]:
+            lines.append(f"  ✗ {p.where}: {p.message}")
+            if p.fix:
+                lines.append(f"      → {p.fix}")
+        if len(problems) > limit_per_check:
+            lines.append(f"  … and {len(problems) - limit_per_check} more like these")
+        lines.append("")
+    return "\n".join(lines).rstrip()

@@ -1,0 +1,433 @@
+/* The chat widget: Rasa's socket.io protocol (session_request → session_confirm, user_uttered → bot_uttered)
+   over socket.io-client v4, rendered as plain, accessible HTML.
+
+   - The conversation (session id, transcript, unsent messages) is kept in localStorage, so a reload
+     shows the history and continues the same Rasa conversation.
+   - Every message has an id and stays in an outbox until the server acknowledges it (after the bot's turn);
+     after a reconnect unacknowledged messages are sent again and the server drops the ones it already has.
+     So nothing is lost and nothing is processed twice.
+   - Metadata sent with each message (socket.io `customData`):
+       {"message_id": "...", "language": "en|zh|ms|ta", "channel": "web", "token": "<Singpass JWT>"}
+     (token only while logged in); the Rasa channel verifies and rebuilds it.
+*/
+"use strict";
+
+(function () {
+  const STORE_KEY = "moments.chat.v1";
+  const MAX_HISTORY = 200;
+  const ACK_TIMEOUT_MS = 30000;
+  const URL_RE = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]])/g;
+
+  function randomId() {
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function scriptLanguage(text) {
+    if (/[\u0B80-\u0BFF]/.test(text)) return "ta";
+    if (/[\u3400-\u9FFF]/.test(text)) return "zh";
+    return null;
+  }
+
+  function freshState() {
+    return { session_id: null, owner: null, greeted: false, history: [], outbox: [] };
+  }
+
+  class MomentsChat {
+    /**
+     * @param {object} o
+     * @param {object} o.els        transcript, form, input, send, status, typing, announcer, limit
+     * @param {object} o.config     {rasa_url, socketio_path, max_message_chars}
+     * @param {function} o.t        (key, vars) -> text in the page's language
+     * @param {function} o.language () -> "en" | "zh" | "ms" | "ta"
+     * @param {function} o.token    () -> the Singpass token while logged in, else null
+     * @param {function} o.onAuthError (code) -> void: the token was refused (expired or invalid)
+     */
+    constructor(o) {
+      Object.assign(this, o);
+      this.state = this.load();
+      this.socket = null;
+      this.sessionReady = false;
+      this.inflight = null;
+      this.attempt = 0;
+      this.connectionState = "connecting";
+      this.bindUi();
+    }
+
+    // ----- storage
+    load() {
+      try {
+        const s = JSON.parse(window.localStorage.getItem(STORE_KEY));
+        if (s && Array.isArray(s.history) && Array.isArray(s.outbox)) return Object.assign(freshState(), s);
+      } catch (e) { /* a broken entry starts a new conversation */ }
+      return freshState();
+    }
+
+    save() {
+      this.state.history = this.state.history.slice(-MAX_HISTORY);
+      try {
+        window.localStorage.setItem(STORE_KEY, JSON.stringify(this.state));
+      } catch (e) { /* storage full or disabled: the chat still works, only without history */ }
+    }
+
+    // ----- connection
+    start() {
+      this.render();
+      this.setStatus("connecting");
+      this.socket = window.io(this.config.rasa_url, {
+        path: this.config.socketio_path,
+        transports: ["websocket"],
+        reconnection: true,
+        reconnectionDelay: 500,
+        reconnectionDelayMax: 5000,
+        timeout: 10000,
+        auth: (cb) => {
+          const token = this.token();
+          cb(token ? { token: token } : {});
+        },
+      });
+      const s = this.socket;
+      s.on("connect", () => {
+        this.setStatus("connected");
+        s.emit("session_request", { session_id: this.state.session_id });
+      });
+      s.on("session_confirm", (sessionId) => this.onSession(sessionId));
+      s.on("bot_uttered", (message) => this.onBotMessage(message));
+      s.on("disconnect", (reason) => {
+        this.sessionReady = false;
+        this.inflight = null;
+        this.attempt += 1; // acknowledgements of the old connection are stale
+        this.setStatus("reconnecting");
+        if (reason === "io server disconnect") s.connect();
+      });
+      s.on("connect_error", (err) => {
+        const code = err && err.message;
+        if (code === "token_expired" || code === "token_invalid") {
+          this.onAuthError(code); // forgets the token, so the next attempt connects as a guest
+          s.connect();
+          return;
+        }
+        this.setStatus("reconnecting");
+      });
+    }
+
+    onSession(sessionId) {
+      const isNew = this.state.session_id !== sessionId;
+      this.state.session_id = sessionId;
+      this.sessionReady = true;
+      if (isNew && !this.state.greeted) {
+        // A new conversation: set the bot's language to the page's, then let it greet with its menu.
+        this.state.greeted = true;
+        if (this.language() !== "en") this.enqueue(this.languagePayload(this.language()), null);
+        this.enqueue("/greet", null);
+      }
+      this.save();
+      this.flush();
+    }
+
+    setStatus(state) {
+      this.connectionState = state;
+      this.els.status.dataset.state = state;
+      this.els.status.textContent = this.t("status_" + state);
+    }
+
+    // ----- sending
+    languagePayload(lang) {
+      return '/change_language{"language":"' + lang + '"}';
+    }
+
+    /** Send what the user typed or chose. `label` is what the transcript shows (a button's title). */
+    send(text, label) {
+      const message = (text || "").trim();
+      if (!message) return false;
+      if (message.length > this.config.max_message_chars) {
+        this.showLimit(this.t("too_long", { max: this.config.max_message_chars }), true);
+        return false;
+      }
+      this.retireQuickReplies();
+      this.enqueue(message, label || message);
+      return true;
+    }
+
+    /** Tell the bot to use another language (from the page's language picker; nothing shown as typed). */
+    changeLanguage(lang) {
+      this.enqueue(this.languagePayload(lang), null);
+    }
+
+    enqueue(message, shown) {
+      const id = randomId();
+      if (shown !== null) {
+        this.addEntry({ from: "user", text: shown, id: id, pending: true }, false);
+      }
+      this.state.outbox.push({ id: id, message: message });
+      this.save();
+      this.flush();
+    }
+
+    metadata(messageId) {
+      const meta = { message_id: messageId, language: this.language(), channel: "web" };
+      const token = this.token();
+      if (token) meta.token = token;
+      return meta;
+    }
+
+    flush() {
+      if (!this.sessionReady || this.inflight || !this.state.outbox.length || !this.socket.connected) return;
+      const item = this.state.outbox[0];
+      const attempt = ++this.attempt;
+      this.inflight = item.id;
+      this.showTyping(true);
+      this.socket.timeout(ACK_TIMEOUT_MS).emit(
+        "user_uttered",
+        { message: item.message, session_id: this.state.session_id, customData: this.metadata(item.id) },
+        (err, ack) => {
+          if (attempt !== this.attempt) return; // the connection changed meanwhile; flush() sends it again
+          this.inflight = null;
+          if (err) { this.flush(); return; } // no answer in time: send again (the server drops duplicates)
+          this.onAck(item, ack || {});
+        }
+      );
+    }
+
+    onAck(item, ack) {
+      if (!ack.ok && (ack.error === "token_expired" || ack.error === "token_invalid")) {
+        this.onAuthError(ack.error); // forget the token, then send the same message again as a guest
+        this.flush();
+        return;
+      }
+      if (!ack.ok && ack.error === "no_session") {
+        this.sessionReady = false;
+        this.socket.emit("session_request", { session_id: this.state.session_id });
+        return;
+      }
+      this.state.outbox = this.state.outbox.filter((m) => m.id !== item.id);
+      const entry = this.state.history.find((e) => e.id === item.id);
+      if (entry) {
+        delete entry.pending;
+        const li = this.els.transcript.querySelector('li[data-id="' + item.id + '"] .msg-state');
+        if (li) li.remove();
+      }
+      if (!ack.ok) {
+        const key = ack.error === "too_long" ? "too_long" : "send_failed";
+        this.addEntry({ from: "error", key: key, id: randomId() }, true);
+      }
+      this.save();
+      if (!this.state.outbox.length) this.showTyping(false);
+      this.flush();
+    }
+
+    // ----- receiving
+    onBotMessage(message) {
+      if (!message || typeof message !== "object") return;
+      let text = typeof message.text === "string" ? message.text : "";
+      const attachment = message.attachment;
+      if (!text && attachment && attachment.payload && attachment.payload.src) text = String(attachment.payload.src);
+      const replies = Array.isArray(message.quick_replies)
+        ? message.quick_replies
+            .filter((r) => r && typeof r.title === "string" && typeof r.payload === "string")
+            .map((r) => ({ title: r.title, payload: r.payload }))
+        : [];
+      if (!text && !replies.length) return;
+      this.addEntry({ from: "bot", text: text, replies: replies, id: randomId() }, true);
+    }
+
+    // ----- conversation lifecycle
+    /** Forget this conversation and start another (logout, another person logs in, or the user asks). */
+    newConversation() {
+      this.state = freshState();
+      this.inflight = null;
+      this.attempt += 1;
+      this.save();
+      this.render();
+      this.showTyping(false);
+      if (this.socket && this.socket.connected) {
+        this.sessionReady = false;
+        this.socket.emit("session_request", { session_id: null });
+      }
+    }
+
+    /** The conversation belongs to the person who logged in during it; another person gets a new one. */
+    bindOwner(personId) {
+      if (this.state.owner && this.state.owner !== personId) this.newConversation();
+      this.state.owner = personId;
+      this.save();
+    }
+
+    get owner() {
+      return this.state.owner;
+    }
+
+    // ----- rendering
+    addEntry(entry, announce) {
+      this.state.history.push(entry);
+      this.save();
+      const li = this.renderEntry(entry, this.isLatestReplies(entry));
+      this.els.transcript.appendChild(li);
+      this.scrollToEnd();
+      if (announce) this.announce(entry);
+    }
+
+    isLatestReplies(entry) {
+      // Quick replies stay usable until the user says something after them.
+      const h = this.state.history;
+      const i = h.indexOf(entry);
+      return h.slice(i + 1).every((e) => e.from !== "user");
+    }
+
+    render() {
+      const t = this.els.transcript;
+      t.textContent = "";
+      for (const entry of this.state.history) t.appendChild(this.renderEntry(entry, this.isLatestReplies(entry)));
+      this.scrollToEnd();
+    }
+
+    renderEntry(entry, repliesActive) {
+      const li = document.createElement("li");
+      li.className = "msg msg-" + (entry.from === "user" ? "user" : "bot") + (entry.from === "error" ? " msg-error" : "");
+      li.dataset.id = entry.id;
+      const who = document.createElement("span");
+      who.className = "sr-only";
+      who.textContent = this.t(entry.from === "user" ? "you_said" : "bot_said") + " ";
+      li.appendChild(who);
+      const text = entry.from === "error" ? this.t(entry.key, { max: this.config.max_message_chars }) : entry.text;
+      if (text) {
+        const bubble = document.createElement("div");
+        bubble.className = "bubble";
+        const lang = entry.from === "error" ? null : scriptLanguage(text);
+        if (lang) bubble.lang = lang;
+        this.fillText(bubble, text);
+        li.appendChild(bubble);
+      }
+      if (entry.pending) {
+        const st = document.createElement("span");
+        st.className = "msg-state";
+        st.textContent = this.t("msg_sending");
+        li.appendChild(st);
+      }
+      if (entry.replies && entry.replies.length && repliesActive) {
+        const group = document.createElement("div");
+        group.className = "quick-replies";
+        group.setAttribute("role", "group");
+        group.setAttribute("aria-label", this.t("suggested_replies"));
+        for (const r of entry.replies) {
+          const b = document.createElement("button");
+          b.type = "button";
+          b.className = "quick-reply";
+          b.textContent = r.title;
+          const lang = scriptLanguage(r.title);
+          if (lang) b.lang = lang;
+          b.addEventListener("click", () => this.chooseReply(r, group));
+          group.appendChild(b);
+        }
+        li.appendChild(group);
+      }
+      return li;
+    }
+
+    /** Text with line breaks (CSS pre-line) and web addresses as links; never HTML from the bot. */
+    fillText(el, text) {
+      let last = 0;
+      text.replace(URL_RE, (url, _g, offset) => {
+        el.appendChild(document.createTextNode(text.slice(last, offset)));
+        const a = document.createElement("a");
+        a.href = url;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        a.textContent = url;
+        const hint = document.createElement("span");
+        hint.className = "sr-only";
+        hint.textContent = " " + this.t("opens_new_tab");
+        a.appendChild(hint);
+        el.appendChild(a);
+        last = offset + url.length;
+        return url;
+      });
+      el.appendChild(document.createTextNode(text.slice(last)));
+    }
+
+    chooseReply(reply, group) {
+      if (group.dataset.used) return; // a double click sends once
+      group.dataset.used = "1";
+      for (const b of group.querySelectorAll("button")) b.disabled = true;
+      this.send(reply.payload, reply.title);
+      this.els.input.focus();
+    }
+
+    retireQuickReplies() {
+      const active = this.els.transcript.querySelectorAll(".quick-replies");
+      const hadFocus = Array.from(active).some((g) => g.contains(document.activeElement));
+      active.forEach((g) => g.remove());
+      if (hadFocus) this.els.input.focus();
+    }
+
+    announce(entry) {
+      const text = entry.from === "error" ? this.t(entry.key, { max: this.config.max_message_chars }) : entry.text;
+      const p = document.createElement("p");
+      let said = this.t("bot_said") + " " + (text || "");
+      if (entry.replies && entry.replies.length) said += " " + this.t("replies_available", { n: entry.replies.length });
+      p.textContent = said;
+      this.els.announcer.appendChild(p);
+      window.setTimeout(() => p.remove(), 15000); // keep the live region short; the transcript keeps everything
+    }
+
+    scrollToEnd() {
+      const t = this.els.transcript;
+      t.scrollTop = t.scrollHeight;
+    }
+
+    showTyping(on) {
+      this.els.typing.hidden = !on;
+    }
+
+    showLimit(text, isError) {
+      this.els.limit.textContent = text || "";
+      if (isError) this.els.limit.dataset.kind = "error";
+      else delete this.els.limit.dataset.kind;
+    }
+
+    /** Re-render what depends on the page's language (screen-reader labels, the status line). */
+    relabel() {
+      this.render();
+      this.setStatus(this.connectionState);
+      this.updateLimit();
+    }
+
+    updateLimit() {
+      const max = this.config.max_message_chars;
+      const left = max - this.els.input.value.length;
+      if (left <= 0) this.showLimit(this.t("too_long", { max: max }), true);
+      else if (left <= 100) this.showLimit(this.t("chars_left", { n: left }), false);
+      else this.showLimit("", false);
+    }
+
+    // ----- the composer
+    bindUi() {
+      const { form, input } = this.els;
+      input.maxLength = this.config.max_message_chars;
+      form.addEventListener("submit", (ev) => {
+        ev.preventDefault();
+        if (this.send(input.value)) {
+          input.value = "";
+          this.updateLimit();
+        }
+      });
+      input.addEventListener("keydown", (ev) => {
+        if (ev.key !== "Enter" || ev.shiftKey || ev.isComposing || ev.keyCode === 229) return;
+        ev.preventDefault();
+        if (ev.repeat) return; // a held-down Enter sends once
+        form.requestSubmit();
+      });
+      input.addEventListener("input", () => this.updateLimit());
+      input.addEventListener("paste", (ev) => {
+        const pasted = (ev.clipboardData && ev.clipboardData.getData("text")) || "";
+        const room = this.config.max_message_chars - input.value.length + (input.selectionEnd - input.selectionStart);
+        if (pasted.length > room) {
+          window.setTimeout(() => this.showLimit(this.t("too_long", { max: this.config.max_message_chars }), true), 0);
+        }
+      });
+    }
+  }
+
+  window.MomentsChat = MomentsChat;
+})();

@@ -1,0 +1,339 @@
+"""The webhook's logic without a server: a fake assistant stands in for Rasa.
+
+Covers what is awkward to provoke over HTTP: no-token mode, concurrent Twilio retries, a failing
+assistant or store, and the Redis-backed store that several Rasa replicas share (skipped with a reason
+when Redis is not on 127.0.0.1:6379).
+"""
+import asyncio
+import socket
+import uuid
+from urllib.parse import urlencode
+
+import pytest
+
+from moments.channels.gateway import Conversation, SmsConfig, SmsGateway, conversation_id_for
+from moments.channels.menus import Menu, Option
+from moments.channels.stores import ClaimState, MemorySmsStore, RedisSmsStore, StoredReply, store_from_url
+from moments.channels.twilio_protocol import compute_signature, twiml_messages
+
+URL = "https://bot.example.sg/webhooks/sms/webhook"
+PHONE = "+6591234567"
+MENU_BUTTONS = [{"title": "Register a birth", "payload": "/register_birth"},
+                {"title": "Baby Bonus", "payload": "/ask_baby_bonus"}]
+
+
+class FakeAssistant:
+    """Answers like the bot: /help shows a two-option menu, anything else gets an echo."""
+
+    def __init__(self, language="en", delay=0.0, fail=False, ready=True):
+        self.in_form = False
+        self.calls = []
+        self.lang = language
+        self.delay = delay
+        self.fail = fail
+        self._ready = ready
+
+    def ready(self):
+        return self._ready
+
+    async def process(self, text, conversation_id, metadata, message_id):
+        self.calls.append((text, conversation_id, metadata, message_id))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail:
+            raise RuntimeError("boom")
+        if text == "/help":
+            return [{"text": "I can help with:", "buttons": MENU_BUTTONS}]
+        return [{"text": f"You said {text}"}]
+
+    async def conversation(self, conversation_id):
+        return Conversation(language=self.lang, in_form=self.in_form)
+
+
+def form(body="hello", sid=None, phone=PHONE, **extra):
+    return [("MessageSid", sid or "SM" + uuid.uuid4().hex), ("From", phone), ("Body", body),
+            *extra.items()]
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def post(gateway, params, assistant, token=None, url=URL, signature=None,
+               content_type="application/x-www-form-urlencoded"):
+    body = urlencode(params).encode()
+    if token and signature is None:
+        signature = compute_signature(token, url, params)
+    return await gateway.handle(body, url, signature, content_type, assistant)
+
+
+def redis_reachable():
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+_REDIS_PREFIXES = []
+
+
+def make_store(kind):
+    if kind == "memory":
+        return MemorySmsStore()
+    if not redis_reachable():
+        pytest.skip("Redis is not running on 127.0.0.1:6379 (start it to test the multi-replica store)")
+    prefix = f"moments-test:{uuid.uuid4().hex[:8]}:"
+    _REDIS_PREFIXES.append(prefix)
+    return RedisSmsStore("redis://127.0.0.1:6379/15", key_prefix=prefix)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _remove_test_keys_from_redis():
+    yield
+    if _REDIS_PREFIXES:
+        import redis
+
+        r = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+        for prefix in _REDIS_PREFIXES:
+            for key in r.scan_iter(f"{prefix}*"):
+                r.delete(key)
+        r.close()
+
+
+STORES = pytest.mark.parametrize("store_kind", ["memory", pytest.param("redis", marks=pytest.mark.redis)])
+
+
+# --- signatures -------------------------------------------------------------------------------------
+
+def test_without_a_token_unsigned_requests_are_processed():
+    gw, bot = SmsGateway(SmsConfig(auth_token="")), FakeAssistant()
+    reply = run(post(gw, form("hello"), bot))
+    assert reply.status == 200 and twiml_messages(reply.body) == ["You said hello"]
+    assert len(bot.calls) == 1
+
+
+@pytest.mark.parametrize("signature", [None, "", "bm90IGEgc2lnbmF0dXJl", "garbage"])
+def test_with_a_token_a_missing_or_bad_signature_is_403_and_nothing_is_processed(signature):
+    gw, bot = SmsGateway(SmsConfig(auth_token="secret")), FakeAssistant()
+    params = form("hello")
+    body = urlencode(params).encode()
+    reply = run(gw.handle(body, URL, signature, "application/x-www-form-urlencoded", bot))
+    assert reply.status == 403 and "X-Twilio-Signature" in reply.body
+    assert bot.calls == []
+
+
+def test_a_signature_for_another_url_or_token_is_rejected():
+    gw, bot = SmsGateway(SmsConfig(auth_token="secret")), FakeAssistant()
+    params = form("hello")
+    assert run(post(gw, params, bot, token="secret", signature=compute_signature("secret", URL + "x", params))).status == 403
+    assert run(post(gw, params, bot, token="other")).status == 403
+    assert bot.calls == []
+    assert run(post(gw, params, bot, token="secret")).status == 200
+    assert len(bot.calls) == 1
+
+
+# --- what Rasa receives -----------------------------------------------------------------------------
+
+def test_rasa_gets_the_phone_as_metadata_and_a_pseudonymous_conversation_id():
+    gw, bot = SmsGateway(SmsConfig(conversation_key="k")), FakeAssistant()
+    params = form("hello", sid="SM1")
+    run(post(gw, params, bot))
+    text, cid, metadata, message_id = bot.calls[0]
+    assert metadata == {"channel": "sms", "phone": PHONE}
+    assert cid == conversation_id_for(PHONE, "k") and PHONE not in cid and "4567" not in cid
+    assert message_id == "SM1"
+    assert conversation_id_for(PHONE, "other key") != cid
+
+
+def test_whatsapp_senders_are_marked_and_not_split_into_sms_segments():
+    gw, bot = SmsGateway(SmsConfig()), FakeAssistant()
+    reply = run(post(gw, form("x" * 300, phone="whatsapp:" + PHONE), bot))
+    assert bot.calls[0][2] == {"channel": "sms", "phone": PHONE, "transport": "whatsapp"}
+    assert len(twiml_messages(reply.body)) == 1
+
+
+def test_a_failing_assistant_gets_a_polite_localised_reply_not_a_5xx():
+    gw = SmsGateway(SmsConfig())
+    reply = run(post(gw, form("hello"), FakeAssistant(language="zh", fail=True)))
+    assert reply.status == 200
+    assert twiml_messages(reply.body) == ["对不起，我现在无法回复。请过几分钟再试。"]
+
+
+def test_while_the_model_loads_the_user_is_asked_to_try_again():
+    bot = FakeAssistant(language="ms", ready=False)
+    reply = run(post(SmsGateway(SmsConfig()), form("hello"), bot))
+    assert reply.status == 200 and "cuba lagi" in reply.body and bot.calls == []
+
+
+def test_a_broken_store_gives_a_polite_reply_and_processes_nothing():
+    store = RedisSmsStore("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    bot = FakeAssistant()
+    reply = run(post(SmsGateway(SmsConfig(), store), form("hello"), bot))
+    assert reply.status == 200 and "try again" in reply.body and bot.calls == []
+
+
+# --- bad input --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body,status,says", [
+    (b"Body=hello", 400, "From"),
+    (b"From=%2B6591234567", 400, "Body"),
+    (b"From=&Body=hi", 400, "From"),
+    (b"From=not-a-number&Body=hi", 400, "E.164"),
+    (b"From=%2B6591234567&Body=%FF", 400, "UTF-8"),
+    (b"x" * (64 * 1024 + 1), 413, "Payload too large"),
+])
+def test_malformed_requests_get_clear_4xx(body, status, says):
+    bot = FakeAssistant()
+    reply = run(SmsGateway(SmsConfig()).handle(body, URL, None, "application/x-www-form-urlencoded", bot))
+    assert reply.status == status and says in reply.body
+    assert bot.calls == []
+
+
+def test_json_is_refused_with_415():
+    reply = run(SmsGateway(SmsConfig()).handle(b'{"From": "+6591234567"}', URL, None, "application/json",
+                                               FakeAssistant()))
+    assert reply.status == 415 and "x-www-form-urlencoded" in reply.body
+
+
+# --- retries and menus, on both stores --------------------------------------------------------------
+
+@STORES
+def test_a_retried_message_is_processed_once_and_gets_the_same_twiml(store_kind):
+    async def scenario():
+        gw, bot = SmsGateway(SmsConfig(), make_store(store_kind)), FakeAssistant()
+        params = form("hello", sid="SMretry" + uuid.uuid4().hex)
+        first, second = await post(gw, params, bot), await post(gw, params, bot)
+        assert first == second and first.status == 200
+        assert len(bot.calls) == 1
+
+    run(scenario())
+
+
+@STORES
+def test_a_retry_arriving_while_the_first_is_processed_waits_for_its_reply(store_kind):
+    async def scenario():
+        gw, bot = SmsGateway(SmsConfig(), make_store(store_kind)), FakeAssistant(delay=0.5)
+        params = form("slow", sid="SMconc" + uuid.uuid4().hex)
+        replies = await asyncio.gather(post(gw, params, bot), post(gw, params, bot), post(gw, params, bot))
+        assert len(bot.calls) == 1, "Twilio's retry was processed again"
+        assert replies[0] == replies[1] == replies[2]
+        assert twiml_messages(replies[0].body) == ["You said slow"]
+
+    run(scenario())
+
+
+@STORES
+def test_the_same_message_sid_from_another_number_is_not_replayed(store_kind):
+    async def scenario():
+        gw, bot = SmsGateway(SmsConfig(), make_store(store_kind)), FakeAssistant()
+        sid = "SMshared" + uuid.uuid4().hex
+        await post(gw, form("mine", sid=sid, phone="+6591234567"), bot)
+        other = await post(gw, form("theirs", sid=sid, phone="+6598765432"), bot)
+        assert twiml_messages(other.body) == ["You said theirs"], "someone else's reply was handed out"
+        assert len(bot.calls) == 2
+
+    run(scenario())
+
+
+@STORES
+def test_menu_is_remembered_per_sender_and_digits_map_to_payloads(store_kind):
+    async def scenario():
+        gw, bot = SmsGateway(SmsConfig(), make_store(store_kind)), FakeAssistant()
+        phone = f"+659{uuid.uuid4().int % 10**7:07d}"
+        menu = await post(gw, form("menu", phone=phone), bot)
+        assert twiml_messages(menu.body) == ["I can help with:\n1. Register a birth\n2. Baby Bonus\nReply 1 or 2"]
+        await post(gw, form("2", phone=phone), bot)
+        assert bot.calls[-1][0] == "/ask_baby_bonus"
+        # Another phone has no menu: its "2" is text.
+        await post(gw, form("2", phone="+6598765432"), bot)
+        assert bot.calls[-1][0] == "2"
+        # The answer to "2" had no buttons: the menu stays, "1" still picks from it.
+        await post(gw, form("1", phone=phone), bot)
+        assert bot.calls[-1][0] == "/register_birth"
+        # Once a form asks questions, numbers are answers, not menu picks.
+        bot.in_form = True
+        await post(gw, form("my baby", phone=phone), bot)
+        await post(gw, form("2", phone=phone), bot)
+        assert bot.calls[-1][0] == "2"
+
+    run(scenario())
+
+
+@STORES
+def test_a_menu_in_another_language_is_forgotten(store_kind):
+    async def scenario():
+        gw, bot = SmsGateway(SmsConfig(), make_store(store_kind)), FakeAssistant()
+        phone = f"+659{uuid.uuid4().int % 10**7:07d}"
+        await post(gw, form("menu", phone=phone), bot)
+        bot.lang = "zh"  # the user wrote in Chinese; the bot answered in Chinese without buttons
+        await post(gw, form("婴儿花红有多少", phone=phone), bot)
+        await post(gw, form("1", phone=phone), bot)
+        assert bot.calls[-1][0] == "1"
+
+    run(scenario())
+
+
+@STORES
+def test_a_number_not_on_the_menu_repeats_it_in_the_conversation_language(store_kind):
+    async def scenario():
+        store = make_store(store_kind)
+        gw, bot = SmsGateway(SmsConfig(), store), FakeAssistant(language="ms")
+        cid = conversation_id_for(PHONE, SmsConfig().conversation_key)
+        await store.set_menu(cid, Menu([Option("Daftar kelahiran", "/register_birth"),
+                                        Option("Bonus Bayi", "/ask_baby_bonus")], "ms"))
+        reply = await post(gw, form("7"), bot)
+        assert twiml_messages(reply.body) == ["Maaf, tiada pilihan 7.\n1. Daftar kelahiran\n2. Bonus Bayi\nBalas 1 atau 2"]
+        assert bot.calls == [], "a wrong number must not reach Rasa"
+
+    run(scenario())
+
+
+@STORES
+def test_store_claims(store_kind):
+    async def scenario():
+        store = make_store(store_kind)
+        key = uuid.uuid4().hex
+        assert await store.claim(key) == (ClaimState.NEW, None)
+        assert await store.claim(key) == (ClaimState.PENDING, None)
+        reply = StoredReply(200, "<Response/>", "application/xml")
+        await store.finish(key, reply)
+        assert await store.claim(key) == (ClaimState.DONE, reply)
+        await store.close()
+
+    run(scenario())
+
+
+def test_store_is_chosen_by_url():
+    assert isinstance(store_from_url(""), MemorySmsStore)
+    assert isinstance(store_from_url("memory"), MemorySmsStore)
+    assert isinstance(store_from_url("redis://127.0.0.1:6379/2"), RedisSmsStore)
+    with pytest.raises(ValueError):
+        store_from_url("postgres://x")
+
+
+# --- bodies -----------------------------------------------------------------------------------------
+
+def test_an_overlong_body_is_refused_politely_in_the_users_language():
+    bot = FakeAssistant(language="ta")
+    reply = run(post(SmsGateway(SmsConfig(max_body_chars=50)), form("x" * 51), bot))
+    assert reply.status == 200 and "50" in reply.body and "மன்னிக்கவும்" in reply.body
+    assert bot.calls == []
+
+
+def test_an_empty_body_asks_for_text():
+    bot = FakeAssistant(language="zh")
+    reply = run(post(SmsGateway(SmsConfig()), form("   "), bot))
+    assert twiml_messages(reply.body) == ["我只能看文字信息。请输入您的问题，或回复 0 查看菜单。"]
+    assert bot.calls == []
+
+
+# --- configuration ----------------------------------------------------------------------------------
+
+def test_options_name_environment_variables():
+    env = {"MY_TOKEN": "t0k", "SMS_PUBLIC_URL": "https://bot.example.sg", "SMS_STORE_URL": "redis://r:6379/2"}
+    c = SmsConfig.from_credentials({"auth_token_env": "MY_TOKEN", "max_body_chars": 500}, env)
+    assert (c.auth_token, c.public_url, c.store_url, c.max_body_chars) == ("t0k", "https://bot.example.sg",
+                                                                          "redis://r:6379/2", 500)
+    assert SmsConfig.from_credentials({}, {}).auth_token == "", "no token: signatures are not checked"
+    assert SmsConfig.from_credentials({"auth_token": "literal"}, {"TWILIO_AUTH_TOKEN": "env"}).auth_token == "literal"

@@ -1,0 +1,241 @@
+"""Unit tests: Markdown → SMS plain text, and splitting into GSM-7 (160) / UCS-2 (70) segments."""
+import math
+import re
+
+import pytest
+
+from moments.channels.plain_text import to_plain_text
+from moments.channels.segments import (
+    GSM7,
+    UCS2,
+    encoding_of,
+    prefer_gsm7,
+    split_sms,
+    suffix,
+    units,
+)
+
+NUMBERED = re.compile(r" \((\d+)/(\d+)\)$")
+
+EN_LONG = (
+    "Register your baby's birth online on LifeSG within 42 days of birth. A parent registers; the fee is $18. "
+    "You need the hospital's notification of live birth number, both parents' details and the baby's name in "
+    "the English alphabet (a Chinese, Tamil or Jawi name is optional). The digital birth certificate can be "
+    "downloaded for 90 days."
+)
+ZH_LONG = (
+    "2023年2月14日或之后出生的新加坡公民宝宝：第一胎和第二胎的婴儿花红现金礼品是 $11,000，第三胎起是 $13,000"
+    "（父母必须是合法结婚的）。儿童培育户头（CDA）会得到 $5,000 的第一步津贴；您存进户头的钱，政府会一元对一元配对。"
+    "请在孩子满12岁那一年的12月31日之前申请婴儿花红。"
+)
+TA_LONG = (
+    "குழந்தை பிறந்த 42 நாட்களுக்குள் LifeSG-இல் இணையம் வழியாகப் பிறப்பைப் பதிவு செய்யுங்கள். பெற்றோரில் ஒருவர் "
+    "பதிவு செய்ய வேண்டும்; கட்டணம் $18. மருத்துவமனை தரும் பிறப்பு அறிவிப்பு எண், பெற்றோர் இருவரின் விவரங்கள், "
+    "ஆங்கில எழுத்துகளில் குழந்தையின் பெயர் ஆகியவை தேவை."
+)
+
+
+def strip_suffixes(parts):
+    return [NUMBERED.sub("", p) for p in parts]
+
+
+def assert_numbered(parts):
+    n = len(parts)
+    for i, p in enumerate(parts, 1):
+        m = NUMBERED.search(p)
+        assert m and (int(m.group(1)), int(m.group(2))) == (i, n), f"segment {i} is not numbered ({i}/{n}): {p!r}"
+
+
+def greedy_word_count(text, limit):
+    """Independent check of minimality: greedy packing of whitespace-separated words (optimal for one
+    budget), trying every segment count n with its own suffix budget."""
+    words = text.split()
+    for n in range(2, 100):
+        budget = limit - len(suffix(n, n))
+        count, line = 1, ""
+        for w in words:
+            candidate = f"{line} {w}" if line else w
+            if units(candidate, GSM7) <= budget:
+                line = candidate
+            else:
+                count, line = count + 1, w
+        if count <= n:
+            return count
+    raise AssertionError("no count found")
+
+
+# --- encodings --------------------------------------------------------------------------------------
+
+def test_gsm7_basic_and_extension_characters():
+    assert encoding_of("Fee $18 @ LifeSG, 6-in-1: ok? (yes) £ é ñ Ü ß") == GSM7
+    assert encoding_of("Price €5 [a] {b} ~c^ |d\\") == GSM7
+    assert units("€[]{}", GSM7) == 10, "extension characters count two septets each"
+    assert units("abc", GSM7) == 3
+
+
+@pytest.mark.parametrize("text", ["婴儿花红", "வணக்கம்", "curly “quotes” with 中", "emoji 🙂", "back`tick"])
+def test_anything_else_makes_the_message_ucs2(text):
+    assert encoding_of(text) == UCS2
+
+
+def test_ucs2_counts_utf16_code_units():
+    assert units("婴儿花红", UCS2) == 4
+    assert units("வணக்கம்", UCS2) == len("வணக்கம்") == 7  # vowel signs and virama are code points too
+    assert units("𠀀", UCS2) == 2  # outside the BMP: a surrogate pair
+
+
+def test_typographic_punctuation_is_replaced_only_when_that_keeps_gsm7():
+    assert prefer_gsm7("It’s “done” – really…") == "It's \"done\" - really..."
+    assert prefer_gsm7("“菜单”") == "“菜单”", "Chinese stays UCS-2 anyway; its quotes are left alone"
+
+
+# --- segmentation -----------------------------------------------------------------------------------
+
+def test_short_text_is_one_unnumbered_segment():
+    s = split_sms("Hello! How can I help you?")
+    assert list(s) == ["Hello! How can I help you?"] and s.encoding == GSM7 and s.limit == 160
+
+
+def test_exactly_160_gsm7_characters_fit_in_one_sms_and_161_do_not():
+    assert len(split_sms("a" * 150 + " " + "b" * 9)) == 1
+    s = split_sms("a" * 150 + " " + "b" * 10)
+    assert len(s) == 2 and all(u <= 160 for u in s.sizes())
+
+
+def test_english_segments_fit_160_including_the_suffix_and_are_numbered():
+    s = split_sms(EN_LONG)
+    assert s.encoding == GSM7
+    assert len(s) > 1
+    assert all(u <= 160 for u in s.sizes()), s.sizes()
+    assert_numbered(list(s))
+    assert " ".join(strip_suffixes(list(s))).split() == EN_LONG.split(), "words lost or split"
+
+
+def test_english_uses_as_few_segments_as_possible():
+    for text in (EN_LONG, EN_LONG * 2, EN_LONG[:400], "word " * 80):
+        text = text.strip()
+        assert len(split_sms(text)) == greedy_word_count(text, 160), text[:40]
+
+
+def test_break_prefers_the_end_of_a_sentence():
+    first = "This is the first sentence, and it is fairly long so that it fills much of one message here."
+    second = "The second sentence is also long enough that both together exceed one SMS by a little bit."
+    s = split_sms(f"{first} {second}")
+    assert strip_suffixes(list(s)) == [first, second]
+
+
+def test_lines_of_a_menu_break_at_newlines():
+    menu = "I can help with:\n" + "\n".join(f"{i}. Option number {i} with a longer title" for i in range(1, 7))
+    s = split_sms(menu + "\nReply 1, 2, 3, 4, 5 or 6")
+    assert len(s) == 2
+    assert all(u <= 160 for u in s.sizes())
+    for part in strip_suffixes(list(s)):
+        for line in part.split("\n"):
+            assert line in menu or line == "Reply 1, 2, 3, 4, 5 or 6", f"a menu line was cut: {line!r}"
+
+
+def test_extension_characters_count_double_in_the_budget():
+    s = split_sms("€" * 100)  # 200 septets, no spaces: hard breaks
+    assert s.encoding == GSM7 and len(s) == 2
+    assert all(u <= 160 for u in s.sizes())
+    assert "".join(strip_suffixes(list(s))) == "€" * 100
+
+
+def test_chinese_segments_fit_70_and_do_not_split_words():
+    s = split_sms(ZH_LONG)
+    assert s.encoding == UCS2 and s.limit == 70
+    assert all(u <= 70 for u in s.sizes()), s.sizes()
+    assert_numbered(list(s))
+    parts = strip_suffixes(list(s))
+    assert "".join(parts).replace(" ", "") == ZH_LONG.replace(" ", "")
+    budget = 70 - len(suffix(len(s), len(s)))
+    assert len(s) <= math.ceil(units(ZH_LONG, UCS2) / budget) + 1, "more segments than needed"
+    for p in parts[1:]:
+        assert p[0] not in "，。、；：！？）", f"a segment starts with punctuation: {p!r}"
+    assert sum(p.count("婴儿花红") for p in parts) == ZH_LONG.count("婴儿花红"), "婴儿花红 was split across SMS"
+
+
+def test_tamil_segments_fit_70_break_at_spaces_and_keep_letters_whole():
+    s = split_sms(TA_LONG)
+    assert s.encoding == UCS2
+    assert all(u <= 70 for u in s.sizes()), s.sizes()
+    assert_numbered(list(s))
+    words = set(TA_LONG.split())
+    for part in strip_suffixes(list(s)):
+        assert set(part.split()) <= words, f"a Tamil word was cut: {part!r}"
+
+
+def test_hard_break_never_separates_a_tamil_vowel_sign_from_its_consonant():
+    import unicodedata
+
+    text = "கொண்டிருக்கிறார்கள்" * 12  # one very long "word": hard breaks are needed
+    s = split_sms(text)
+    assert all(u <= 70 for u in s.sizes())
+    for part in strip_suffixes(list(s)):
+        assert not unicodedata.category(part[0]).startswith("M"), f"segment starts with a mark: {part[:3]!r}"
+    assert "".join(strip_suffixes(list(s))) == text
+
+
+def test_a_long_url_is_cut_only_when_it_cannot_fit():
+    url = "https://www.life.gov.sg/services/" + "x" * 200
+    s = split_sms(f"Open {url} to apply.")
+    assert all(u <= 160 for u in s.sizes())
+    assert "".join(p.replace(" ", "") for p in strip_suffixes(list(s))) == f"Open{url}toapply."
+
+
+def test_many_segments_get_two_digit_numbers_within_budget():
+    s = split_sms("word " * 400)
+    assert len(s) >= 10
+    assert all(u <= 160 for u in s.sizes())
+    assert list(s)[-1].endswith(f" ({len(s)}/{len(s)})")
+
+
+def test_empty_text_is_no_sms():
+    assert len(split_sms("  ")) == 0
+
+
+# --- Markdown → plain text --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("markdown,plain", [
+    ("**Apply** now", "Apply now"),
+    ("__Apply__ now", "Apply now"),
+    ("Please *do* it and _today_", "Please do it and today"),
+    ("***both***", "both"),
+    ("~~old~~ new", "old new"),
+    ("Go to [LifeSG](https://www.life.gov.sg) today", "Go to LifeSG (https://www.life.gov.sg) today"),
+    ("[https://ica.gov.sg](https://ica.gov.sg)", "https://ica.gov.sg"),
+    ("Call [6391 6100](tel:63916100)", "Call 6391 6100 (63916100)"),
+    ("See <https://healthhub.sg>", "See https://healthhub.sg"),
+    ("![Baby Bonus logo](https://x.sg/logo.png)", "Baby Bonus logo (https://x.sg/logo.png)"),
+    ("# Baby Bonus\nDetails", "Baby Bonus\nDetails"),
+    ("* one\n* two", "- one\n- two"),
+    ("> quoted", "quoted"),
+    ("Use `BR-123`", "Use BR-123"),
+    ("Line one\n\n\nLine two", "Line one\nLine two"),
+    ("Congratulations! 🎉👶🏽 Your baby ❤️", "Congratulations! Your baby"),
+    ("Done ✅.", "Done."),
+    ("a\\*b", "a*b"),
+])
+def test_markdown_is_stripped(markdown, plain):
+    assert to_plain_text(markdown) == plain
+
+
+@pytest.mark.parametrize("text", [
+    "6-in-1 and 5-in-1 at 2 months",
+    "$11,000 for the 1st/2nd child",
+    "Your reference is NOTIF_123_ABC",
+    "snake_case_name stays",
+    "2*3 = 6 and 4 * 5",
+    "宝宝的名字是什么？请按出生证明上的写法输入（英文字母）。",
+    "குழந்தையின் தடுப்பூசிகள் & அப்பாயிண்ட்மென்ட்கள்",
+    "Email me at moments_help@gov.sg",
+])
+def test_plain_text_is_left_alone(text):
+    assert to_plain_text(text) == text
+
+
+def test_a_menu_number_stays_with_its_option():
+    menu = "\n".join(f"{i}. தடுப்பூசி & அப்பாயிண்ட்மென்ட் {i}" for i in range(1, 9))
+    for part in strip_suffixes(list(split_sms(menu))):
+        for line in part.split("\n"):
+            assert not re.fullmatch(r"\d+\.", line.strip()), f"a menu number was left alone: {part!r}"
