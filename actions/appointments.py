@@ -608,8 +608,8 @@ class ValidateRescheduleAppointmentForm(PickAppointmentMixin):
             if err.code in ("slot_taken", "slot_in_past"):
                 return await self.offer_next_slots(dispatcher, tracker)
             if err.code == "slot_unchanged":
-                return self.reject("appointment_slot", "utter_appointment_same_slot", dispatcher, tracker,
-                                   confirm_submission=None)
+                return {**self.reject("appointment_slot", "utter_appointment_same_slot", dispatcher, tracker),
+                        "confirm_submission": None}
             return self.no_longer_open(dispatcher, err, appt["reference"])
         logger.info("rescheduled %s", moved["reference"])
         return self.accept("confirm_submission", True, tracker, appointment_result=summarise(moved))

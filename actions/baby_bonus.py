@@ -484,8 +484,6 @@ class ValidateBabyBonusForm(MomentsFormValidation):
                 if applied:
                     dispatcher.utter_message(response="utter_baby_bonus_children_already_applied", children=listed)
             return dict(ABORT)
-        if applied:
-            dispatcher.utter_message(response="utter_baby_bonus_children_already_applied", children=listed)
         slots: Dict[Text, Any] = {"bb_family": family, "bb_reference": None, "bb_result": None, "bb_correcting": None}
         # What the first message already said: "apply baby bonus for Kavya, with OCBC".
         said = trigger_text(tracker, "apply_baby_bonus")
@@ -493,6 +491,8 @@ class ValidateBabyBonusForm(MomentsFormValidation):
         if named is not None and named.get("reference"):
             dispatcher.utter_message(response="utter_baby_bonus_already_applied", child_name=named["name"],
                                      reference=named["reference"])
+        elif applied:
+            dispatcher.utter_message(response="utter_baby_bonus_children_already_applied", children=listed)
         child = named if named in joinable else (joinable[0] if len(joinable) == 1 else None)
         if child is not None:
             slots.update(self.choose_child(child))

@@ -15,28 +15,32 @@ Slots (all `birth_…` except the shared myinfo_consent / confirm_submission):
   birth_registered      True/False after the form: the rules offer the Baby Bonus after a registration
 
 Sex and date of birth come from the notification, so they are asked only when a correction cleared them, and
-must then match the hospital's record (ICA refuses anything else). Text the user sees is in the domain; only
-the short labels inside the summary and the baby buttons (sex, month names, "married") are below, per language.
+must then match the hospital's record (ICA refuses anything else). Text the user sees is in the domain; reading
+what the user typed (names, dates, corrections in four languages) and the labels for placeholders are in
+actions/birth_answers.py.
 """
 from __future__ import annotations
 
 import logging
 import re
-import unicodedata
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import MomentsFormValidation, normalise_answer
+from actions.base import MomentsFormValidation
+from actions.birth_answers import (
+    FIELD_WORDS, NONE, Checked, Correction, check_child_name, check_date_of_birth, check_dialects,
+    check_ethnic_name, check_sex, format_date, in_ethnic_script, is_cancel, is_skip, parse_correction,
+    TOPIC_RESPONSES, person_label, question_topic, sex_label, summary_labels,
+)
 from actions.common import agencies, call, idempotency_key, identify, latest_intent, report_agency_error
+from actions.formatting import lang_or_en
 from moments.agencies import birth_rules
 from moments.agencies.client import AgencyError
 from moments.dates import parse_date
-from moments.privacy import mask_nric
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +57,6 @@ JOURNEY_SLOTS = (
 # Intents that do not fill a slot from text (the shared mappings' not_intent list).
 NOT_INTENTS = {"stop", "help", "human_handoff", "change_language", "ask_birth_registration", "ask_baby_bonus",
                "ask_vaccination_schedule"}
-# Cancelling in the middle of a question: the NLU may read "取消" / "ரத்து" as cancel_appointment.
-CANCEL_WORDS = {"stop", "cancel", "cancel it", "quit", "exit", "取消", "停止", "不要了", "不办了", "batal", "berhenti",
-                "batalkan", "ரத்து", "ரத்து செய்", "நிறுத்து", "/stop"}
-
 ENLB = re.compile(r"^NLB\d{10}$")
 
 
@@ -64,324 +64,8 @@ def today_sgt() -> date:
     return datetime.now(SGT).date()
 
 
-# -- labels inside the summary and the buttons ------------------------------------------------------------------
-SEX_LABELS = {
-    "M": {"en": "Boy", "zh": "男", "ms": "Lelaki", "ta": "ஆண்"},
-    "F": {"en": "Girl", "zh": "女", "ms": "Perempuan", "ta": "பெண்"},
-}
-MARRIED_LABELS = {
-    True: {"en": "married", "zh": "已婚", "ms": "berkahwin", "ta": "திருமணமானவர்கள்"},
-    False: {"en": "not married to each other", "zh": "没有结婚", "ms": "tidak berkahwin", "ta": "திருமணமாகாதவர்கள்"},
-}
-NO_FATHER = {"en": "not included", "zh": "不列入", "ms": "tidak dimasukkan", "ta": "சேர்க்கப்படவில்லை"}
-NONE = "—"
-MONTHS = {
-    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-    "ms": ["Jan", "Feb", "Mac", "Apr", "Mei", "Jun", "Jul", "Ogo", "Sep", "Okt", "Nov", "Dis"],
-    "ta": ["ஜனவரி", "பிப்ரவரி", "மார்ச்", "ஏப்ரல்", "மே", "ஜூன்", "ஜூலை", "ஆகஸ்ட்", "செப்டம்பர்", "அக்டோபர்",
-           "நவம்பர்", "டிசம்பர்"],
-}
-
-
 def language_of(tracker: Tracker) -> str:
-    lang = tracker.get_slot("language")
-    return lang if lang in ("en", "zh", "ms", "ta") else "en"
-
-
-def format_date(value: Any, lang: str) -> str:
-    """'2026-11-23' → '23 Nov 2026' / '2026年11月23日' / '23 Nov 2026' / '23 நவம்பர் 2026'."""
-    if not value:
-        return NONE
-    d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    if lang == "zh":
-        return f"{d.year}年{d.month}月{d.day}日"
-    return f"{d.day} {MONTHS.get(lang, MONTHS['en'])[d.month - 1]} {d.year}"
-
-
-def sex_label(sex: Optional[str], lang: str) -> str:
-    return SEX_LABELS.get(sex or "", {}).get(lang, NONE)
-
-
-def person_label(person: Optional[Dict[str, Any]]) -> str:
-    if not person:
-        return NONE
-    return f"{person['name']} ({mask_nric(person['nric'])})"
-
-
-# -- reading answers -----------------------------------------------------------------------------------------------
-def _script(ch: str) -> Optional[str]:
-    cp = ord(ch)
-    if 0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x2FA1F:
-        return "han"
-    if 0x0B80 <= cp <= 0x0BFF:
-        return "tamil"
-    if 0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0xFB50 <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFF:
-        return "jawi"
-    return None
-
-
-def in_ethnic_script(text: str) -> bool:
-    """Only Chinese characters, Tamil or Jawi (and spaces): e.g. a Chinese name typed where the English one goes."""
-    chars = [c for c in text if not c.isspace() and c not in "\u200c\u200d\u00b7"]
-    return bool(chars) and all(_script(c) for c in chars)
-
-
-def is_skip(text: Any) -> bool:
-    return MomentsFormValidation.is_skip(text if isinstance(text, str) else None) or \
-        normalise_answer(text if isinstance(text, str) else "") in {"skip it", "no need", "tak perlu", "不需要", "தேவையில்லை", "இல்லை"}
-
-
-def is_cancel(text: Any) -> bool:
-    return isinstance(text, str) and normalise_answer(text) in CANCEL_WORDS
-
-
-@dataclass(frozen=True)
-class Checked:
-    """A validated value, or the response (and its values) that says what is wrong."""
-    value: Any = None
-    error: Optional[str] = None
-    values: Optional[Dict[str, Any]] = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-NAME_PREFIX = re.compile(
-    r"^(?:(?:his|her|the|my|our|baby'?s?|child'?s?)\s+)*(?:full\s+)?name\s*(?:is|will be|:|=)\s*"
-    r"|^(?:call(?:ed)?\s+(?:him|her)|namanya|nama\s*(?:dia|bayi|anak)?\s*(?:ialah|adalah|:)?)\s+"
-    r"|^(?:名字|姓名|英文名字?)\s*(?:是|叫|为|:|：)\s*|^叫"
-    r"|^பெயர்\s*[:：]?\s*", re.IGNORECASE)
-NAME_CHARS = re.compile(r"[A-Za-z .,'@/()\-]")
-NAME_SMALL_WORDS = {"bin", "binte", "binti", "bte", "s/o", "d/o", "a/l", "a/p", "@", "de", "da", "van", "von"}
-
-
-def tidy_name(name: str) -> str:
-    """Collapses spaces; an all-lower-case name gets capitals ("tan kai xuan" → "Tan Kai Xuan", "bin" stays)."""
-    name = " ".join(name.split())
-    if name == name.lower():
-        name = " ".join(w if w in NAME_SMALL_WORDS else "-".join(p[:1].upper() + p[1:] for p in w.split("-"))
-                        for w in name.split(" "))
-    return name
-
-
-def check_child_name(raw: Any) -> Checked:
-    text = unicodedata.normalize("NFKC", str(raw or "")).strip()
-    text = NAME_PREFIX.sub("", text).strip().strip("\"“”「」")
-    if in_ethnic_script(text) or any(_script(c) for c in text):
-        return Checked(error="utter_birth_name_not_english")
-    if any(c.isdigit() for c in text):
-        return Checked(error="utter_birth_name_has_digits")
-    bad = sorted({c for c in text if not NAME_CHARS.match(c)})
-    if bad:
-        return Checked(error="utter_birth_name_has_symbols", values={"symbols": " ".join(bad)})
-    name = tidy_name(text)
-    if len(name) < 2 or len(name) > birth_rules.NAME_MAX or sum(c.isalpha() for c in name) < 2:
-        return Checked(error="utter_birth_name_length", values={"max": birth_rules.NAME_MAX})
-    if not name[0].isalpha():
-        return Checked(error="utter_birth_name_has_symbols", values={"symbols": name[0]})
-    try:
-        return Checked(value=birth_rules.clean_english_name(name))
-    except birth_rules.RuleError:
-        return Checked(error="utter_birth_name_length", values={"max": birth_rules.NAME_MAX})
-
-
-def check_ethnic_name(raw: Any) -> Checked:
-    if is_skip(raw):
-        return Checked(value="")
-    text = unicodedata.normalize("NFKC", str(raw or "")).strip().strip("\"“”「」")
-    text = re.sub(r"^(?:中文名字?|华文名字?|名字)\s*(?:是|叫|:|：)\s*|^(?:தமிழ்ப்?\s*பெயர்)\s*[:：]?\s*", "", text)
-    try:
-        return Checked(value=birth_rules.clean_ethnic_name(text)[0])
-    except birth_rules.RuleError:
-        return Checked(error="utter_birth_ethnic_name_invalid", values={"max": birth_rules.ETHNIC_NAME_MAX})
-
-
-SEX_WORDS = {
-    "M": ["boy", "male", "son", "m", "baby boy", "男", "男孩", "男生", "儿子", "男宝", "lelaki", "laki", "laki-laki",
-          "putera", "ஆண்", "பையன்", "மகன்"],
-    "F": ["girl", "female", "daughter", "f", "baby girl", "女", "女孩", "女生", "女儿", "女宝", "perempuan", "puteri",
-          "பெண்", "மகள்"],
-}
-
-
-def _has_word(text: str, word: str) -> bool:
-    if word.isascii():
-        return re.search(r"(?<![a-z])" + re.escape(word) + r"(?![a-z])", text) is not None
-    return word in text
-
-
-def check_sex(raw: Any) -> Checked:
-    text = unicodedata.normalize("NFKC", str(raw or "")).lower().strip()
-    found = {sex for sex, words in SEX_WORDS.items() if any(_has_word(text, w) for w in words)}
-    if len(found) == 1:
-        return Checked(value=found.pop())
-    return Checked(error="utter_birth_sex_not_understood")
-
-
-DATE_SHAPE = re.compile(r"\d{1,4}\s*[/.\-年月]\s*\d{1,2}|\d{1,2}\s*(?:[a-z]{3,}|[\u0b80-\u0bff]+)|[a-z]{3,}\s*\d{1,2}",
-                        re.IGNORECASE)
-
-
-def check_date_of_birth(raw: Any, today: date, on_record: Optional[str] = None) -> Checked:
-    text = str(raw or "")
-    born = parse_date(text, today=today, prefer="past")
-    if born is None:
-        return Checked(error="utter_birth_date_impossible" if DATE_SHAPE.search(text) else "utter_birth_date_not_understood")
-    if born > today:
-        return Checked(error="utter_birth_date_future")
-    if on_record and born.isoformat() != on_record:
-        return Checked(error="utter_birth_date_mismatch", values={"on_record": on_record, "given": born.isoformat()})
-    return Checked(value=born.isoformat())
-
-
-DIALECT_NAMES = {
-    "福建": "Hokkien", "闽南": "Hokkien", "潮州": "Teochew", "广东": "Cantonese", "广府": "Cantonese", "客家": "Hakka",
-    "海南": "Hainanese", "福州": "Foochow", "兴化": "Henghua", "莆田": "Henghua", "福清": "Hockchia", "上海": "Shanghainese",
-    "jawa": "Javanese", "boyan": "Boyanese", "bawean": "Boyanese", "bugis": "Bugis", "banjar": "Banjarese",
-    "minang": "Minangkabau", "தமிழ்": "Tamil", "மலையாளம்": "Malayalee", "மலையாளி": "Malayalee",
-    "தெலுங்கு": "Telugu", "பஞ்சாபி": "Punjabi", "குஜராத்தி": "Gujarati",
-}
-MOTHER_WORDS = ("mother", "mum", "mom", "mummy", "ibu", "emak", "mak", "妈妈", "母亲", "妈", "அம்மா", "தாய்")
-FATHER_WORDS = ("father", "dad", "daddy", "bapa", "ayah", "abah", "爸爸", "父亲", "爸", "அப்பா", "தந்தை")
-DIALECT_SPLIT = re.compile(r"\s*(?:[,/&;、，+]|\band\b|\bdan\b|和|及|跟|மற்றும்)\s*", re.IGNORECASE)
-
-
-def _one_dialect(part: str) -> Optional[str]:
-    part = re.sub(r"(?i)\b(?:orang|bahasa|loghat|dialek|dialect|is|ialah)\b|话|人|籍|语|[:：]", " ", part).strip()
-    for words in (MOTHER_WORDS, FATHER_WORDS):
-        for w in words:
-            part = re.sub(r"(?i)(?<![a-z])" + re.escape(w) + r"(?![a-z])" if w.isascii() else re.escape(w), " ", part)
-    part = " ".join(part.split())
-    if not part:
-        return None
-    for word, english in DIALECT_NAMES.items():
-        if word in part.lower():
-            return english
-    try:
-        return birth_rules.clean_dialect(part)
-    except birth_rules.RuleError:
-        return None
-
-
-def check_dialects(raw: Any, father_on_certificate: bool) -> Checked:
-    """"skip" → {}; "Hokkien" → both parents; "Hokkien, Teochew" / "father Teochew" → mother first, then father."""
-    if is_skip(raw):
-        return Checked(value={})
-    text = unicodedata.normalize("NFKC", str(raw or "")).strip()
-    parts = [p for p in DIALECT_SPLIT.split(text) if p.strip()]
-    if not parts or len(parts) > 2:
-        return Checked(error="utter_birth_dialect_invalid")
-    mother: Optional[str] = None
-    father: Optional[str] = None
-    positional: List[str] = []
-    for part in parts:
-        dialect = _one_dialect(part)
-        if dialect is None:
-            return Checked(error="utter_birth_dialect_invalid")
-        low = part.lower()
-        if any(_has_word(low, w) for w in FATHER_WORDS):
-            father = dialect
-        elif any(_has_word(low, w) for w in MOTHER_WORDS):
-            mother = dialect
-        else:
-            positional.append(dialect)
-    if len(parts) == 1 and positional:
-        mother = positional[0]
-        father = positional[0]
-    else:
-        for dialect in positional:
-            if mother is None:
-                mother = dialect
-            elif father is None:
-                father = dialect
-    return Checked(value={"mother": mother, "father": father if father_on_certificate else None})
-
-
-# -- corrections at the summary -----------------------------------------------------------------------------------
-FIELD_WORDS: Dict[str, List[str]] = {
-    "birth_ethnic_name": ["chinese name", "tamil name", "jawi name", "ethnic name", "name in chinese", "name in tamil",
-                          "name in jawi", "chinese characters", "中文名字", "中文名", "华文名字", "华文名", "汉字名",
-                          "nama cina", "nama jawi", "nama tamil", "nama dalam tulisan", "தமிழ்ப் பெயர", "தமிழ் பெயர",
-                          "சீனப் பெயர", "ஜாவி பெயர"],
-    "birth_child_dob": ["date of birth", "birth date", "birthdate", "birthday", "dob", "出生日期", "生日", "出生日",
-                        "tarikh lahir", "hari lahir", "பிறந்த தேதி", "பிறந்த நாள்", "பிறந்த திகதி"],
-    "birth_child_name": ["english name", "baby's name", "baby name", "child's name", "name", "英文名字", "英文名", "名字",
-                         "姓名", "nama bayi", "nama anak", "nama", "பெயர", "பேர"],
-    "birth_child_sex": ["sex", "gender", "性别", "jantina", "பாலினம்"],
-    "birth_dialects": ["dialects", "dialect", "方言", "籍贯", "dialek", "loghat", "வட்டார மொழி", "கிளைமொழி"],
-    # from the hospital's notification or MyInfo: not changed in the chat
-    "fixed": ["hospital", "place of birth", "time of birth", "birth time", "mother", "father", "parents",
-              "marital status", "医院", "出生地点", "出生时间", "母亲", "父亲", "妈妈", "爸爸", "婚姻", "tempat lahir",
-              "masa lahir", "waktu lahir", "ibu", "bapa", "ayah", "status perkahwinan", "மருத்துவமனை", "பிறந்த நேரம்",
-              "தாய்", "தந்தை", "அம்மா", "அப்பா", "திருமண"],
-}
-CHANGE_WORDS = ["change", "update", "correct", "edit", "fix", "amend", "modify", "wrong", "should be", "make it",
-                "actually", "instead", "改", "换", "更正", "修改", "不对", "错", "应该是", "tukar", "ubah", "betulkan",
-                "pinda", "salah", "sepatutnya", "patutnya", "மாற்ற", "மாற்று", "மாத்த", "திருத்த", "தவறு", "சரிசெய்"]
-# What comes between the field and the new value ("to", "改成", "kepada"); Tamil puts the value before என்று/ஆக.
-VALUE_MARKERS = re.compile(
-    r"(?i)^\s*(?:(?:(?:should|must)\s+be|to\s+be|to|as|into|is|kepada|kpd|jadi|menjadi|sepatutnya|patutnya|ialah|"
-    r"adalah)(?![a-z])|=|:|：|改成|改为|改做|改作|换成|应该是|应为|写成|是)\s*")
-TAMIL_VALUE = re.compile(r"^\s*(?:ஐ|யை|ை|்)?\s*(.+?)\s+(?:என்று|என|ஆக|ஆகா)\s*(?:மாற்ற\S*|மாத்த\S*|திருத்த\S*|போடு\S*)?\s*$")
-WRONG_WORDS = {"wrong", "incorrect", "not correct", "salah", "tak betul", "错", "错了", "不对", "தவறு", "சரியில்லை"}
-TRAILING = re.compile(r"(?i)(?:[\s,]+(?:please|pls|plz|thanks|thank you|lah|la|ya|hor|sila|tolong|terima kasih|ye|"
-                      r"தயவுசெய்து|நன்றி)|请|谢谢|吧)?[\s.!?,。！？，]*$")
-
-
-@dataclass(frozen=True)
-class Correction:
-    field: Optional[str]       # a slot, "fixed", or None ("change something")
-    value: Optional[str]       # the new value as typed, or None ("change the name": ask it again)
-
-
-def _find(text: str, word: str) -> Optional[Tuple[int, int]]:
-    if word.isascii():
-        m = re.search(r"(?<![a-z])" + re.escape(word) + r"(?![a-z])", text)
-    else:
-        i = text.find(word)
-        m = None if i < 0 else (i, i + len(word))
-        return m
-    return (m.start(), m.end()) if m else None
-
-
-def parse_correction(text: Any) -> Optional[Correction]:
-    """"change the name to Tan Wei Ming" → (birth_child_name, "Tan Wei Ming"); "名字改成陈伟明"; "tukar nama kepada
-    Adam"; "பெயரை Kavin என்று மாற்று"; "change the name" → (birth_child_name, None); "change something" → (None, None).
-    None when the text does not ask for a change."""
-    if not isinstance(text, str) or not text.strip() or text.strip().startswith("/"):
-        return None
-    original = unicodedata.normalize("NFKC", text).strip()
-    low = original.lower()
-    has_verb = any(_find(low, w) for w in CHANGE_WORDS)
-    best: Optional[Tuple[int, int, str]] = None  # (start, -length, field)
-    for field, words in FIELD_WORDS.items():
-        for word in words:
-            pos = _find(low, word)
-            if pos and (best is None or (pos[0], -(pos[1] - pos[0])) < (best[0], best[1])):
-                best = (pos[0], -(pos[1] - pos[0]), field)
-    if best is None:
-        return Correction(None, None) if has_verb else None
-    start, neg_len, field = best
-    end = start + -neg_len
-    rest = original[end:]
-    value = None
-    m = VALUE_MARKERS.match(rest)
-    if m:
-        value = rest[m.end():]
-    else:
-        t = TAMIL_VALUE.match(rest)
-        if t:
-            value = t.group(1)
-    if value is None and not has_verb:
-        return None
-    if value is not None:
-        value = TRAILING.sub("", value).strip().strip("\"'“”「」")
-        value = re.sub(r"\s*(?:என்று|என|ஆக)\s*(?:மாற்ற\S*|மாத்த\S*)\s*$", "", value).strip()
-        value = re.sub(r"(?i)^(?:the\s+)?", "", value) if field != "birth_child_name" else value
-        if not value or value.lower() in WRONG_WORDS:
-            value = None
-    return Correction(field, value)
+    return lang_or_en(tracker.get_slot("language"))
 
 
 # -- the agency's data, kept small in slots -------------------------------------------------------------------------
@@ -440,8 +124,7 @@ def summary_values(tracker: Tracker) -> Dict[str, Any]:
         "hospital": details.get("hospital_name", NONE),
         "enlb": details.get("enlb", NONE),
         "mother": person_label(details.get("mother")),
-        "father": person_label(details.get("father")) if married else NO_FATHER[lang],
-        "marital_status": MARRIED_LABELS[married][lang],
+        **summary_labels(details.get("father"), married, lang),
         "dialects": f"{dialects.get('mother') or NONE} / {dialects.get('father') or NONE}" if dialects else NONE,
     }
 
@@ -842,45 +525,6 @@ class ActionFinishBirthRegistration(Action):
         lang = language_of(tracker)
         dispatcher.utter_message(response="utter_birth_registered", **{**result, "expires": format_date(result["expires"], lang)})
         return reset_events() + [SlotSet("birth_registered", True), SlotSet("birth_registered_child", result["child_name"])]
-
-
-# -- questions about birth registration, in or out of the form ----------------------------------------------------------
-TOPICS: List[Tuple[str, List[str]]] = [
-    ("unmarried", ["not married", "unmarried", "unwed", "single mum", "single mom", "single mother", "single parent",
-                   "未婚", "没结婚", "没有结婚", "单亲", "belum kahwin", "tak kahwin", "tidak berkahwin", "belum berkahwin",
-                   "ibu tunggal", "திருமணம் ஆகாத", "திருமணமாகாத", "கல்யாணம் ஆகாத"]),
-    ("late", ["late", "miss the", "missed", "after 42", "penalty", "fine", "迟", "逾期", "过了42", "超过42", "罚",
-              "lewat", "terlepas", "denda", "தாமத", "அபராத"]),
-    ("documents", ["document", "prepare", "bring", "need what", "what do i need", "what info", "文件", "证件", "准备",
-                   "需要什么", "要带", "dokumen", "sediakan", "perlu apa", "bawa", "ஆவண", "தயார்", "என்ன தேவை"]),
-    ("certificate", ["cert", "download", "pdf", "print", "copy", "证书", "证明", "下载", "打印", "sijil", "muat turun",
-                     "cetak", "சான்றிதழ்", "பதிவிறக்க"]),
-    ("fee", ["fee", "cost", "how much", "pay", "$", "free", "费用", "多少钱", "收费", "付", "钱", "bayaran", "yuran",
-             "kos", "bayar", "percuma", "கட்டணம்", "செலவு", "எவ்வளவு", "பணம்"]),
-    ("deadline", ["deadline", "last day", "how long", "how many days", "by when", "within", "42", "when must",
-                  "截止", "期限", "几天", "多久", "最后一天", "之前", "tarikh akhir", "berapa hari", "bila", "dalam tempoh",
-                  "கடைசி", "நாட்களுக்குள்", "எத்தனை நாள்", "எப்போது"]),
-]
-TOPIC_RESPONSES = {
-    "unmarried": "utter_birth_info_unmarried",
-    "late": "utter_birth_info_late",
-    "certificate": "utter_birth_info_certificate",
-    "fee": "utter_birth_info_fee",
-    "documents": "utter_birth_info_documents",
-    "deadline": "utter_birth_info_deadline",
-}
-
-
-def question_topic(text: Optional[str]) -> Optional[str]:
-    low = unicodedata.normalize("NFKC", text or "").lower()
-    for topic, words in TOPICS:
-        for w in words:
-            if w.isascii() and w.isalpha():
-                if re.search(r"(?<![a-z])" + re.escape(w) + r"(?:s|es)?(?![a-z])", low):
-                    return topic
-            elif w in low:
-                return topic
-    return None
 
 
 class ActionAnswerBirthRegistration(Action):

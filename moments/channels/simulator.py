@@ -130,8 +130,8 @@ def mobile_of(key: str) -> Optional[str]:
 class Terminal:
     """Prints the conversation like a phone screen (colours only on a terminal)."""
 
-    def __init__(self, out=sys.stdout):
-        self.out = out
+    def __init__(self, out=None):
+        self.out = out or sys.stdout
         colour = out.isatty() and not os.environ.get("NO_COLOR")
         self.dim = "\033[2m" if colour else ""
         self.bold = "\033[1m" if colour else ""
@@ -182,7 +182,7 @@ def signing_url_for(url: str, public_url: str) -> str:
     return base if base.endswith(parts.path) else base + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def main(argv: Optional[Sequence[str]] = None, stdin: Iterable[str] = sys.stdin) -> int:
+def main(argv: Optional[Sequence[str]] = None, stdin: Optional[Iterable[str]] = None) -> int:
     args = _args(argv)
     term = Terminal()
     if args.list:
@@ -215,7 +215,9 @@ def main(argv: Optional[Sequence[str]] = None, stdin: Iterable[str] = sys.stdin)
                 return 1
         return 0
 
-    interactive = sys.stdin.isatty() if stdin is sys.stdin else False
+    if stdin is None:
+        stdin = sys.stdin
+    interactive = stdin is sys.stdin and sys.stdin.isatty()
     if interactive:
         try:
             import readline  # noqa: F401  (line editing and history for input())

@@ -148,6 +148,9 @@ class Page:
     def bot_texts(self) -> List[str]:
         return self.pw.eval_on_selector_all("#transcript .msg-bot .bubble", "els => els.map(e => e.innerText)")
 
+    def user_texts(self) -> List[str]:
+        return self.pw.eval_on_selector_all("#transcript .msg-user .bubble", "els => els.map(e => e.innerText)")
+
     def transcript(self) -> List[str]:
         return self.pw.eval_on_selector_all("#transcript .bubble", "els => els.map(e => e.innerText)")
 
@@ -157,7 +160,7 @@ class Page:
         self.wait_idle()
 
     def login(self, name: str) -> None:
-        self.pw.select_option("#person-select", label=re.compile(f"^{re.escape(name)} "))
+        self.pw.select_option("#person-select", value=self.web.person(name)["id"])
         self.pw.click("#login-button")
         self.pw.wait_for_selector("#logged-in-area:not([hidden])")
 

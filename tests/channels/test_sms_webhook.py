@@ -306,3 +306,27 @@ def test_journey_by_sms_in_tamil_greet_menu_pick_2_answer_then_0_back_to_menu(us
     assert user.last_responses() == ["utter_vaccination_info"]
     assert "BCG" in reply.joined()
     assert [e["metadata"]["phone"] for e in user.user_events()] == [user.phone] * 4
+
+
+# --- make sms ---------------------------------------------------------------------------------------
+
+def test_the_simulator_texts_the_webhook_and_shows_each_sms_with_its_size(servers, capsys):
+    from moments.channels.simulator import main
+
+    phone = random_phone()
+    code = main(["--url", f"{servers.rasa_url}{WEBHOOK_PATH}", "--from", phone,
+                 "--token", servers.env["TWILIO_AUTH_TOKEN"], "-m", "hello", "-m", "2"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "you › hello" in out and "Reply 1, 2, 3, 4 or 5" in out
+    assert re.search(r"\[SMS 1/\d+ · GSM-7 \d+/160\]", out), out
+    assert "$11,000" in out
+
+
+def test_the_simulator_lists_seeded_people_and_defaults_to_a_registered_mobile(capsys):
+    from moments.channels.simulator import DEFAULT_PERSON, main, mobile_of
+
+    assert main(["--list"]) == 0
+    out = capsys.readouterr().out
+    assert DEFAULT_PERSON in out and mobile_of(DEFAULT_PERSON) in out
+    assert re.fullmatch(r"\+65[89]\d{7}", mobile_of(DEFAULT_PERSON))

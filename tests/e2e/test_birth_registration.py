@@ -1,0 +1,268 @@
+"""Birth registration end to end: real Rasa + action server + agency service over REST, a logged-in parent (Singpass
+token in the message metadata, as the web widget sends it). Each test says what ICA then holds.
+
+Every test registers a baby of its own: a fresh notification of live birth from the hospital feed
+(POST /admin/v1/live-birth-notifications), so the seeded babies stay for the demo and other journeys' tests.
+Families (moments/agencies/seed.py) not used by the Baby Bonus tests: Tan (en), Wong (zh), Nurul, a single mother
+(ms), Anitha (ta), Lim (correction), Daniel (digression), Zhang (cancel), Chen (outage), Lee (late).
+"""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import requests
+
+from conftest import Chat
+from moments.agencies.client import Agencies
+from moments.agencies.seed import PEOPLE
+from moments.nlu.scripts import count_scripts
+
+pytestmark = pytest.mark.slow
+
+NRIC = {p.key: p.nric for p in PEOPLE}
+ADMIN = {"X-Admin-Key": "dev-agencies-admin-key"}
+SGT = timezone(timedelta(hours=8))
+
+
+@pytest.fixture(scope="module")
+def agency(servers):
+    return Agencies(base_url=servers.agencies_url)
+
+
+def parent(servers, agency, key: str) -> Chat:
+    """A conversation of a logged-in parent: the token goes with every message."""
+    token = agency.singpass.login(nric=NRIC[key])["access_token"]
+    chat = Chat(servers, metadata={"token": token})
+    chat.token = token
+    return chat
+
+
+def new_baby(servers, mother: str, father=None, days_ago: int = 3, sex: str = "F", at: str = "10:15") -> dict:
+    """The hospital's notification of live birth for a baby born `days_ago` days ago (Singapore time)."""
+    born = (datetime.now(SGT) - timedelta(days=days_ago)).strftime(f"%Y-%m-%dT{at}:00")
+    body = {"mother_nric": NRIC[mother], "father_nric": NRIC[father] if father else None, "hospital_code": "KKH",
+            "born_at": born, "sex": sex, "birth_weight_g": 3100}
+    r = requests.post(f"{servers.agencies_url}/admin/v1/live-birth-notifications", json=body, headers=ADMIN, timeout=10)
+    r.raise_for_status()
+    return r.json()
+
+
+def registered(agency, chat, enlb: str) -> list:
+    """ICA's registrations of this baby, as the parent sees them."""
+    return [r for r in agency.ica.registrations(chat.token) if r["enlb_number"] == enlb]
+
+
+def still_open(agency, chat, enlb: str) -> bool:
+    return any(n["enlb_number"] == enlb and n["status"] == "open" for n in agency.ica.notifications(chat.token))
+
+
+def written_in(lang, text):
+    c = count_scripts(text)
+    return {"zh": c.han > 0, "ta": c.tamil > 0}.get(lang, c.han == 0 and c.tamil == 0)
+
+
+def texts(replies):
+    return [r.get("text", "") for r in replies]
+
+
+def say(chat, text, *expected):
+    """Sends a message; the bot's responses must be exactly `expected` (names of utter_… responses)."""
+    replies = chat.say(text)
+    assert chat.last_responses() == list(expected), (text, texts(replies))
+    return replies
+
+
+def fault(servers, agency_name, **spec):
+    r = requests.put(f"{servers.agencies_url}/admin/v1/faults/{agency_name}", json=spec, headers=ADMIN, timeout=10)
+    r.raise_for_status()
+
+
+def clear_faults(servers):
+    requests.delete(f"{servers.agencies_url}/admin/v1/faults", headers=ADMIN, timeout=10).raise_for_status()
+
+
+def start_and_pick(chat, start: str, consent: str, baby: dict, lang: str):
+    """Start, consent to MyInfo, pick the baby by its button."""
+    replies = say(chat, start, "utter_ask_myinfo_consent")
+    assert written_in(lang, replies[0]["text"])
+    replies = say(chat, consent, "utter_ask_birth_notification")
+    payloads = [b["payload"] for b in replies[0]["buttons"]]
+    assert baby["enlb_number"] in payloads, payloads
+    say(chat, baby["enlb_number"], "utter_ask_birth_child_name")
+
+
+# -- without a login ---------------------------------------------------------------------------------------------------
+def test_without_login_the_bot_says_how_to_log_in(chat):
+    say(chat, "I want to register my baby's birth", "utter_login_required")
+    assert chat.slot("birth_notification") is None
+
+
+# -- the journey in each language --------------------------------------------------------------------------------------
+def test_register_in_english_then_the_baby_bonus_is_offered(servers, agency):
+    chat = parent(servers, agency, "tan")                      # the father registers
+    baby = new_baby(servers, "lim", "tan", days_ago=4, sex="M", at="08:42")
+    start_and_pick(chat, "I want to register my baby's birth", "yes", baby, "en")
+    say(chat, "Tan Kai Xuan", "utter_ask_birth_ethnic_name")
+    say(chat, "陈凯轩", "utter_ask_birth_dialects")
+    assert chat.slot("language") == "en"                       # a Chinese name does not switch the conversation
+    replies = say(chat, "Hokkien, Teochew", "utter_birth_registration_summary")
+    summary = replies[0]["text"]
+    assert "Tan Kai Xuan" in summary and "陈凯轩" in summary and "Boy" in summary and baby["enlb_number"] in summary
+    assert [b["payload"] for b in replies[0]["buttons"]] == ["/affirm", "/correct_field", "/stop"]
+    replies = say(chat, "/affirm", "utter_birth_registered", "utter_offer_baby_bonus")
+    [record] = registered(agency, chat, baby["enlb_number"])
+    assert record["reference"].startswith("BR-") and record["reference"] in replies[0]["text"]
+    assert record["certificate"]["url"] in replies[0]["text"] and "$18.00" in replies[0]["text"]
+    assert record["child"]["name"] == "Tan Kai Xuan" and record["child"]["ethnic_name"] == "陈凯轩"
+    assert record["child"]["sex"] == "M" and record["child"]["time_of_birth"] == "08:42"
+    assert record["parents_marital_status"] == "married" and record["father"]["nric"] == NRIC["tan"]
+    assert record["dialects"] == {"mother": "Hokkien", "father": "Teochew"}
+    assert record["registered_by"]["nric"] == NRIC["tan"]
+    assert "Tan Kai Xuan" in replies[1]["text"]
+    # "yes" to the offer starts the Baby Bonus journey (its form, built by the Baby Bonus journey)
+    chat.say("yes")
+    assert chat.last_bot_actions()[:2] == ["action_check_identity", "baby_bonus_form"]
+
+
+def test_register_in_chinese(servers, agency):
+    chat = parent(servers, agency, "wong")
+    baby = new_baby(servers, "wong", "chen", days_ago=6, sex="F")
+    start_and_pick(chat, "我想给宝宝办出生登记", "好的", baby, "zh")
+    say(chat, "Chen Yu Xuan", "utter_ask_birth_ethnic_name")
+    say(chat, "陈雨萱", "utter_ask_birth_dialects")
+    replies = say(chat, "跳过", "utter_birth_registration_summary")
+    assert written_in("zh", replies[0]["text"]) and "女" in replies[0]["text"]
+    replies = say(chat, "是", "utter_birth_registered", "utter_offer_baby_bonus")
+    assert written_in("zh", replies[0]["text"])
+    [record] = registered(agency, chat, baby["enlb_number"])
+    assert record["child"]["name"] == "Chen Yu Xuan" and record["child"]["ethnic_name"] == "陈雨萱"
+    assert record["child"]["ethnic_script"] == "han" and record["dialects"] == {"mother": None, "father": None}
+    assert record["reference"] in replies[0]["text"]
+
+
+def test_register_in_malay_as_a_single_mother(servers, agency):
+    chat = parent(servers, agency, "nurul")
+    baby = new_baby(servers, "nurul", None, days_ago=2, sex="F")
+    start_and_pick(chat, "saya nak daftar kelahiran anak saya", "ya", baby, "ms")
+    say(chat, "Nur Iman binte Osman", "utter_ask_birth_ethnic_name")
+    say(chat, "langkau", "utter_ask_birth_dialects")
+    replies = say(chat, "Jawa", "utter_birth_registration_summary")
+    assert written_in("ms", replies[0]["text"]) and "tidak berkahwin" in replies[0]["text"]
+    replies = say(chat, "ya", "utter_birth_registered", "utter_offer_baby_bonus")
+    [record] = registered(agency, chat, baby["enlb_number"])
+    assert record["child"]["name"] == "Nur Iman binte Osman" and record["child"]["ethnic_name"] is None
+    assert record["parents_marital_status"] == "not_married" and record["father"] is None
+    assert record["dialects"] == {"mother": "Javanese", "father": None}
+    assert record["reference"] in replies[0]["text"] and written_in("ms", replies[0]["text"])
+
+
+def test_register_in_tamil(servers, agency):
+    chat = parent(servers, agency, "anitha")
+    baby = new_baby(servers, "anitha", "lee", days_ago=10, sex="M")
+    start_and_pick(chat, "என் குழந்தையின் பிறப்பை பதிவு செய்ய வேண்டும்", "ஆம்", baby, "ta")
+    say(chat, "Kavin Raj", "utter_ask_birth_ethnic_name")
+    say(chat, "கவின் ராஜ்", "utter_ask_birth_dialects")
+    replies = say(chat, "தவிர்", "utter_birth_registration_summary")
+    assert written_in("ta", replies[0]["text"]) and "ஆண்" in replies[0]["text"]
+    replies = say(chat, "ஆம்", "utter_birth_registered", "utter_offer_baby_bonus")
+    assert written_in("ta", replies[0]["text"])
+    [record] = registered(agency, chat, baby["enlb_number"])
+    assert record["child"]["name"] == "Kavin Raj" and record["child"]["ethnic_name"] == "கவின் ராஜ்"
+    assert record["child"]["ethnic_script"] == "tamil" and record["parents_marital_status"] == "married"
+
+
+# -- a correction, a digression, a cancel, an outage, a late birth ----------------------------------------------------------
+def test_corrections_at_the_summary_in_free_text(servers, agency):
+    chat = parent(servers, agency, "lim")
+    baby = new_baby(servers, "lim", "tan", days_ago=1, sex="F")
+    start_and_pick(chat, "register my newborn pls", "yes", baby, "en")
+    say(chat, "Tan Jia Hui", "utter_ask_birth_ethnic_name")
+    say(chat, "skip", "utter_ask_birth_dialects")               # the NLU reads "skip" as stop; it still skips
+    say(chat, "skip", "utter_birth_registration_summary")
+    replies = say(chat, "change the name to Tan Wei Ling", "utter_birth_registration_summary")
+    assert "Tan Wei Ling" in replies[0]["text"]
+    replies = say(chat, "中文名字改成陈慧玲", "utter_birth_registration_summary")   # and now in Chinese
+    assert "陈慧玲" in replies[0]["text"] and written_in("zh", replies[0]["text"])
+    say(chat, "出生日期改一下", "utter_ask_birth_child_dob")       # the field alone: asked again
+    replies = say(chat, "明天", "utter_birth_date_future", "utter_ask_birth_child_dob")
+    assert written_in("zh", replies[0]["text"])
+    say(chat, "昨天", "utter_birth_registration_summary")
+    say(chat, "/correct_field", "utter_ask_birth_field_to_change")
+    say(chat, '/correct_field{"birth_field": "birth_dialects"}', "utter_ask_birth_dialects")
+    say(chat, "福建", "utter_birth_registration_summary")
+    say(chat, "是", "utter_birth_registered", "utter_offer_baby_bonus")
+    [record] = registered(agency, chat, baby["enlb_number"])
+    assert record["child"]["name"] == "Tan Wei Ling" and record["child"]["ethnic_name"] == "陈慧玲"
+    assert record["dialects"] == {"mother": "Hokkien", "father": "Hokkien"}
+
+
+def test_questions_and_a_language_change_in_the_middle_then_the_form_resumes(servers, agency):
+    chat = parent(servers, agency, "daniel")
+    baby = new_baby(servers, "maria", "daniel", days_ago=7, sex="M")
+    start_and_pick(chat, "I'd like to register the birth of my son", "yes", baby, "en")
+    replies = say(chat, "what's the deadline to register?", "utter_birth_info_deadline_for_baby",
+                  "utter_ask_birth_child_name")
+    assert "35 days left" in replies[0]["text"]
+    say(chat, "how much is the fee?", "utter_birth_info_fee", "utter_ask_birth_child_name")
+    replies = say(chat, "can you speak Malay", "utter_language_changed", "utter_ask_birth_child_name")
+    assert written_in("ms", replies[-1]["text"]) and chat.slot("language") == "ms"
+    say(chat, "Gabriel de Souza", "utter_ask_birth_ethnic_name")
+    say(chat, "tiada", "utter_ask_birth_dialects")
+    say(chat, "tiada", "utter_birth_registration_summary")
+    say(chat, "ya", "utter_birth_registered", "utter_offer_baby_bonus")
+    [record] = registered(agency, chat, baby["enlb_number"])
+    assert record["child"]["name"] == "Gabriel de Souza" and record["mother"]["nric"] == NRIC["maria"]
+
+
+@pytest.mark.parametrize("lang,start,consent,cancel", [
+    ("zh", "我要登记宝宝出生", "好", "取消"),
+    ("en", "register birth", "yes", "stop"),
+])
+def test_cancel_in_the_middle_submits_nothing(servers, agency, lang, start, consent, cancel):
+    chat = parent(servers, agency, "zhang")
+    baby = new_baby(servers, "liu", "zhang", days_ago=9, sex="F")
+    start_and_pick(chat, start, consent, baby, lang)
+    say(chat, "Zhang Xin Yi", "utter_ask_birth_ethnic_name")
+    replies = say(chat, cancel, "utter_journey_stopped")
+    assert written_in(lang, replies[0]["text"])
+    tracker = chat.tracker()
+    assert tracker["active_loop"].get("name") is None and tracker["slots"]["birth_child_name"] is None
+    assert registered(agency, chat, baby["enlb_number"]) == [] and still_open(agency, chat, baby["enlb_number"])
+
+
+def test_agency_outage_at_submission_keeps_the_answers_and_the_retry_registers_once(servers, agency):
+    chat = parent(servers, agency, "chen")
+    baby = new_baby(servers, "wong", "chen", days_ago=3, sex="M")
+    start_and_pick(chat, "help me register my baby's birth", "yes", baby, "en")
+    say(chat, "Chen Jun Hao", "utter_ask_birth_ethnic_name")
+    say(chat, "陈俊豪", "utter_ask_birth_dialects")
+    say(chat, "Teochew", "utter_birth_registration_summary")
+    fault(servers, "ica", outage=True)
+    try:
+        replies = say(chat, "yes", "utter_agency_unavailable", "utter_birth_registration_summary")
+        assert "Chen Jun Hao" in replies[1]["text"]                         # everything kept
+    finally:
+        clear_faults(servers)
+    assert registered(agency, chat, baby["enlb_number"]) == []
+    say(chat, "yes", "utter_birth_registered", "utter_offer_baby_bonus")
+    [record] = registered(agency, chat, baby["enlb_number"])               # exactly one
+    assert record["child"]["name"] == "Chen Jun Hao" and record["dialects"] == {"mother": "Teochew", "father": "Teochew"}
+
+
+def test_a_late_birth_is_explained_and_nothing_is_submitted(servers, agency):
+    chat = parent(servers, agency, "lee")
+    [late] = [n for n in agency.ica.notifications(chat.token) if n["status"] == "late"]   # seeded: 43 days ago
+    say(chat, "i want to register my daughter's birth", "utter_ask_myinfo_consent")
+    say(chat, "yes", "utter_ask_birth_notification")
+    replies = say(chat, late["enlb_number"], "utter_birth_registration_late")
+    assert late["registration_deadline"][8:10].lstrip("0") in replies[0]["text"]
+    assert chat.tracker()["active_loop"].get("name") is None
+    assert registered(agency, chat, late["enlb_number"]) == []
+    # asked again in the same conversation: MyInfo consent is not asked twice
+    say(chat, "register birth", "utter_ask_birth_notification")
+
+
+def test_nobody_to_register_ends_the_journey_politely(servers, agency):
+    chat = parent(servers, agency, "ho")                       # no children, no notification of live birth
+    say(chat, "I want to register my baby's birth", "utter_ask_myinfo_consent")
+    say(chat, "yes", "utter_birth_no_notification")
+    assert chat.tracker()["active_loop"].get("name") is None
