@@ -141,6 +141,18 @@ def child_mentioned(text: str, children: List[dict]) -> Optional[dict]:
     return hits[0] if len(hits) == 1 else None
 
 
+def forget(tracker: Tracker, names: List[str]) -> None:
+    """Clears slots in the tracker an action received, including any candidate values waiting for validation."""
+    if not names:
+        return
+    for name in names:
+        tracker.slots[name] = None
+    start = len(tracker.events)
+    while start > 0 and tracker.events[start - 1].get("event") == "slot":
+        start -= 1
+    tracker.events[start:] = [e for e in tracker.events[start:] if e.get("name") not in names]
+
+
 def summarise(appt: dict) -> dict:
     """What the bot keeps of an agency appointment (and shows), independent of the language."""
     clinic = appt.get("clinic") or {}
@@ -196,6 +208,12 @@ class AppointmentFormValidation(MomentsFormValidation):
     """Stop words, picking a date and one of the free times offered, and the agency errors of appointments."""
 
     journey_intents: tuple = ()
+    # Answers of this journey; a new start forgets any left from an unfinished one (consent is kept).
+    stale_on_start: tuple = ("appointment_child", "appointment_service", "appointment_clinic",
+                             "appointment_clinic_choices", "appointment_date", "appointment_slot",
+                             "appointment_offered_slots", "appointment_pick", "appointment_upcoming",
+                             "appointment_children", "appointment_changing", "appointment_result",
+                             "confirm_submission")
 
     def name(self) -> Text:  # pragma: no cover - subclasses name themselves
         raise NotImplementedError
@@ -204,15 +222,19 @@ class AppointmentFormValidation(MomentsFormValidation):
         asking = tracker.get_slot("requested_slot")
         latest = tracker.latest_message or {}
         intent = (latest.get("intent") or {}).get("name")
-        if asking and tracker.latest_action_name == "action_listen" and intent != "stop" \
-                and is_stop_word(latest.get("text")):
+        if asking and intent != "stop" and is_stop_word(latest.get("text")):
             dispatcher.utter_message(response="utter_journey_stopped")
             return [SlotSet("journey_aborted", True), SlotSet("requested_slot", None)]
         events: List[Dict[Text, Any]] = []
+        if not asking:  # starting: nothing left from an earlier, unfinished journey counts
+            stale = [s for s in self.stale_on_start if tracker.get_slot(s) is not None]
+            forget(tracker, stale)
+            events += [SlotSet(s, None) for s in stale]
         if not tracker.get_slot("journey_aborted"):
             before = await self.before_validation(dispatcher, tracker, activating=not asking)
-            events = [SlotSet(k, v) for k, v in before.items()]
-            tracker.add_slots(events)
+            prefill = [SlotSet(k, v) for k, v in before.items()]
+            tracker.add_slots(prefill)  # validated like answers (the validators accept canonical values)
+            events += prefill
         return events + await super().run(dispatcher, tracker, domain)
 
     async def before_validation(self, dispatcher: CollectingDispatcher, tracker: Tracker,

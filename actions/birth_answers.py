@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Dict, List, Optional, Tuple
 
-from actions.base import MomentsFormValidation, normalise_answer
+from actions.base import NO_WORDS, SKIP_WORDS, YES_WORDS, MomentsFormValidation, normalise_answer
 from actions.formatting import EN_MONTHS, MS_MONTHS, TA_MONTHS, lang_or_en
 from moments.agencies import birth_rules
 from moments.dates import parse_date
@@ -122,6 +122,8 @@ def tidy_name(name: str) -> str:
 
 
 def check_child_name(raw: Any) -> Checked:
+    if normalise_answer(str(raw or "")) in YES_WORDS | NO_WORDS | SKIP_WORDS | {"/affirm", "/deny", ""}:
+        return Checked(error="utter_birth_name_needed")  # "no", "skip", "ok": not a name
     text = unicodedata.normalize("NFKC", str(raw or "")).strip()
     text = NAME_PREFIX.sub("", text).strip().strip("\"“”「」")
     if in_ethnic_script(text) or any(_script(c) for c in text):

@@ -86,9 +86,12 @@ def add_notification(body: NotificationIn, request: Request):
                   if body.father_nric else None)
         if mother is None or (body.father_nric and father is None):
             raise Problem("person_not_found", "The mother or father is not in the records.")
-        born_at = clock.aware(body.born_at).replace(tzinfo=None, second=0, microsecond=0)
-        if born_at > clock.now():
-            raise Problem("validation_failed", "born_at is in the future.", status=422)
+        try:
+            born_at = clock.aware(body.born_at).replace(tzinfo=None, second=0, microsecond=0)
+        except OverflowError:
+            born_at = datetime.min
+        if not datetime(2000, 1, 1) <= born_at <= clock.now():
+            raise Problem("validation_failed", "born_at must be after 2000 and not in the future.", status=422)
         while True:  # the hospital feed's numbers: NLB + year + 6 digits (seeded ones are below 100000)
             number = f"NLB{born_at.year}{100000 + secrets.randbelow(900000):06d}"
             if s.execute(select(LiveBirthNotification.id).where(LiveBirthNotification.enlb_number == number)).first() is None:

@@ -183,6 +183,8 @@ def free_slots(request: Request, clinic_id: str = Path(..., max_length=32),
                limit: int = Query(50, ge=1, le=1000),
                _client: str = Depends(require_api_key)) -> Response:
     start = date_from or clock.today()
+    if not date(2000, 1, 1) <= start <= date(2100, 1, 1) or (date_to and date_to > date(2100, 1, 1)):
+        raise Problem("date_range_invalid", "Dates must be between 2000 and 2100.")
     end = date_to or start + timedelta(days=13)
     if end < start or (end - start).days >= MAX_RANGE_DAYS:
         raise Problem("date_range_invalid", f"'to' must be on or after 'from', and the range at most {MAX_RANGE_DAYS} days.")

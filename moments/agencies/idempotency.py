@@ -6,7 +6,7 @@ together or not at all. A retry with the same key and the same body gets the sto
 `Idempotent-Replayed: true`) and creates nothing; the same key with a different body is `idempotency_key_reused`;
 a retry while the first is still running is `idempotency_in_progress` (409, Retry-After: 1). Business refusals
 (4xx problems) are stored too, so a retry cannot turn a refusal into a success. Unexpected failures release the
-key. Keys are kept for 24 hours.
+key. Keys are kept for at least 24 hours (purged now and then).
 """
 from __future__ import annotations
 

@@ -132,7 +132,7 @@ class Terminal:
 
     def __init__(self, out=None):
         self.out = out or sys.stdout
-        colour = out.isatty() and not os.environ.get("NO_COLOR")
+        colour = self.out.isatty() and not os.environ.get("NO_COLOR")
         self.dim = "\033[2m" if colour else ""
         self.bold = "\033[1m" if colour else ""
         self.reset = "\033[0m" if colour else ""

@@ -8,9 +8,13 @@ that tests do not share state and can run in any order.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # agencies_testkit, whatever pytest's import mode
 
 from agencies_testkit import PG_HOST, PG_PORT, PG_SKIP, make_family, pg_connect, start_server, stop_server
 

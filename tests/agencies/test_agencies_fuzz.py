@@ -26,7 +26,7 @@ from moments.agencies.app import create_app
 from moments.agencies.config import Settings
 from moments.agencies.errors import CATALOGUE
 
-EXAMPLES = int(os.environ.get("AGENCIES_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("AGENCIES_FUZZ_EXAMPLES", "20"))
 # These switch faults on or off by design (a 503 is their point), so they are tested in test_agencies_faults.py.
 NOT_FUZZED = {("put", "/admin/v1/faults/{agency}"), ("delete", "/admin/v1/faults")}
 

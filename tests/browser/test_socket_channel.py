@@ -2,7 +2,7 @@
 who may connect, what metadata actions see, and that nothing is processed twice."""
 from __future__ import annotations
 
-import asyncio
+import threading
 import time
 import uuid
 from typing import List, Optional
@@ -24,54 +24,34 @@ def token(sub: str = "person-1", secret: str = DEV_TOKEN_SECRET, ttl: int = 600,
 
 
 class Socket:
-    """A widget's socket over websocket (python-socketio's asyncio client, aiohttp underneath), driven from
-    synchronous tests through a private event loop: connect, ask for a session, send, collect the bot's messages."""
+    """A widget's socket (python-socketio's client over websocket, as the browser connects): connect, ask for a
+    session, send, collect the bot's messages."""
 
     def __init__(self, url: str, auth: Optional[dict] = None, session_id: Optional[str] = None):
-        self.loop = asyncio.new_event_loop()
-        self.client = socketio.AsyncClient(reconnection=False)
+        self.client = socketio.Client(reconnection=False)
         self.bot: List[dict] = []
         self.session_id: Optional[str] = None
-        confirmed = asyncio.Event()
+        confirmed = threading.Event()
 
-        async def on_confirm(sid):
+        def on_confirm(sid):
             self.session_id = sid
             confirmed.set()
 
-        async def on_bot(message):
-            self.bot.append(message)
-
         self.client.on("session_confirm", on_confirm)
-        self.client.on("bot_uttered", on_bot)
-
-        async def start():
-            await self.client.connect(url, auth=auth, transports=["websocket"], wait_timeout=15)
-            await self.client.emit("session_request", {"session_id": session_id})
-            await asyncio.wait_for(confirmed.wait(), 10)
-
-        try:
-            self.run(start())
-        except BaseException:
-            self.close()
-            raise
-
-    def run(self, coro):
-        return self.loop.run_until_complete(coro)
+        self.client.on("bot_uttered", self.bot.append)
+        self.client.connect(url, auth=auth, transports=["websocket"], wait_timeout=15)
+        self.client.emit("session_request", {"session_id": session_id})
+        assert confirmed.wait(10), "no session_confirm"
 
     def call(self, data, timeout: float = 60):
-        return self.run(self.client.call("user_uttered", data, timeout=timeout))
+        return self.client.call("user_uttered", data, timeout=timeout)
 
     def send(self, text: str, **metadata) -> dict:
         metadata.setdefault("message_id", uuid.uuid4().hex)
         return self.call({"message": text, "session_id": self.session_id, "customData": metadata})
 
-    def wait(self, seconds: float) -> None:
-        self.run(asyncio.sleep(seconds))
-
     def close(self):
-        if not self.loop.is_closed():
-            self.run(self.client.disconnect())
-            self.loop.close()
+        self.client.disconnect()
 
 
 @pytest.fixture
@@ -115,10 +95,9 @@ def test_a_second_tab_of_the_same_session_gets_the_replies_too(sockets):
     first = sockets()
     second = sockets(session_id=first.session_id)
     first.send("/help")
-    for _ in range(50):
-        if second.bot:
-            break
-        second.wait(0.1)
+    deadline = time.monotonic() + 5
+    while not second.bot and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert second.bot and second.bot == first.bot
 
 

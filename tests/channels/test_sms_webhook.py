@@ -22,12 +22,16 @@ GREETINGS = {
     "ms": "hai, saya baru bersalin dan perlukan bantuan",
     "ta": "வணக்கம், எனக்கு இப்போது குழந்தை பிறந்தது, உதவி வேண்டும்",
 }
+# Words only the `channel: sms` variation of utter_baby_bonus_info has: proof SMS users get the short text.
+SMS_ONLY = {"en": "$1-for-$1 co-matching", "zh": "存款一元对一元配对", "ms": "dipadankan $1 untuk $1", "ta": "டாலருக்கு டாலர்"}
 BABY_BONUS_WORDS = {"en": "baby bonus", "zh": "婴儿花红", "ms": "bonus bayi", "ta": "பேபி போனஸ்"}
 NUMBERED = re.compile(r" \((\d+)/(\d+)\)$")
 
 
 def random_phone():
-    return f"+659{random.randrange(10 ** 7):07d}"
+    """A mobile number no seeded person has (they are +65912345xx, +6598765432, +658123…), so the
+    agencies do not know the sender: the answers are the general ones."""
+    return f"+6580{random.randrange(10 ** 6):06d}"
 
 
 class SmsUser:
@@ -159,9 +163,11 @@ def test_greeting_gets_a_numbered_menu_and_a_digit_picks_from_it(servers, lang):
     assert_fits_sms(reply, UCS2 if lang in ("zh", "ta") else GSM7)
 
     reply = user.say("2")
-    assert user.last_responses() == ["utter_baby_bonus_info"]
+    assert user.last_responses()[:1] == ["utter_baby_bonus_info"]
     assert user.user_events()[-1]["text"] == "/ask_baby_bonus"
     assert written_in(lang, reply.joined())
+    received = "".join(NUMBERED.sub("", m) for m in reply.messages)
+    assert re.sub(r"\s", "", SMS_ONLY[lang]) in re.sub(r"\s", "", received), "not the `channel: sms` variation"
     assert_fits_sms(reply, UCS2 if lang in ("zh", "ta") else GSM7)
 
 
@@ -171,13 +177,13 @@ def test_the_options_words_pick_it_too(servers, lang):
     user.say(GREETINGS[lang])
     user.say(BABY_BONUS_WORDS[lang])
     assert user.user_events()[-1]["text"] == "/ask_baby_bonus"
-    assert user.last_responses() == ["utter_baby_bonus_info"]
+    assert user.last_responses()[:1] == ["utter_baby_bonus_info"]
 
 
 def test_a_small_typo_in_the_words_is_forgiven(user):
     user.say(GREETINGS["en"])
     user.say("Bby Bonus")
-    assert user.last_responses() == ["utter_baby_bonus_info"]
+    assert user.last_responses()[:1] == ["utter_baby_bonus_info"]
 
 
 @pytest.mark.parametrize("lang,word", [("en", "0"), ("zh", "菜单"), ("ms", "menu utama"), ("ta", "பட்டியல்")])
@@ -208,13 +214,13 @@ def test_a_digit_that_matches_no_option_is_explained_and_the_menu_repeated(serve
     assert len(user.tracker()["events"]) == before, "a wrong number must not reach Rasa"
 
 
-def test_after_an_answer_the_last_menu_still_works(user):
+def test_after_an_answer_without_buttons_the_last_menu_still_works(user):
     user.say(GREETINGS["en"])
-    user.say("2")
-    assert user.last_responses() == ["utter_baby_bonus_info"]
+    user.say("thank you")
+    assert user.last_responses() == ["utter_thank"]
     assert user.say("9").joined().startswith("Sorry, there is no option 9.")
     user.say("3")
-    assert user.last_responses() == ["utter_vaccination_info"]
+    assert user.last_responses()[:1] == ["utter_vaccination_info"]
 
 
 # --- segments ---------------------------------------------------------------------------------------
@@ -233,9 +239,8 @@ def test_chinese_and_tamil_replies_are_split_into_numbered_70_character_sms(user
 
 def test_english_replies_are_gsm7_and_at_most_160_characters(user):
     reply = user.say("how much is the baby bonus for my first child?")
-    assert user.last_responses() == ["utter_baby_bonus_info"]
+    assert user.last_responses()[:1] == ["utter_baby_bonus_info"]
     assert_fits_sms(reply, GSM7)
-    assert len(reply.messages) == 2, "the SMS variant of utter_baby_bonus_info fits two SMS"
 
 
 # --- retries and bad input --------------------------------------------------------------------------
@@ -294,7 +299,7 @@ def test_journey_by_sms_in_tamil_greet_menu_pick_2_answer_then_0_back_to_menu(us
     assert_fits_sms(reply, UCS2)
 
     reply = user.say("2")
-    assert user.last_responses() == ["utter_baby_bonus_info"]
+    assert user.last_responses()[:1] == ["utter_baby_bonus_info"]
     assert "$11,000" in reply.joined() and written_in("ta", reply.joined())
     assert_fits_sms(reply, UCS2)
 
@@ -303,7 +308,7 @@ def test_journey_by_sms_in_tamil_greet_menu_pick_2_answer_then_0_back_to_menu(us
     assert reply_hint(5, "ta") in reply.joined()
 
     reply = user.say("3")
-    assert user.last_responses() == ["utter_vaccination_info"]
+    assert user.last_responses()[:1] == ["utter_vaccination_info"]
     assert "BCG" in reply.joined()
     assert [e["metadata"]["phone"] for e in user.user_events()] == [user.phone] * 4
 

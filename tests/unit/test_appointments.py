@@ -617,3 +617,19 @@ def test_status_with_one_agency_down_shows_the_rest_and_says_so(fake):
     run(ActionShowStatus().run(d, tracker(form=None), DOMAIN))
     assert responses(d) == ["utter_status_list", "utter_status_partly_unavailable"]
     assert "BB-" not in message(d, "utter_status_list")["items"]
+
+
+def test_a_new_start_forgets_answers_left_from_an_unfinished_journey(fake):
+    stale = {**BOOK_READY, "confirm_submission": True, "appointment_changing": True}
+    t = tracker(stale, text="book a vaccination for Irfan", intent="book_appointment")
+    t.events.append({"event": "slot", "name": "confirm_submission", "value": True})  # Rasa's prefilled candidate
+    d = CollectingDispatcher()
+    events = run(ValidateBookAppointmentForm().run(d, t, DOMAIN))
+    slots = {}
+    for e in events:
+        if e["event"] == "slot":
+            slots[e["name"]] = e["value"]
+    assert slots["confirm_submission"] is None and slots["appointment_slot"] is None
+    assert slots["appointment_clinic"] is None and slots["appointment_service"] == "vaccination"
+    assert slots["appointment_child"] == "c1"  # consent was given: the children are loaded again, Irfan is named
+    assert slots["requested_slot"] == "appointment_clinic" and not d.messages

@@ -170,6 +170,8 @@ def test_valid_names(raw, expected):
     ("A", "utter_birth_name_length"),
     ("A" * 67, "utter_birth_name_length"),
     ("-Tan", "utter_birth_name_has_symbols"),
+    ("no", "utter_birth_name_needed"),
+    ("skip", "utter_birth_name_needed"),
 ])
 def test_invalid_names_say_what_is_wrong(raw, error):
     assert check_child_name(raw).error == error
