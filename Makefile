@@ -51,6 +51,9 @@ test: $(MODEL_STAMP)
 eval: $(STAMP)
 	$(PY) -m moments.evaluation
 
+bench: $(MODEL_STAMP)
+	$(PY) -m moments.evaluation.conversations
+
 clean:
 	rm -rf models/*.tar.gz $(MODEL_STAMP) var reports results
 

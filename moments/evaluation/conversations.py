@@ -1,0 +1,160 @@
+"""`make bench`: turn latency of a full birth registration over REST, against the stock `rasa init` bot.
+
+- Our bot: real agency services, action server and Rasa (the model in models/), each simulated parent logged in
+  with the mock Singpass token in the message metadata, registering a baby the hospital feed (agency admin API)
+  just notified. Answers are chosen from the form's requested slot, so the script follows the journey as built.
+- Reference: the stock bot from `rasa init` (trained here), a four-turn conversation, measured in the same run.
+- Reported: per-turn p50/p95 for 1 user and 8 concurrent users, turns/s, p95 of the turns that call an agency
+  (consent → MyInfo + notifications, picking the baby, confirming → ICA registration), and user turns per journey.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable, List, Optional, Tuple
+
+import requests
+
+from moments.evaluation.stack import BIN, ROOT, Stack
+
+ADMIN_KEY = "dev-agencies-admin-key"
+# Seeded mothers (docs/agencies.md) who can register a new baby; one per concurrent user.
+MOTHERS = ["S9210102I", "S9110202A", "S8710302A", "S8610802Z", "S9510401J", "S8511002J", "S9311102H", "G5610602U"]
+AGENCY_SLOTS = {"myinfo_consent", "birth_notification", "confirm_submission"}
+STOCK_SCRIPT = ["hello there", "I am feeling very sad", "yes", "bye"]
+
+
+@dataclass
+class Timings:
+    turns: List[float] = field(default_factory=list)
+    agency_turns: List[float] = field(default_factory=list)
+    conversation_turns: List[int] = field(default_factory=list)
+    completed: int = 0
+    failed: List[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def pct(xs: List[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))] * 1000 if xs else float("nan")
+
+
+def answer_for(slot: Optional[str], replies: List[dict], enlb: str) -> str:
+    buttons = [b for r in replies for b in r.get("buttons", [])]
+    if slot == "birth_notification":
+        for b in buttons:
+            if enlb in b.get("title", "") or enlb in b.get("payload", ""):
+                return b["payload"]
+        return enlb
+    return {"myinfo_consent": "yes", "birth_child_name": "Tan Wei Ming", "birth_ethnic_name": "skip",
+            "birth_child_sex": "boy", "birth_child_dob": "yesterday", "birth_dialects": "skip",
+            "confirm_submission": "yes"}.get(slot or "", "skip")
+
+
+def register_birth(rasa: str, agencies: str, nric: str, timings: Timings) -> None:
+    session = requests.Session()
+    token = session.post(f"{agencies}/singpass/v1/login", json={"nric": nric}, timeout=10).json()["access_token"]
+    born = (datetime.now() - timedelta(days=1)).replace(microsecond=0).isoformat()
+    enlb = session.post(f"{agencies}/admin/v1/live-birth-notifications", headers={"X-Admin-Key": ADMIN_KEY},
+                        json={"mother_nric": nric, "hospital_code": "KKH", "born_at": born, "sex": "M"},
+                        timeout=10).json()["enlb_number"]
+    sender = f"bench-{uuid.uuid4().hex[:10]}"
+    message, slot, turns = "I want to register my baby's birth", None, 0
+    while turns < 20:
+        t0 = time.perf_counter()
+        r = session.post(f"{rasa}/webhooks/rest/webhook",
+                         json={"sender": sender, "message": message, "metadata": {"token": token}}, timeout=60)
+        elapsed = time.perf_counter() - t0
+        turns += 1
+        replies = r.json() if r.status_code == 200 else []
+        with timings.lock:
+            timings.turns.append(elapsed)
+            if slot in AGENCY_SLOTS:
+                timings.agency_turns.append(elapsed)
+        if any("BR-" in (x.get("text") or "") for x in replies):
+            with timings.lock:
+                timings.completed += 1
+                timings.conversation_turns.append(turns)
+            return
+        slot = session.get(f"{rasa}/conversations/{sender}/tracker", timeout=30).json()["slots"].get("requested_slot")
+        if slot is None:
+            break
+        message = answer_for(slot, replies, enlb)
+    with timings.lock:
+        timings.failed.append(f"{sender}: no BR- reference after {turns} turns (last slot {slot})")
+
+
+def stock_conversation(rasa: str, timings: Timings) -> None:
+    session = requests.Session()
+    sender = f"stock-{uuid.uuid4().hex[:10]}"
+    for text in STOCK_SCRIPT:
+        t0 = time.perf_counter()
+        session.post(f"{rasa}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
+        with timings.lock:
+            timings.turns.append(time.perf_counter() - t0)
+    with timings.lock:
+        timings.completed += 1
+        timings.conversation_turns.append(len(STOCK_SCRIPT))
+
+
+def run(users: int, rounds: int, job: Callable[[int, Timings], None]) -> Tuple[Timings, float]:
+    """`rounds` times, `users` conversations at once; job(user_index, timings) runs one conversation."""
+    timings = Timings()
+    t0 = time.perf_counter()
+    for _ in range(rounds):
+        threads = [threading.Thread(target=job, args=(i, timings)) for i in range(users)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    return timings, time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(ROOT / "models" / "moments.tar.gz"))
+    parser.add_argument("--rounds", type=int, default=3, help="conversations per user")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="moments-bench-") as tmp:
+        work = Path(tmp)
+        stack = Stack(work)
+        try:
+            print("training the stock `rasa init` bot …", flush=True)
+            subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(work / "stock")],
+                           cwd=work, env=stack.env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            stock = stack.start_rasa("stock", next((work / "stock" / "models").glob("*.tar.gz")), None, work / "stock")
+            print("starting agency services, action server and Rasa …", flush=True)
+            stack.start_assistant(Path(args.model))
+            rasa, agencies = stack.urls["rasa"], stack.urls["agencies"]
+            rows = []
+            for users in (1, 8):
+                ours, ours_s = run(users, args.rounds, lambda i, t: register_birth(rasa, agencies, MOTHERS[i], t))
+                ref, ref_s = run(users, args.rounds, lambda i, t: stock_conversation(stock, t))
+                rows.append((users, ours, ours_s, ref, ref_s))
+        finally:
+            stack.stop()
+    print("\n| users | bot | turns | p50 ms | p95 ms | turns/s | agency-turn p95 ms | user turns per conversation |")
+    print("|---|---|---|---|---|---|---|---|")
+    for users, ours, ours_s, ref, ref_s in rows:
+        print(f"| {users} | ours: birth registration | {len(ours.turns)} | {pct(ours.turns, .5):.0f} | "
+              f"{pct(ours.turns, .95):.0f} | {len(ours.turns) / ours_s:.1f} | {pct(ours.agency_turns, .95):.0f} | "
+              f"{statistics.median(ours.conversation_turns) if ours.conversation_turns else 'n/a'} |")
+        print(f"| {users} | stock rasa init | {len(ref.turns)} | {pct(ref.turns, .5):.0f} | {pct(ref.turns, .95):.0f} | "
+              f"{len(ref.turns) / ref_s:.1f} | – | {len(STOCK_SCRIPT)} |")
+    one = rows[0]
+    print(f"\n1-user p50 ratio ours/stock: {pct(one[1].turns, .5) / pct(one[3].turns, .5):.2f} (target <= 1.5)")
+    failed = [f for r in rows for f in r[1].failed]
+    if failed:
+        print("conversations that did not finish:\n  " + "\n  ".join(failed))
+
+
+if __name__ == "__main__":
+    main()

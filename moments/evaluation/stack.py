@@ -1,0 +1,90 @@
+"""Start the whole assistant (agency services, action server, Rasa) on free ports, for benchmarks.
+
+The same processes `make run` starts, with a throw-away SQLite tracker store and agency database.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+QUIET_ENV = {"RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+             "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.procs: List[subprocess.Popen] = []
+        self.env = {**os.environ, **QUIET_ENV, "MOMENTS_VAR_DIR": str(workdir)}
+        self.urls: Dict[str, str] = {}
+
+    def start(self, name: str, args: List[str], health: str, cwd: Path = ROOT,
+              env: Optional[Dict[str, str]] = None, timeout: float = 240) -> None:
+        log = self.workdir / f"{name}.log"
+        proc = subprocess.Popen(args, cwd=cwd, env={**self.env, **(env or {})},
+                                stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        self.procs.append(proc)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited: {log.read_text()[-2000:]}")
+            try:
+                if requests.get(health, timeout=2).status_code < 500:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"{name} did not start in {timeout}s; see {log}")
+
+    def start_assistant(self, model: Path) -> None:
+        agencies, actions, rasa = free_port(), free_port(), free_port()
+        self.start("agencies", [str(BIN / "python"), "-m", "moments.agencies", "--port", str(agencies)],
+                   f"http://127.0.0.1:{agencies}/openapi.json",
+                   env={"DATABASE_URL": f"sqlite:///{self.workdir / 'agencies.db'}", "AGENCIES_LOG_LEVEL": "WARNING"})
+        self.urls["agencies"] = f"http://127.0.0.1:{agencies}"
+        self.env["AGENCIES_URL"] = self.urls["agencies"]
+        self.start("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions)],
+                   f"http://127.0.0.1:{actions}/health")
+        endpoints = self.workdir / "endpoints.yml"
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{actions}/webhook"\n'
+            f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{self.workdir / "tracker.db"}"\n')
+        self.start_rasa("rasa", model, endpoints, ROOT)
+
+    def start_rasa(self, name: str, model: Path, endpoints: Optional[Path], cwd: Path) -> str:
+        port = free_port()
+        args = [str(BIN / "rasa"), "run", "--enable-api", "--port", str(port), "-m", str(model)]
+        if endpoints:
+            args += ["--endpoints", str(endpoints)]
+        self.start(name, args, f"http://127.0.0.1:{port}/status", cwd=cwd)
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(240):  # /status answers before the model is loaded
+            if requests.post(f"{url}/model/parse", json={"text": "hi"}, timeout=30).status_code == 200:
+                break
+            time.sleep(0.5)
+        self.urls[name] = url
+        return url
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
