@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+from abc import ABC, abstractmethod
 import time
 import unicodedata
 from datetime import date, datetime, timedelta
@@ -214,9 +215,6 @@ class AppointmentFormValidation(MomentsFormValidation):
                              "appointment_offered_slots", "appointment_pick", "appointment_upcoming",
                              "appointment_children", "appointment_changing", "appointment_result",
                              "confirm_submission")
-
-    def name(self) -> Text:  # pragma: no cover - subclasses name themselves
-        raise NotImplementedError
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict[Text, Any]]:
         asking = tracker.get_slot("requested_slot")
@@ -828,8 +826,14 @@ class ActionResetAppointment(Action):
         return reset_events()
 
 
-class _AppointmentDone(Action):
+class _AppointmentDone(Action, ABC):
+    """Shows the agency's answer (if the form got one) in the user's language, then resets the journey."""
+
     response = ""
+
+    @abstractmethod
+    def name(self) -> Text:  # pragma: no cover - each form's done-action names itself
+        ...
 
     async def run(self, dispatcher, tracker, domain):
         result = tracker.get_slot("appointment_result")

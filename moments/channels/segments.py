@@ -119,7 +119,7 @@ def _space_breaks(text: str) -> List[_Break]:
         elif _MENU_NUMBER.fullmatch(text, text.rfind("\n", 0, a) + 1, a):
             continue  # "2. Baby Bonus": keep a menu number with its option
         else:
-            before = text[:a].rstrip(CLOSERS)[-1:] or text[a - 1]
+            before = text[max(0, a - 8):a].rstrip(CLOSERS)[-1:] or text[a - 1]
             cost = SENTENCE if before in SENTENCE_END else CLAUSE if before in CLAUSE_END else SPACE
         out.append(_Break(a, b, cost))
     return out

@@ -81,11 +81,11 @@ def test_the_whole_journey_works_with_the_keyboard_alone_in_tamil(new_page, web)
     assert page.focused()["id"] == "logout-button", "focus moves to the new controls"
     page.wait_idle()
 
-    # A quick reply, reached with Tab and pressed with Enter.
-    first_reply = tab_to(lambda f: "quick-reply" in f["cls"])
+    # A quick reply of the greeting's menu, reached with Tab and pressed with Enter.
+    tab_to(lambda f: "quick-reply" in f["cls"] and f["text"] == "Baby Bonus")
     kb.press("Enter")
     page.wait_idle()
-    assert page.user_texts()[-1] == first_reply["text"]
+    assert page.user_texts()[-1] == "Baby Bonus"
     assert page.focused()["id"] == "chat-input", "after a quick reply the focus is back in the message box"
 
     # Typing: Enter sends, Shift+Enter is a new line.
@@ -100,11 +100,14 @@ def test_the_whole_journey_works_with_the_keyboard_alone_in_tamil(new_page, web)
     assert re.search(r"[\u0b80-\u0bff]", page.bot_texts()[-1]), "the bot answers in Tamil"
     page.screenshot("11-keyboard-tamil")
 
-    # A quick reply can also be reached backwards from the message box, and pressed with Space.
-    page.say("menu")
-    tab_to(lambda f: "quick-reply" in f["cls"], back=True)
+    # The menu again, now in Tamil: a quick reply reached backwards from the message box, pressed with Space.
+    kb.type("menu")
+    kb.press("Enter")
+    page.wait_idle()
+    tab_to(lambda f: "quick-reply" in f["cls"] and f["text"] == "பேபி போனஸ்", back=True)
     kb.press("Space")
     page.wait_idle()
+    assert page.user_texts()[-1] == "பேபி போனஸ்"
 
     # The skip link jumps straight to the message box.
     pw.focus("#large-text")

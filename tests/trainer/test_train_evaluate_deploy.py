@@ -19,6 +19,8 @@ from moments.trainer.evaluate import gate
 from moments.trainer.project import RASA_ENV, rasa_executable
 from moments.trainer.training import input_digests, what_changed
 
+pytestmark = pytest.mark.slow  # shares two tiny trained models; starts a Rasa server
+
 
 def test_train_reports_what_changed_and_reuses_the_dialogue_part(tiny_models):
     assert "First training here" in tiny_models.first_output

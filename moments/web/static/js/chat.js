@@ -173,7 +173,7 @@
     }
 
     flush() {
-      if (!this.sessionReady || this.inflight || !this.state.outbox.length || !this.socket.connected) return;
+      if (!this.socket || !this.socket.connected || !this.sessionReady || this.inflight || !this.state.outbox.length) return;
       const item = this.state.outbox[0];
       const attempt = ++this.attempt;
       this.inflight = item.id;
