@@ -71,6 +71,10 @@ CHANGE_WORDS = {
     "child": ("child", "baby", "son", "daughter", "孩子", "宝宝", "小孩", "anak", "bayi", "குழந்தை", "பிள்ளை"),
     "service": ("service", "服务", "项目", "perkhidmatan", "சேவை"),
 }
+# Intents that interrupt a form (its slots' not_intent); a message classified as one of them is not taken as an
+# answer unless it plainly is one (see AppointmentFormValidation.answers).
+DIGRESSION_INTENTS = {"stop", "help", "human_handoff", "change_language", "ask_birth_registration", "ask_baby_bonus",
+                      "ask_vaccination_schedule"}
 NAME_PARTICLES = {"bin", "binte", "binti", "s/o", "d/o", "so", "do", "a/l", "a/p"}
 REFERENCE = re.compile(r"\bAP-[0-9A-Z]{4,12}\b", re.IGNORECASE)
 
@@ -224,6 +228,9 @@ class AppointmentFormValidation(MomentsFormValidation):
             dispatcher.utter_message(response="utter_journey_stopped")
             return [SlotSet("journey_aborted", True), SlotSet("requested_slot", None)]
         events: List[Dict[Text, Any]] = []
+        if asking and intent in DIGRESSION_INTENTS and await self.answers(asking, latest.get("text") or "", tracker):
+            # A short answer the classifier took for a digression ("宏茂桥" read as stop): it answers the question.
+            tracker.add_slots([SlotSet(asking, latest.get("text"))])
         if not asking:  # starting: nothing left from an earlier, unfinished journey counts
             stale = [s for s in self.stale_on_start if tracker.get_slot(s) is not None]
             forget(tracker, stale)
@@ -239,6 +246,29 @@ class AppointmentFormValidation(MomentsFormValidation):
                                 activating: bool) -> Dict[Text, Any]:
         """Slot candidates known before the user is asked (they go through the validators)."""
         return {}
+
+    async def answers(self, slot: str, text: str, tracker: Tracker) -> bool:
+        """Whether `text` unmistakably answers the question for `slot` (a clinic, a day, a time, a choice)."""
+        if not text or is_stop_word(text) or text.startswith("/"):
+            return False
+        if slot == "appointment_clinic":
+            try:
+                clinics = await ClinicDirectory.all()
+            except AgencyError:
+                return False
+            return bool(clinic_search.postal_code_in(text)) or clinic_search.find(text, clinics).found
+        if slot == "appointment_date":
+            return parse_date(text, today_sgt(), prefer="future") is not None
+        if slot == "appointment_slot":
+            offered = tracker.get_slot("appointment_offered_slots") or []
+            return choice_number(text, len(offered)) is not None or parse_time(text) is not None
+        if slot == "appointment_pick":
+            upcoming = tracker.get_slot("appointment_upcoming") or []
+            return bool(REFERENCE.search(text)) or choice_number(text, len(upcoming)) is not None
+        if slot == "appointment_child":
+            children = tracker.get_slot("appointment_children") or []
+            return choice_number(text, len(children)) is not None or child_mentioned(text, children) is not None
+        return False
 
     # -- where and what the date/slot questions are about (book: the chosen clinic; reschedule: the appointment)
     def clinic_and_service(self, tracker: Tracker) -> tuple:

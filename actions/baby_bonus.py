@@ -374,7 +374,8 @@ class ValidateBabyBonusInfoForm(MomentsFormValidation):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: Dict) -> List[Text]:
-        if tracker.get_slot("myinfo_consent") is True or tracker.get_slot("bb_info_consent") is not None \
+        # bb_info_consent holds the raw answer until validated (True / False): only a validated one skips the question.
+        if tracker.get_slot("myinfo_consent") is True or isinstance(tracker.get_slot("bb_info_consent"), bool) \
                 or tracker.get_slot("journey_aborted"):
             return []
         return ["bb_info_consent"]
@@ -488,12 +489,12 @@ class ValidateBabyBonusForm(MomentsFormValidation):
         # What the first message already said: "apply baby bonus for Kavya, with OCBC".
         said = trigger_text(tracker, "apply_baby_bonus")
         named = match_person(said, children)
+        child = named if named in joinable else (joinable[0] if len(joinable) == 1 else None)
         if named is not None and named.get("reference"):
             dispatcher.utter_message(response="utter_baby_bonus_already_applied", child_name=named["name"],
                                      reference=named["reference"])
-        elif applied:
+        elif child is None and applied:  # "which child?" comes next: say who is already in the scheme
             dispatcher.utter_message(response="utter_baby_bonus_children_already_applied", children=listed)
-        child = named if named in joinable else (joinable[0] if len(joinable) == 1 else None)
         if child is not None:
             slots.update(self.choose_child(child))
         bank = parse_bank(said)

@@ -633,3 +633,17 @@ def test_a_new_start_forgets_answers_left_from_an_unfinished_journey(fake):
     assert slots["appointment_clinic"] is None and slots["appointment_service"] == "vaccination"
     assert slots["appointment_child"] == "c1"  # consent was given: the children are loaded again, Irfan is named
     assert slots["requested_slot"] == "appointment_clinic" and not d.messages
+
+
+def test_a_clinic_name_taken_for_stop_by_the_classifier_still_answers_the_question(fake):
+    t = tracker({"requested_slot": "appointment_clinic"}, text="宏茂桥", intent="stop")
+    events = run(ValidateBookAppointmentForm().run(CollectingDispatcher(), t, DOMAIN))
+    assert SlotSet("appointment_clinic", "ang-mo-kio") in events
+
+
+def test_a_real_digression_is_left_to_the_rules(fake):
+    for text, intent in [("how much is the baby bonus", "ask_baby_bonus"), ("stop", "stop"), ("请说华语", "change_language")]:
+        t = tracker({"requested_slot": "appointment_clinic"}, text=text, intent=intent)
+        d = CollectingDispatcher()
+        events = run(ValidateBookAppointmentForm().run(d, t, DOMAIN))
+        assert [e for e in events if e["name"] != "requested_slot"] == [] and not d.messages, text

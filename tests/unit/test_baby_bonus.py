@@ -312,6 +312,16 @@ def test_info_consent_is_asked_once_and_counts_as_myinfo_consent():
         "bb_info_consent"] is False
 
 
+def test_the_info_form_validates_the_raw_answer_and_then_ends():
+    """Through rasa_sdk's own run(): the typed answer is still text when required_slots is asked."""
+    domain = {"forms": {"baby_bonus_info_form": {"required_slots": ["bb_info_consent"]}}, "slots": {}}
+    t = tracker({"bb_info_consent": "yes"}, "yes", "affirm")
+    t.events.append({"event": "slot", "name": "bb_info_consent", "value": "yes"})
+    events = run(ValidateBabyBonusInfoForm().run(CollectingDispatcher(), t, domain))
+    assert SlotSet("bb_info_consent", True) in events and SlotSet("myinfo_consent", True) in events
+    assert events[-1] == SlotSet("requested_slot", None)
+
+
 # -- apply_baby_bonus: consent loads the family --------------------------------------------------------------------------
 def test_consent_loads_the_family_and_prefills_the_only_child_and_a_named_bank(fake):
     dispatcher = CollectingDispatcher()
