@@ -131,16 +131,13 @@ def summary_values(tracker: Tracker) -> Dict[str, Any]:
 
 def previous_language(tracker: Tracker) -> Optional[str]:
     """The conversation's language before the latest message (names typed in another script must not switch it)."""
-    seen_user = False
+    seen_latest_message = False
     for event in reversed(tracker.events):
         if event.get("event") == "user":
-            if seen_user:
-                continue
-            seen_user = True
-            continue
-        if seen_user and event.get("event") == "slot" and event.get("name") == "language":
+            seen_latest_message = True
+        elif seen_latest_message and event.get("event") == "slot" and event.get("name") == "language":
             return event.get("value")
-    return "en" if seen_user else None
+    return "en" if seen_latest_message else None  # the slot's initial value
 
 
 def keep_language(tracker: Tracker) -> Dict[str, Any]:

@@ -155,7 +155,7 @@ def test_greeting_gets_a_numbered_menu_and_a_digit_picks_from_it(servers, lang):
     user = SmsUser(servers)
     reply = user.say(GREETINGS[lang])
     assert user.slot("language") == lang
-    assert user.last_responses() == ["utter_greet", "utter_help"]
+    assert user.last_responses()[-1] == "utter_help", "the greeting should end with the menu"
     text = "\n".join(NUMBERED.sub("", m) for m in reply.messages)
     assert written_in(lang, text), text
     assert len(menu_lines(reply)) == 5, text

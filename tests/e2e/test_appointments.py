@@ -272,6 +272,9 @@ def test_stop_in_the_middle_books_nothing(servers, agency):
     p.say("取消", "utter_journey_stopped")
     assert p.booked("yu-xuan", "developmental_screening") == before
     assert p.chat.slot("appointment_clinic") is None and not (p.chat.tracker().get("active_loop") or {}).get("name")
+    # (the Chinese journey above cancelled its booking) nothing left to move: said at once, and the form is gone
+    p.say("我要改预约时间", "utter_no_upcoming_appointments")
+    assert p.chat.slot("appointment_upcoming") is None and not (p.chat.tracker().get("active_loop") or {}).get("name")
 
 
 def test_agency_outage_keeps_the_answers_and_the_retry_books_once(servers, agency):
