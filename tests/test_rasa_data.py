@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MODEL, QUIET_ENV, ROOT
+from testkit import MODEL, QUIET_ENV, ROOT
 
 RASA = str(Path(sys.executable).parent / "rasa")
 

@@ -26,6 +26,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 240) -> None:
+    """Waits until `url` answers below 500; fails with the end of the process's log if it exits or times out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url}: process exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up in {timeout}s:\n{log.read_text()[-3000:]}")
+
+
 class Stack:
     def __init__(self, workdir: Path):
         self.workdir = workdir
@@ -39,20 +54,11 @@ class Stack:
         proc = subprocess.Popen(args, cwd=cwd, env={**self.env, **(env or {})},
                                 stdout=log.open("wb"), stderr=subprocess.STDOUT)
         self.procs.append(proc)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited: {log.read_text()[-2000:]}")
-            try:
-                if requests.get(health, timeout=2).status_code < 500:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"{name} did not start in {timeout}s; see {log}")
+        wait_http(health, proc, log, timeout)
 
-    def start_assistant(self, model: Path) -> None:
-        agencies, actions, rasa = free_port(), free_port(), free_port()
+    def start_assistant(self, model: Path, credentials: Optional[Path] = None) -> None:
+        """Agency services (fresh SQLite), action server and Rasa with `model` and a throw-away tracker store."""
+        agencies, actions = free_port(), free_port()
         self.start("agencies", [str(BIN / "python"), "-m", "moments.agencies", "--port", str(agencies)],
                    f"http://127.0.0.1:{agencies}/openapi.json",
                    env={"DATABASE_URL": f"sqlite:///{self.workdir / 'agencies.db'}", "AGENCIES_LOG_LEVEL": "WARNING"})
@@ -64,13 +70,17 @@ class Stack:
         endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{actions}/webhook"\n'
             f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{self.workdir / "tracker.db"}"\n')
-        self.start_rasa("rasa", model, endpoints, ROOT)
+        self.urls["actions"] = f"http://127.0.0.1:{actions}"
+        self.start_rasa("rasa", model, endpoints, ROOT, credentials)
 
-    def start_rasa(self, name: str, model: Path, endpoints: Optional[Path], cwd: Path) -> str:
+    def start_rasa(self, name: str, model: Path, endpoints: Optional[Path], cwd: Path,
+                   credentials: Optional[Path] = None) -> str:
         port = free_port()
         args = [str(BIN / "rasa"), "run", "--enable-api", "--port", str(port), "-m", str(model)]
         if endpoints:
             args += ["--endpoints", str(endpoints)]
+        if credentials:
+            args += ["--credentials", str(credentials)]
         self.start(name, args, f"http://127.0.0.1:{port}/status", cwd=cwd)
         url = f"http://127.0.0.1:{port}"
         for _ in range(240):  # /status answers before the model is loaded

@@ -16,7 +16,7 @@ from typing import Iterator, List, Optional
 import pytest
 import requests
 
-from conftest import BIN, QUIET_ENV, ROOT, Servers, free_port, wait_http
+from testkit import BIN, QUIET_ENV, ROOT, Servers, free_port, wait_http
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -8,7 +8,7 @@ import time
 import requests
 import uvicorn
 
-from conftest import free_port
+from testkit import free_port
 from moments.agencies.config import DEV_TOKEN_SECRET
 from moments.web.app import WebSettings, create_app
 from moments.web.channel import verify_citizen_token

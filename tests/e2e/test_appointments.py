@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from actions.formatting import SGT, format_date
-from conftest import Chat
+from testkit import Chat
 from moments.agencies.client import Agencies
 from moments.agencies.seed import PEOPLE
 from moments.dates import parse_date

@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from conftest import Chat
+from testkit import Chat
 from moments.agencies.client import Agencies
 from moments.agencies.seed import PEOPLE
 from moments.nlu.scripts import count_scripts

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from conftest import Chat
+from testkit import Chat
 from moments.agencies.client import Agencies
 from moments.agencies.seed import PEOPLE
 from moments.nlu.scripts import count_scripts

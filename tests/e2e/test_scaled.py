@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import BIN, MODEL, ROOT, free_port, wait_http
+from testkit import BIN, MODEL, ROOT, free_port, wait_http
 
 pytestmark = pytest.mark.slow
 
