@@ -2,20 +2,23 @@
 the message metadata, as the web widget sends it). Each test says what MSF then holds.
 
 Children born before 14 Feb 2023 have had every cash gift instalment by now, so only the younger ones get a
-"next payment" line. Seeded families used (moments/agencies/seed.py), one child each so the tests do not depend on each other's order:
-Faizal → Irfan (en), Goh → Yu Xuan (zh), Ahmad → Adam (ms), Rajesh → Kavya (ta), Ong → Rui En (correction),
-Farah → Alya (outage), Priya → Arjun (digression + cancel, then the slow-agency retry). A family may also have a
-newborn registered by the birth-registration tests, so the child is named in the first message (or picked).
+"next payment" line. Seeded families used (moments/agencies/seed.py), one child each so the tests do not depend
+on each other's order: Faizal → Irfan (en), Goh → Yu Xuan (zh), Ahmad → Adam (ms), Rajesh → Kavya (ta), Koh by SMS
+(stops at the summary), Ong → Rui En (correction), Farah → Alya (outage), Priya → Arjun (digression + cancel, then
+the slow-agency retry). A family may also have a newborn registered by the birth-registration tests, so the child
+is named in the first message (or picked).
 """
 import time
 
 import pytest
 import requests
 
-from testkit import Chat
 from moments.agencies.client import Agencies
 from moments.agencies.seed import PEOPLE
+from moments.channels.gateway import WEBHOOK_PATH, conversation_id_for
+from moments.channels.simulator import SmsPhone
 from moments.nlu.scripts import count_scripts
+from testkit import Chat
 
 pytestmark = pytest.mark.slow
 
@@ -66,14 +69,14 @@ def clear_faults(servers):
     requests.delete(f"{servers.agencies_url}/admin/v1/faults", headers=ADMIN, timeout=10).raise_for_status()
 
 
-# -- without a login -----------------------------------------------------------------------------------------------------
+# -- without a login -------------------------------------------------------------------------------------------------
 def test_without_login_questions_get_the_facts_and_applying_asks_to_log_in(chat):
     say(chat, "how much baby bonus will I get for my first child?",
         "utter_baby_bonus_info", "utter_baby_bonus_login_for_personal")
     say(chat, "i want to apply for baby bonus", "utter_login_required")
 
 
-# -- the journey in each language ------------------------------------------------------------------------------------------
+# -- the journey in each language ------------------------------------------------------------------------------------
 def test_apply_in_english(servers, agency):
     chat = parent(servers, agency, "faizal")
     say(chat, "I want to apply for the baby bonus for Irfan", "utter_ask_myinfo_consent")
@@ -155,7 +158,34 @@ def test_apply_starting_in_english_then_in_tamil(servers, agency):
         "OCBC", "******9012", NAME["priya"])
 
 
-# -- correction, digression, cancel, outage ---------------------------------------------------------------------------------
+def test_by_sms_numbered_menus_and_the_nric_check_before_the_summary(servers, agency):
+    """Koh texts from her registered mobile: buttons come as numbered menus, and before anything could be submitted
+    she confirms the last 4 characters of her NRIC. She stops at the summary (Rui En is applied for later)."""
+    koh = next(p for p in PEOPLE if p.key == "koh")
+    url = f"{servers.rasa_url}{WEBHOOK_PATH}"
+    phone = SmsPhone(url, koh.mobile, token=servers.env["TWILIO_AUTH_TOKEN"])
+    conversation = Chat(servers, sender=conversation_id_for(koh.mobile, servers.env["SMS_CONVERSATION_KEY"]))
+
+    def text(body, *expected):
+        reply = phone.send(body)
+        assert reply.status == 200 and reply.messages, reply.text[:300]
+        assert conversation.last_responses() == list(expected), (body, reply.messages)
+        return reply.joined()
+
+    text("apply baby bonus", "utter_ask_myinfo_consent")
+    assert "2" in text("1", "utter_ask_bb_bank")                     # "1" = Yes on the consent menu
+    text("2", "utter_ask_bb_account")                                  # 2nd bank on the menu: OCBC
+    assert conversation.slot("bb_bank") == "OCBC"
+    text("123456789012", "utter_ask_bb_trustee")
+    text("yes", "utter_ask_sms_identity_confirmed")
+    text("0000", "utter_sms_identity_wrong", "utter_ask_sms_identity_confirmed")
+    summary = text(koh.nric[-4:], "utter_baby_bonus_summary")
+    assert "OCBC" in summary and "123456789012" in summary
+    text("stop", "utter_journey_stopped")
+    assert applications(agency, parent(servers, agency, "koh"), "rui-en") == []
+
+
+# -- correction, digression, cancel, outage --------------------------------------------------------------------------
 def test_correction_at_the_summary(servers, agency):
     chat = parent(servers, agency, "ong")
     say(chat, "apply for baby bonus", "utter_ask_myinfo_consent")
@@ -228,7 +258,7 @@ def test_a_slow_agency_that_did_apply_is_not_applied_twice(servers, agency):
     assert held["reference"] == chat.slot("bb_reference")
 
 
-# -- this family's amounts -----------------------------------------------------------------------------------------------------
+# -- this family's amounts -------------------------------------------------------------------------------------------
 def test_question_when_logged_in_explains_this_familys_amounts(servers, agency):
     chat = parent(servers, agency, "koh")
     say(chat, "how much baby bonus will Rui En get?", "utter_ask_bb_info_consent")

@@ -176,7 +176,8 @@ def test_account_numbers_follow_the_agencys_lengths_per_bank():
 
 
 @pytest.mark.parametrize("text,role", [
-    ("/affirm", None), ("my wife", "other_parent"), ("Tan Wei Ming", "other_parent"), ("tan wei ming pls", "other_parent"),
+    ("/affirm", None), ("my wife", "other_parent"), ("Tan Wei Ming", "other_parent"),
+    ("tan wei ming pls", "other_parent"),
     ("me", "applicant"), ("myself", "applicant"), ("我", "applicant"), ("我太太", "other_parent"),
     ("我先生当受托人", "other_parent"), ("isteri saya", "other_parent"), ("saya sendiri", "applicant"),
     ("என் மனைவி", "other_parent"), ("நானே", "applicant"), ("Lim Hui Min", "applicant"), ("whoever", None),
@@ -245,7 +246,8 @@ def test_unmarried_parents_get_the_cda_only_and_non_citizens_nothing():
     single = FakeAgencies([(NEWBORN, 1)], married=False)
     assert benefit_messages(single.position("c-newborn"), "en")[0][0] == "utter_baby_bonus_family_cda_only"
     pr = FakeAgencies([(kid("pr", "Zhang Xin", TODAY - timedelta(days=15), citizen=False), 1)])
-    assert benefit_messages(pr.position("c-pr"), "en") == [("utter_baby_bonus_not_citizen", {"child_name": "Zhang Xin"})]
+    assert benefit_messages(pr.position("c-pr"), "en") == [
+        ("utter_baby_bonus_not_citizen", {"child_name": "Zhang Xin"})]
 
 
 def test_window_closed_and_joined_children():
@@ -258,7 +260,7 @@ def test_window_closed_and_joined_children():
     assert messages["utter_baby_bonus_next_payment"]["amount"] == "$1,000"  # the 18-month instalment comes next
 
 
-# -- ask_baby_bonus ------------------------------------------------------------------------------------------------------
+# -- ask_baby_bonus --------------------------------------------------------------------------------------------------
 def test_question_without_login_gets_the_general_facts_and_how_to_log_in(fake):
     dispatcher = CollectingDispatcher()
     run(ActionExplainBabyBonus().run(dispatcher, tracker(text="baby bonus how much", intent="ask_baby_bonus",
@@ -322,11 +324,12 @@ def test_the_info_form_validates_the_raw_answer_and_then_ends():
     assert events[-1] == SlotSet("requested_slot", None)
 
 
-# -- apply_baby_bonus: consent loads the family --------------------------------------------------------------------------
+# -- apply_baby_bonus: consent loads the family ----------------------------------------------------------------------
 def test_consent_loads_the_family_and_prefills_the_only_child_and_a_named_bank(fake):
     dispatcher = CollectingDispatcher()
     t = tracker(text="yes", intent="affirm", events=[
-        {"event": "user", "text": "apply baby bonus, pay to my OCBC", "parse_data": {"intent": {"name": "apply_baby_bonus"}}}])
+        {"event": "user", "text": "apply baby bonus, pay to my OCBC",
+         "parse_data": {"intent": {"name": "apply_baby_bonus"}}}])
     out = run(ValidateBabyBonusForm().validate_myinfo_consent("yes", dispatcher, t, {}))
     assert out["myinfo_consent"] is True and out["bb_child"] == "c-newborn" and out["bb_bank"] == "OCBC"
     assert out["bb_trustee"] is None  # two parents: asked
@@ -376,7 +379,7 @@ def test_declined_consent_ends_the_form_politely(fake):
     assert out["journey_aborted"] is True and responses(dispatcher) == ["utter_consent_declined"]
 
 
-# -- the child ------------------------------------------------------------------------------------------------------------
+# -- the child -------------------------------------------------------------------------------------------------------
 @pytest.fixture
 def two_children(monkeypatch):
     agencies = FakeAgencies([(TODDLER, 1), (NEWBORN, 2), (OLDER, 3)], applications={"c-older": "BB-SEED0001"})
@@ -404,7 +407,8 @@ def test_child_by_button_or_name(two_children, answer, child):
 
 def test_a_child_who_already_applied_gets_the_existing_reference(two_children):
     dispatcher = CollectingDispatcher()
-    out = ValidateBabyBonusForm().validate_bb_child("Mei Mei", dispatcher, tracker({"bb_family": two_children.family}), {})
+    out = ValidateBabyBonusForm().validate_bb_child("Mei Mei", dispatcher,
+                                                    tracker({"bb_family": two_children.family}), {})
     assert out["bb_child"] is None
     assert dispatcher.messages[0]["response"] == "utter_baby_bonus_already_applied"
     assert dispatcher.messages[0]["reference"] == "BB-SEED0001"
@@ -419,7 +423,7 @@ def test_three_unknown_children_offer_a_person(two_children):
     assert responses(dispatcher) == ["utter_bb_child_unknown", "utter_offer_handoff"]
 
 
-# -- bank, account, trustee -------------------------------------------------------------------------------------------------
+# -- bank, account, trustee ------------------------------------------------------------------------------------------
 def test_bank_answers(fake):
     form = ValidateBabyBonusForm()
     assert form.validate_bb_bank("ocbs", CollectingDispatcher(), tracker(), {})["bb_bank"] == "OCBC"
@@ -464,7 +468,7 @@ def test_trustee_question_names_both_parents(fake):
                applicant=ME["name"], other_parent=SPOUSE["name"])
 
 
-# -- the summary: corrections, yes, no ---------------------------------------------------------------------------------------
+# -- the summary: corrections, yes, no -------------------------------------------------------------------------------
 @pytest.fixture
 def filled(fake):
     family = run(bb.load_family("tok"))
@@ -540,7 +544,8 @@ def test_outage_at_submission_keeps_the_answers_and_the_retry_uses_the_same_key(
 def test_a_duplicate_application_says_the_existing_reference(fake, filled):
     fake.applications["c-newborn"] = "BB-OTHER001"  # the other parent applied meanwhile
     dispatcher = CollectingDispatcher()
-    out = run(ValidateBabyBonusForm().validate_confirm_submission("yes", dispatcher, tracker(filled, "yes", "affirm"), {}))
+    out = run(ValidateBabyBonusForm().validate_confirm_submission("yes", dispatcher,
+                                                                  tracker(filled, "yes", "affirm"), {}))
     assert out["journey_aborted"] is True
     assert dispatcher.messages[0]["response"] == "utter_baby_bonus_already_applied"
     assert dispatcher.messages[0]["reference"] == "BB-OTHER001"
@@ -566,4 +571,6 @@ def test_the_form_asks_in_order_and_sms_users_confirm_their_identity(fake, fille
     assert "sms_identity_confirmed" not in web and web[-1] == "confirm_submission"
     sms = run(form.required_slots(domain_slots, CollectingDispatcher(), tracker(filled, channel="sms"), {}))
     assert sms[-2:] == ["sms_identity_confirmed", "confirm_submission"]
+    typed = tracker({**filled, "sms_identity_confirmed": "0000"}, "0000", channel="sms")  # not checked yet
+    assert "sms_identity_confirmed" in run(form.required_slots(domain_slots, CollectingDispatcher(), typed, {}))
     assert run(form.required_slots(domain_slots, CollectingDispatcher(), tracker({"journey_aborted": True}), {})) == []
