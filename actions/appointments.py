@@ -16,14 +16,19 @@ appointments come from the agencies for the token in the channel metadata.
 The agency call is made in validate_confirm_submission; the result is stored in `appointment_result`, which the
 form's done-action shows before it resets the journey's slots. An outage keeps every answer and asks to confirm
 again (same idempotency key, so a retry never books twice); a slot taken meanwhile offers the next free ones.
+
+Inside a form a bare "取消" / "batal" / "ரத்து" stops it even when the classifier reads it as cancel_appointment, and
+a short answer the classifier took for a digression ("宏茂桥" as `stop`) still answers the question when it plainly
+does (a clinic, a day, a time, a choice). The questions with buttons and the summaries are in
+actions/appointment_questions.py.
 """
 from __future__ import annotations
 
 import logging
 import re
-from abc import ABC, abstractmethod
 import time
 import unicodedata
+from abc import ABC, abstractmethod
 from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
 from typing import Any, Dict, List, Optional, Text
@@ -156,6 +161,12 @@ def forget(tracker: Tracker, names: List[str]) -> None:
     while start > 0 and tracker.events[start - 1].get("event") == "slot":
         start -= 1
     tracker.events[start:] = [e for e in tracker.events[start:] if e.get("name") not in names]
+
+
+def picked_appointment(tracker: Tracker) -> Optional[dict]:
+    """The upcoming appointment chosen to move or cancel."""
+    ref = tracker.get_slot("appointment_pick")
+    return next((a for a in tracker.get_slot("appointment_upcoming") or [] if a["reference"] == ref), None)
 
 
 def summarise(appt: dict) -> dict:
@@ -584,12 +595,8 @@ class PickAppointmentMixin(AppointmentFormValidation):
             out["appointment_pick"] = said.group(0).upper()
         return out
 
-    def picked(self, tracker: Tracker) -> Optional[dict]:
-        ref = tracker.get_slot("appointment_pick")
-        return next((a for a in tracker.get_slot("appointment_upcoming") or [] if a["reference"] == ref), None)
-
     def clinic_and_service(self, tracker: Tracker) -> tuple:
-        appt = self.picked(tracker) or {}
+        appt = picked_appointment(tracker) or {}
         return (appt.get("clinic") or {}).get("id"), appt.get("service") or "vaccination"
 
     def validate_appointment_pick(self, value, dispatcher, tracker, domain):
@@ -644,7 +651,7 @@ class ValidateRescheduleAppointmentForm(PickAppointmentMixin):
                               else "utter_confirm_or_change", dispatcher, tracker), "appointment_changing": changing}
 
     async def reschedule(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
-        appt, slot_id = self.picked(tracker), tracker.get_slot("appointment_slot")
+        appt, slot_id = picked_appointment(tracker), tracker.get_slot("appointment_slot")
         identity = await identify(tracker)
         key = idempotency_key(tracker, "reschedule_appointment",
                               {"ref": appt["reference"], "slot": slot_id, "moves": appt["reschedule_count"]})
@@ -673,7 +680,7 @@ class ValidateCancelAppointmentForm(PickAppointmentMixin):
 
     async def validate_confirm_submission(self, value, dispatcher, tracker, domain):
         answer = self.yes_or_no(tracker, str(value or ""))
-        appt = self.picked(tracker) or {}
+        appt = picked_appointment(tracker) or {}
         if answer is False:
             dispatcher.utter_message(response="utter_appointment_kept", reference=appt.get("reference", ""))
             return {"confirm_submission": None, "journey_aborted": True}
@@ -690,154 +697,6 @@ class ValidateCancelAppointmentForm(PickAppointmentMixin):
             return self.no_longer_open(dispatcher, err, appt["reference"])
         logger.info("cancelled %s", cancelled["reference"])
         return self.accept("confirm_submission", True, tracker, appointment_result=summarise(cancelled))
-
-
-# --- the questions with choices (buttons; the SMS channel numbers them) --------------------------------------------
-
-class ActionAskAppointmentChild(Action):
-    def name(self) -> Text:
-        return "action_ask_appointment_child"
-
-    async def run(self, dispatcher, tracker, domain):
-        children = tracker.get_slot("appointment_children") or []
-        dispatcher.utter_message(response="utter_ask_appointment_child",
-                                 buttons=[{"title": c["name"], "payload": str(i)} for i, c in enumerate(children, 1)])
-        return []
-
-
-class ActionAskAppointmentClinic(Action):
-    def name(self) -> Text:
-        return "action_ask_appointment_clinic"
-
-    async def run(self, dispatcher, tracker, domain):
-        choices = tracker.get_slot("appointment_clinic_choices") or {}
-        lang = language_of(tracker)
-        if not choices.get("ids"):
-            dispatcher.utter_message(response="utter_ask_appointment_clinic")
-            return []
-        try:
-            clinics = [await ClinicDirectory.get(i) for i in choices["ids"]]
-        except AgencyError as err:
-            report_agency_error(dispatcher, err)
-            return []
-        titles = [clinic_name(c, lang) for c in clinics if c]
-        if choices.get("kind") == "nearby":
-            titles = [f"{t} (~{d:g} km)" if d is not None else t for t, d in zip(titles, choices.get("distances") or [])]
-        response = {"nearby": "utter_ask_appointment_clinic_nearby", "which": "utter_ask_appointment_clinic_which"} \
-            .get(choices.get("kind"), "utter_ask_appointment_clinic_suggested")
-        dispatcher.utter_message(response=response, postal_code=choices.get("postal_code") or "",
-                                 buttons=[{"title": t, "payload": str(i)} for i, t in enumerate(titles, 1)])
-        return []
-
-
-async def clinic_for_slots(tracker: Tracker) -> Optional[dict]:
-    """Where the free times are: the clinic chosen (book) or the appointment's clinic (reschedule)."""
-    if tracker.active_loop_name == "reschedule_appointment_form":
-        return (picked_appointment(tracker) or {}).get("clinic")
-    return await ClinicDirectory.get(tracker.get_slot("appointment_clinic"))
-
-
-class ActionAskAppointmentSlot(Action):
-    def name(self) -> Text:
-        return "action_ask_appointment_slot"
-
-    async def run(self, dispatcher, tracker, domain):
-        lang = language_of(tracker)
-        offered = tracker.get_slot("appointment_offered_slots") or []
-        try:
-            clinic = await clinic_for_slots(tracker)
-        except AgencyError:
-            clinic = None
-        dispatcher.utter_message(
-            response="utter_ask_appointment_slot", clinic=clinic_name(clinic, lang),
-            date=format_date(tracker.get_slot("appointment_date") or today_sgt(), lang),
-            buttons=[{"title": format_datetime(s["starts_at"], lang, year=False), "payload": str(i)}
-                     for i, s in enumerate(offered, 1)])
-        return []
-
-
-class ActionAskAppointmentPick(Action):
-    def name(self) -> Text:
-        return "action_ask_appointment_pick"
-
-    async def run(self, dispatcher, tracker, domain):
-        lang = language_of(tracker)
-        upcoming = tracker.get_slot("appointment_upcoming") or []
-        response = "utter_ask_appointment_pick_to_cancel" if tracker.active_loop_name == "cancel_appointment_form" \
-            else "utter_ask_appointment_pick_to_move"
-        dispatcher.utter_message(response=response, buttons=[
-            {"title": appointment_title(a, lang), "payload": a["reference"]} for a in upcoming])
-        return []
-
-
-class ActionAskBookConfirm(Action):
-    def name(self) -> Text:
-        return "action_ask_book_appointment_form_confirm_submission"
-
-    async def run(self, dispatcher, tracker, domain):
-        if tracker.get_slot("appointment_changing"):
-            dispatcher.utter_message(response="utter_ask_appointment_change")
-            return []
-        lang = language_of(tracker)
-        child = next((c["name"] for c in tracker.get_slot("appointment_children") or []
-                      if c["id"] == tracker.get_slot("appointment_child")), "")
-        slot_id = tracker.get_slot("appointment_slot")
-        slot = next((s for s in tracker.get_slot("appointment_offered_slots") or [] if s["id"] == slot_id), None)
-        try:
-            clinic = await ClinicDirectory.get(tracker.get_slot("appointment_clinic"))
-        except AgencyError:
-            clinic = None
-        dispatcher.utter_message(
-            response="utter_ask_book_appointment_confirm", child=child,
-            service=label(SERVICES, tracker.get_slot("appointment_service"), lang),
-            clinic=clinic_name(clinic, lang), address=(clinic or {}).get("address", ""),
-            when=format_datetime(slot["starts_at"], lang) if slot else "")
-        return []
-
-
-def picked_appointment(tracker: Tracker) -> Optional[dict]:
-    ref = tracker.get_slot("appointment_pick")
-    return next((a for a in tracker.get_slot("appointment_upcoming") or [] if a["reference"] == ref), None)
-
-
-class ActionAskRescheduleDate(Action):
-    def name(self) -> Text:
-        return "action_ask_reschedule_appointment_form_appointment_date"
-
-    async def run(self, dispatcher, tracker, domain):
-        appt = picked_appointment(tracker)
-        values = appointment_values(appt, language_of(tracker)) if appt else {}
-        dispatcher.utter_message(response="utter_ask_reschedule_date", **values)
-        return []
-
-
-class ActionAskRescheduleConfirm(Action):
-    def name(self) -> Text:
-        return "action_ask_reschedule_appointment_form_confirm_submission"
-
-    async def run(self, dispatcher, tracker, domain):
-        if tracker.get_slot("appointment_changing"):
-            dispatcher.utter_message(response="utter_ask_reschedule_change")
-            return []
-        lang = language_of(tracker)
-        appt = picked_appointment(tracker) or {}
-        slot_id = tracker.get_slot("appointment_slot")
-        slot = next((s for s in tracker.get_slot("appointment_offered_slots") or [] if s["id"] == slot_id), None)
-        values = appointment_values(appt, lang) if appt else {}
-        dispatcher.utter_message(response="utter_ask_reschedule_confirm", **values,
-                                 new_when=format_datetime(slot["starts_at"], lang) if slot else "")
-        return []
-
-
-class ActionAskCancelConfirm(Action):
-    def name(self) -> Text:
-        return "action_ask_cancel_appointment_form_confirm_submission"
-
-    async def run(self, dispatcher, tracker, domain):
-        appt = picked_appointment(tracker)
-        values = appointment_values(appt, language_of(tracker)) if appt else {}
-        dispatcher.utter_message(response="utter_ask_cancel_confirm", **values)
-        return []
 
 
 # --- after the form: the result, then a clean slate ------------------------------------------------------------------

@@ -444,7 +444,7 @@ class ActionExplainBabyBonus(Action):
         return named or children[0]
 
 
-# -- apply_baby_bonus ---------------------------------------------------------------------------------------------------
+# -- apply_baby_bonus ------------------------------------------------------------------------------------------------
 class ValidateBabyBonusForm(MomentsFormValidation):
     def name(self) -> Text:
         return "validate_baby_bonus_form"
@@ -561,7 +561,7 @@ class ValidateBabyBonusForm(MomentsFormValidation):
                                lengths=join_or(ACCOUNT_LENGTHS[bank], language_of(tracker)), count=len(digits))
         return self.accept("bb_account", digits, tracker)
 
-    # CDA trustee -------------------------------------------------------------------------------------------------------
+    # CDA trustee ----------------------------------------------------------------------------------------------------
     def validate_bb_trustee(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: Dict) -> Dict[Text, Any]:
         family = tracker.get_slot("bb_family") or {}
@@ -581,7 +581,7 @@ class ValidateBabyBonusForm(MomentsFormValidation):
                                applicant=applicant.get("name", ""), other_parent=(other or {}).get("name", ""))
         return self.accept("bb_trustee", choice, tracker)
 
-    # summary: yes submits; no or a correction changes an answer ---------------------------------------------------------
+    # summary: yes submits; no or a correction changes an answer -----------------------------------------------------
     async def validate_confirm_submission(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                           domain: Dict) -> Dict[Text, Any]:
         family = tracker.get_slot("bb_family") or {}

@@ -84,7 +84,7 @@ class MomentsFormValidation(FormValidationAction):
         # among its required_slots); it is asked on the sms channel only.
         slots = [slot for slot in domain_slots if slot != "sms_identity_confirmed"]
         if tracker.get_latest_input_channel() == "sms" and "confirm_submission" in slots \
-                and not tracker.get_slot("sms_identity_confirmed"):
+                and tracker.get_slot("sms_identity_confirmed") is not True:  # an unchecked answer is text
             slots.insert(slots.index("confirm_submission"), "sms_identity_confirmed")
         return slots
 

@@ -61,7 +61,7 @@ STATES: Names = {
     "rejected": {"en": "not approved", "zh": "未获批准", "ms": "tidak diluluskan", "ta": "அங்கீகரிக்கப்படவில்லை"},
     "open": {"en": "not registered yet; register online by {deadline}", "zh": "尚未登记，请在{deadline}之前上网登记",
              "ms": "belum didaftarkan; daftar dalam talian sebelum {deadline}",
-             "ta": "இன்னும் பதிவு செய்யப்படவில்லை; {deadline} க்குள் இணையத்தில் பதிவு செய்யுங்கள்"},
+             "ta": "இன்னும் பதிவு செய்யப்படவில்லை; {deadline}-க்குள் இணையத்தில் பதிவு செய்யுங்கள்"},
     "late": {"en": "not registered; the 42-day online period ended on {deadline}",
              "zh": "尚未登记；42天的网上登记期限已在{deadline}结束",
              "ms": "belum didaftarkan; tempoh 42 hari dalam talian tamat pada {deadline}",

@@ -15,8 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.common
 from actions import appointments as ap
 from actions import clinic_search
+from actions.appointment_questions import ActionAskAppointmentClinic, ActionAskAppointmentSlot, ActionAskBookConfirm
 from actions.appointments import (
-    ActionAskAppointmentSlot,
     ActionBookAppointmentDone,
     ActionListAppointments,
     ClinicDirectory,
@@ -295,7 +295,7 @@ def test_postal_code_offers_the_nearest_then_a_number_picks_one(fake):
         "kind": "nearby", "postal_code": "560123", "ids": ["ang-mo-kio", "toa-payoh"], "distances": [1.2, 2.5]}}
     assert ("clinics", "560123") in fake.health.calls and not d.messages  # no failed try: the ask shows the choices
     asked = CollectingDispatcher()
-    run(ap.ActionAskAppointmentClinic().run(asked, tracker({"appointment_clinic_choices": out["appointment_clinic_choices"]},
+    run(ActionAskAppointmentClinic().run(asked, tracker({"appointment_clinic_choices": out["appointment_clinic_choices"]},
                                                              ), DOMAIN))
     assert asked.messages[0]["response"] == "utter_ask_appointment_clinic_nearby"
     assert [b["payload"] for b in asked.messages[0]["buttons"]] == ["1", "2"]
@@ -486,7 +486,7 @@ def test_no_at_the_summary_asks_what_to_change(fake):
     out = run(form.validate_confirm_submission("no", d, tracker(BOOK_READY, "no", "deny"), DOMAIN))
     assert out == {"confirm_submission": None, "appointment_changing": True}
     asked = CollectingDispatcher()
-    run(ap.ActionAskBookConfirm().run(asked, tracker({**BOOK_READY, **out}), DOMAIN))
+    run(ActionAskBookConfirm().run(asked, tracker({**BOOK_READY, **out}), DOMAIN))
     assert responses(asked) == ["utter_ask_appointment_change"]
     out = run(form.validate_confirm_submission("date", d, tracker({**BOOK_READY, **out}, "date"), DOMAIN))
     assert out["appointment_date"] is None and out["appointment_slot"] is None and out["appointment_changing"] is None
