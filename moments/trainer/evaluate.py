@@ -79,8 +79,9 @@ def _quiet_rasa() -> None:
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.WARNING)
-    for name in ("rasa", "tensorflow", "absl", "matplotlib"):
+    for name in ("rasa", "tensorflow", "absl"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)  # style-file deprecation chatter on import
 
 
 def score_model(project: Project, model: Path) -> Dict[str, Dict]:

@@ -10,6 +10,9 @@ from moments.trainer.project import LANGS, LANGUAGE_NAMES
 
 def confusion_png(path: Path, lang: str, confusion: Dict[str, Dict[str, int]]) -> Path:
     """Rows: the intent a message really has; columns: what the model said. Share of each row, with counts."""
+    import logging
+
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)  # style-file deprecation chatter
     import matplotlib
 
     matplotlib.use("Agg")

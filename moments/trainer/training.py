@@ -120,7 +120,7 @@ class Progress:
         elif m := self._EPOCH.search(line):
             pct, n, total = int(m.group(1)), int(m.group(2)), int(m.group(3))
             step = 1 if self.tty else 25
-            if pct // step != self.last_pct // step or n == total:
+            if pct != self.last_pct and (pct // step != self.last_pct // step or n == total):
                 self.last_pct = pct
                 self._say(f"  {self.current}: epoch {n}/{total} ({pct}%)", overwrite=True)
 
