@@ -44,7 +44,7 @@ EN_MARKERS = frozenset(
     any some good morning afternoon evening can't cannot won't isn't aren't just also only still already yet after before""".split()
 )
 MS_MARKERS = frozenset(
-    """saya aku sy kami kita awak anda engkau kau dia mereka nak hendak mahu mau tak tidak x tk bukan
+    """saya aku sy kami kita awak anda engkau kau dia mereka nak hendak mahu mau tak tidak tk bukan
     boleh blh macam mcm camne camana bagaimana mana bila apa ape kenapa mengapa berapa brp siapa ke kat
     di dari daripada pada dah sudah belum lagi untuk utk dengan dgn dan atau yang yg ini ni itu tu ada
     ade tolong terima kasih selamat sila kena perlu harus mesti anak bayi kelahiran daftar mendaftar
@@ -95,11 +95,22 @@ def _lingua_latin(text: str) -> Optional[tuple]:
     return (code, best.value) if code else None
 
 
+_CODE_CHARS = set("<>{}[]=;\"'`|\\/$")
+
+
+def _looks_like_code(text: str) -> bool:
+    """Markup, JSON or SQL pasted into the chat is no evidence of the user's language."""
+    visible = [ch for ch in text if not ch.isspace()]
+    return len(visible) >= 8 and sum(ch in _CODE_CHARS for ch in visible) >= 0.15 * len(visible)
+
+
 def detect_language(text: Optional[str]) -> Optional[str]:
     """The language a message is written in, or None when it is too short or mixed to tell."""
     if not text or text.startswith("/"):  # "/intent{...}" payloads from buttons carry no language
         return None
     text = text[:2000]  # the first 2,000 characters are plenty to judge; keeps huge messages cheap
+    if _looks_like_code(text):
+        return None
     counts = count_scripts(text)
     if counts.han or counts.tamil:
         if counts.han >= 2 * counts.tamil and counts.han:

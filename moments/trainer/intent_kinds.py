@@ -9,7 +9,7 @@ SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "help", "
 
 TASK_MIN = 20        # training examples per language for a task intent (everything not small talk)
 SMALL_TALK_MIN = 12  # training examples per language for a small-talk intent
-HELDOUT_MIN = 5      # held-out (test) examples per intent per language, never trained on
+HELDOUT_MIN = 4      # held-out (test) examples per intent per language, never trained on
 
 
 def is_small_talk(intent: str) -> bool:

@@ -28,6 +28,8 @@ def test_detects_the_language_of_real_messages(text, lang):
     "ok", "ya", "yes", "1", "2", "0", "98765432", "S1234567D", "Tan Wei Ming", "Kavin Raj",
     "Nur Aisyah binte Ahmad", "👍", "😀😀😀", "", "   ", "hello", "ok lah", "/greet",
     '/change_language{"language":"ta"}', "<script>alert(1)</script>", "'; DROP TABLE users; --",
+    "<script>alert('x')</script><img src=x onerror=alert(1)>", '{"sender": "x", "message": [1,2]}',
+    "'; DROP TABLE events; -- OR 1=1",
 ])
 def test_short_neutral_names_numbers_and_payloads_give_none(text):
     assert detect_language(text) is None

@@ -14,7 +14,7 @@ DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()
 # Intents as names (an intent with properties, e.g. `change_language: {use_entities: …}`, is a one-key dict).
 INTENTS = [i if isinstance(i, str) else next(iter(i)) for i in DOMAIN["intents"]]
 # Which intents are small talk, and the floors: one place, shared with `python -m moments.trainer validate`.
-from moments.trainer.intent_kinds import SMALL_TALK, SMALL_TALK_MIN, TASK_MIN  # noqa: E402
+from moments.trainer.intent_kinds import HELDOUT_MIN, SMALL_TALK, SMALL_TALK_MIN, TASK_MIN  # noqa: E402
 
 
 def examples(path: Path):
@@ -68,7 +68,7 @@ def test_heldout_is_never_trained_on(lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_heldout_covers_every_intent(lang):
     for intent in INTENTS:
-        assert len(HELDOUT[lang].get(intent, [])) >= 4, f"{lang}/{intent}"
+        assert len(HELDOUT[lang].get(intent, [])) >= HELDOUT_MIN, f"{lang}/{intent}"
 
 
 def test_singapore_terms_and_code_mixing_are_in_the_data():
