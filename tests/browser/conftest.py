@@ -71,7 +71,7 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def web(servers) -> Iterator[WebServer]:
     if not SOCKET_IO_JS.exists():
         pytest.fail(f"{SOCKET_IO_JS} is missing: run `make web-assets` (make test does it for you)")
@@ -92,7 +92,9 @@ def web(servers) -> Iterator[WebServer]:
             stop(p)
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running while it is open, and later suites call
+# asyncio.run(); closing it when tests/browser is done keeps the rest of the session unaffected.
+@pytest.fixture(scope="package")
 def browser():
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (/usr/bin/chromium): "
