@@ -100,6 +100,14 @@ def test_the_whole_journey_works_with_the_keyboard_alone_in_tamil(new_page, web)
     assert re.search(r"[\u0b80-\u0bff]", page.bot_texts()[-1]), "the bot answers in Tamil"
     page.screenshot("11-keyboard-tamil")
 
+    # Priya is logged in, so the Baby Bonus answer is her family's own: first MyInfo consent, a quick reply
+    # reached backwards from the message box and pressed with Space.
+    tab_to(lambda f: "quick-reply" in f["cls"] and f["text"] == "ஆம்", back=True)
+    kb.press("Space")
+    page.wait_idle()
+    assert page.user_texts()[-1] == "ஆம்"
+    assert re.search(r"[\u0b80-\u0bff]", page.bot_texts()[-1]), "her family's amounts, in Tamil"
+
     # The menu again, now in Tamil: a quick reply reached backwards from the message box, pressed with Space.
     kb.type("menu")
     kb.press("Enter")

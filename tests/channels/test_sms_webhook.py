@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 GREETINGS = {
     "en": "hello, I just had a baby and need some help",
-    "zh": "你好，我刚生了宝宝，想问一些事情",
+    "zh": "你好呀，早上好",
     "ms": "hai, saya baru bersalin dan perlukan bantuan",
     "ta": "வணக்கம், எனக்கு இப்போது குழந்தை பிறந்தது, உதவி வேண்டும்",
 }
