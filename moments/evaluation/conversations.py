@@ -128,6 +128,7 @@ def main() -> None:
         stack = Stack(work)
         try:
             print("training the stock `rasa init` bot …", flush=True)
+            (work / "stock").mkdir()  # rasa init wants the folder to exist
             subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(work / "stock")],
                            cwd=work, env=stack.env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
             stock = stack.start_rasa("stock", next((work / "stock" / "models").glob("*.tar.gz")), None, work / "stock")
