@@ -12,6 +12,7 @@ from typing import List, Optional
 
 import requests
 
+from moments.nlu.scripts import count_scripts
 from moments.evaluation.stack import BIN, QUIET_ENV, ROOT, Stack, free_port, wait_http  # noqa: F401 (re-exported)
 
 MODEL = Path(os.environ.get("MOMENTS_MODEL", ROOT / "models" / "moments.tar.gz"))
@@ -95,3 +96,33 @@ class Chat:
             if e["event"] == "action" and e["name"] not in ("action_listen",):
                 names.append(e["name"])
         return list(reversed(names))
+
+
+# -- conversation helpers shared by the journeys' end-to-end tests -------------------------------------------------
+ADMIN = {"X-Admin-Key": "dev-agencies-admin-key"}
+
+
+def written_in(lang: str, text: str) -> bool:
+    """zh: has Chinese characters; ta: has Tamil script; en/ms: has neither."""
+    c = count_scripts(text)
+    return {"zh": c.han > 0, "ta": c.tamil > 0}.get(lang, c.han == 0 and c.tamil == 0)
+
+
+def texts(replies: List[dict]) -> List[str]:
+    return [r.get("text", "") for r in replies]
+
+
+def say(chat: "Chat", text: str, *expected: str) -> List[dict]:
+    """Sends a message; the bot's responses must be exactly `expected` (names of utter_… responses)."""
+    replies = chat.say(text)
+    assert chat.last_responses() == list(expected), (text, texts(replies))
+    return replies
+
+
+def fault(servers: Servers, agency_name: str, **spec) -> None:
+    r = requests.put(f"{servers.agencies_url}/admin/v1/faults/{agency_name}", json=spec, headers=ADMIN, timeout=10)
+    r.raise_for_status()
+
+
+def clear_faults(servers: Servers) -> None:
+    requests.delete(f"{servers.agencies_url}/admin/v1/faults", headers=ADMIN, timeout=10).raise_for_status()

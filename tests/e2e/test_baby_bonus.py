@@ -17,14 +17,12 @@ from moments.agencies.client import Agencies
 from moments.agencies.seed import PEOPLE
 from moments.channels.gateway import WEBHOOK_PATH, conversation_id_for
 from moments.channels.simulator import SmsPhone
-from moments.nlu.scripts import count_scripts
-from testkit import Chat
+from testkit import ADMIN, Chat, clear_faults, fault, say, texts, written_in  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
 NRIC = {p.key: p.nric for p in PEOPLE}
 NAME = {p.key: p.name for p in PEOPLE}
-ADMIN = {"X-Admin-Key": "dev-agencies-admin-key"}
 
 
 @pytest.fixture(scope="module")
@@ -42,31 +40,6 @@ def parent(servers, agency, key: str) -> Chat:
 
 def applications(agency, chat, child_key):
     return [a for a in agency.msf.applications(chat.token) if a["child"]["name"] == NAME[child_key]]
-
-
-def written_in(lang, text):
-    c = count_scripts(text)
-    return {"zh": c.han > 0, "ta": c.tamil > 0}.get(lang, c.han == 0 and c.tamil == 0)
-
-
-def texts(replies):
-    return [r.get("text", "") for r in replies]
-
-
-def say(chat, text, *expected):
-    """Sends a message; the bot's responses must be exactly `expected` (names of utter_… responses)."""
-    replies = chat.say(text)
-    assert chat.last_responses() == list(expected), (text, texts(replies))
-    return replies
-
-
-def fault(servers, agency_name, **spec):
-    r = requests.put(f"{servers.agencies_url}/admin/v1/faults/{agency_name}", json=spec, headers=ADMIN, timeout=10)
-    r.raise_for_status()
-
-
-def clear_faults(servers):
-    requests.delete(f"{servers.agencies_url}/admin/v1/faults", headers=ADMIN, timeout=10).raise_for_status()
 
 
 # -- without a login -------------------------------------------------------------------------------------------------

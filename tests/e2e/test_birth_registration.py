@@ -11,15 +11,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from testkit import Chat
+from testkit import ADMIN, Chat, clear_faults, fault, say, texts, written_in  # noqa: F401
 from moments.agencies.client import Agencies
 from moments.agencies.seed import PEOPLE
-from moments.nlu.scripts import count_scripts
 
 pytestmark = pytest.mark.slow
 
 NRIC = {p.key: p.nric for p in PEOPLE}
-ADMIN = {"X-Admin-Key": "dev-agencies-admin-key"}
 SGT = timezone(timedelta(hours=8))
 
 
@@ -53,31 +51,6 @@ def registered(agency, chat, enlb: str) -> list:
 
 def still_open(agency, chat, enlb: str) -> bool:
     return any(n["enlb_number"] == enlb and n["status"] == "open" for n in agency.ica.notifications(chat.token))
-
-
-def written_in(lang, text):
-    c = count_scripts(text)
-    return {"zh": c.han > 0, "ta": c.tamil > 0}.get(lang, c.han == 0 and c.tamil == 0)
-
-
-def texts(replies):
-    return [r.get("text", "") for r in replies]
-
-
-def say(chat, text, *expected):
-    """Sends a message; the bot's responses must be exactly `expected` (names of utter_… responses)."""
-    replies = chat.say(text)
-    assert chat.last_responses() == list(expected), (text, texts(replies))
-    return replies
-
-
-def fault(servers, agency_name, **spec):
-    r = requests.put(f"{servers.agencies_url}/admin/v1/faults/{agency_name}", json=spec, headers=ADMIN, timeout=10)
-    r.raise_for_status()
-
-
-def clear_faults(servers):
-    requests.delete(f"{servers.agencies_url}/admin/v1/faults", headers=ADMIN, timeout=10).raise_for_status()
 
 
 def start_and_pick(chat, start: str, consent: str, baby: dict, lang: str):
