@@ -17,6 +17,13 @@ from moments.evaluation.stack import BIN, QUIET_ENV, ROOT, Stack, free_port, wai
 
 MODEL = Path(os.environ.get("MOMENTS_MODEL", ROOT / "models" / "moments.tar.gz"))
 LANGS = ("en", "zh", "ms", "ta")
+# A first message in each language, used by the REST and SMS conversation tests.
+GREETINGS = {
+    "en": "hello, I just had a baby and need some help",
+    "zh": "你好呀，早上好",
+    "ms": "hai, saya baru bersalin dan perlukan bantuan",
+    "ta": "வணக்கம், எனக்கு இப்போது குழந்தை பிறந்தது, உதவி வேண்டும்",
+}
 
 # The SMS channel (credentials.yml) of the test servers checks X-Twilio-Signature with this token, in-process
 # store, known conversation key; tests/channels sign their requests with it (moments.channels.simulator.SmsPhone).

@@ -13,15 +13,10 @@ from moments.channels.menus import reply_hint
 from moments.channels.segments import GSM7, UCS2, encoding_of, units
 from moments.channels.simulator import SmsPhone, SmsReply, new_message_sid
 from moments.nlu.scripts import count_scripts
+from testkit import GREETINGS
 
 pytestmark = pytest.mark.slow
 
-GREETINGS = {
-    "en": "hello, I just had a baby and need some help",
-    "zh": "你好呀，早上好",
-    "ms": "hai, saya baru bersalin dan perlukan bantuan",
-    "ta": "வணக்கம், எனக்கு இப்போது குழந்தை பிறந்தது, உதவி வேண்டும்",
-}
 # Words only the `channel: sms` variation of utter_baby_bonus_info has: proof SMS users get the short text.
 SMS_ONLY = {"en": "$1-for-$1 co-matching", "zh": "存款一元对一元配对", "ms": "dipadankan $1 untuk $1", "ta": "டாலருக்கு டாலர்"}
 BABY_BONUS_WORDS = {"en": "baby bonus", "zh": "婴儿花红", "ms": "bonus bayi", "ta": "பேபி போனஸ்"}

@@ -6,15 +6,10 @@ import pytest
 import requests
 
 from moments.nlu.scripts import count_scripts
+from testkit import GREETINGS
 
 pytestmark = pytest.mark.slow
 
-GREETINGS = {
-    "en": "hello, I just had a baby and need some help",
-    "zh": "你好呀，早上好",
-    "ms": "hai, saya baru bersalin dan perlukan bantuan",
-    "ta": "வணக்கம், எனக்கு இப்போது குழந்தை பிறந்தது, உதவி வேண்டும்",
-}
 
 
 def written_in(lang, text):
