@@ -75,6 +75,14 @@ class RasaServer:
         return r.json()
 
 
+def trained_from_current_data(project: Project, model: Path) -> bool:
+    """Was `model` the last `train`, made from the data, domain, config and NLU code as they are now?"""
+    from moments.trainer.training import load_state, what_changed
+
+    last = load_state(project).get("model")
+    return bool(last) and Path(last).resolve() == model.resolve() and not what_changed(project)
+
+
 def check_gate(project: Project, model: Path, out: TextIO) -> Dict:
     """The gate outcome for `model` against what is deployed now; evaluates again when it is missing or stale."""
     record = gate_record(project, model)
@@ -140,6 +148,11 @@ def deploy(project: Project, model: Optional[Path] = None, url: str = DEFAULT_UR
     # What `make run` loads next time, and the baseline for the next evaluation.
     if project.deployed_model.resolve() != model:
         copy_for_baseline(model, project.deployed_model)
+    current = trained_from_current_data(project, model)
+    if current:
+        # `make run` / `make test` retrain when data/, domain/ or config.yml is newer than models/.trained;
+        # this model was trained from exactly those files, so they need not train it again.
+        (project.models_dir / ".trained").touch()
     _write_json(project.reports_dir / "deployed.json", {
         "model_file": str(model),
         "sha256": file_sha256(model),
@@ -151,7 +164,7 @@ def deploy(project: Project, model: Optional[Path] = None, url: str = DEFAULT_UR
     })
     out.write(f"Deployed: the server now runs {model.name} (fingerprint {meta.get('model_id')}), "
               f"switched in {seconds:.1f}s without a restart. Also copied to {project.rel(project.deployed_model)} "
-              "for the next `make run`.\n")
+              "for the next `make run`" + (" (which will not train it again)" if current else "") + ".\n")
     return Deployment(model, meta.get("model_id", ""), previous, seconds, status)
 
 

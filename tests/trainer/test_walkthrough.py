@@ -1,0 +1,167 @@
+"""TRAINING.md, followed by a newcomer on the full bot: add `ask_preschool` in four languages, validate, train,
+evaluate, deploy to a running Rasa server — and the bot answers it in each language. No Python is edited.
+
+The commands are TRAINING.md's own (read from its code blocks), run with `make` in this checkout against a
+copy of the project (MOMENTS_ROOT), so the guide cannot drift from what works. What a trainer would type
+beyond the guide's few examples comes from walkthrough_preschool.yml. Slow: one full training (~3 minutes).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+import requests
+import yaml
+
+from trainer_testkit import ROOT, copy_project
+from moments.trainer.project import RASA_ENV, rasa_executable
+
+GUIDE = ROOT / "TRAINING.md"
+INTENT = "ask_preschool"
+HERE = Path(__file__).parent
+
+
+def guide_blocks(kind: str) -> List[str]:
+    return re.findall(rf"```{kind}\n(.*?)```", GUIDE.read_text(encoding="utf-8"), flags=re.S)
+
+
+def guide_commands(prefix: str) -> List[str]:
+    """Every line of TRAINING.md's bash blocks that starts with `prefix` (comments after `#` dropped)."""
+    lines = [line.split("  #")[0].strip() for block in guide_blocks("bash") for line in block.splitlines()]
+    return [line for line in lines if line.startswith(prefix)]
+
+
+def guide_responses() -> Dict[str, str]:
+    """The answer section 1.4 tells the trainer to write, by language."""
+    block = next(b for b in guide_blocks("yaml") if f"utter_{INTENT}" in b)
+    variants = yaml.safe_load(block)["responses"][f"utter_{INTENT}"]
+    return {(v.get("condition") or [{"value": "en"}])[0]["value"]: v["text"] for v in variants}
+
+
+class Trainer:
+    """A trainer at the terminal in this checkout, working on the project copy."""
+
+    def __init__(self, project_root: Path):
+        self.env = {**os.environ, **RASA_ENV, "MOMENTS_ROOT": str(project_root)}
+        self.make_vars = f"VENV={sys.prefix}"
+
+    def run(self, command: str, timeout: float = 900, ok: bool = True) -> subprocess.CompletedProcess:
+        if command.startswith("make "):
+            command = f"{command} {self.make_vars}"
+        elif command.startswith(".venv/bin/python "):
+            command = sys.executable + command[len(".venv/bin/python"):]
+        result = subprocess.run(["bash", "-c", command], cwd=ROOT, env=self.env, capture_output=True, text=True,
+                                timeout=timeout)
+        assert (result.returncode == 0) == ok, f"{command}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        return result
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_bot(tmp_path):
+    """The full project copy, with the checkout's model deployed and a Rasa server running it (`make run`)."""
+    model = ROOT / "models" / "moments.tar.gz"
+    if not model.exists():
+        pytest.skip("no trained model: `make train` first (make test does it)")
+    project = copy_project(tmp_path / "project")
+    project.models_dir.mkdir(parents=True)
+    shutil.copy2(model, project.deployed_model)
+    port = free_port()
+    log = tmp_path / "rasa.log"
+    proc = subprocess.Popen([rasa_executable(), "run", "--enable-api", "--port", str(port), "-m",
+                             str(project.deployed_model), "--endpoints", "endpoints.yml",
+                             "--credentials", "credentials.yml"],
+                            cwd=project.root, env={**os.environ, **RASA_ENV}, stdout=log.open("wb"),
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        yield project, url, proc, log
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wait_for(url: str, proc: subprocess.Popen, log: Path, seconds: float = 240) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, log.read_text()[-3000:]
+        try:
+            if requests.get(f"{url}/status", timeout=5).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    pytest.fail("the Rasa server did not start:\n" + log.read_text()[-3000:])
+
+
+def test_training_md_adds_ask_preschool_to_the_running_bot_in_four_languages(live_bot, tmp_path):
+    project, url, server, server_log = live_bot
+    trainer = Trainer(project.root)
+    typed = yaml.safe_load((HERE / "walkthrough_preschool.yml").read_text(encoding="utf-8"))
+
+    # 1.1 create the intent
+    [create] = guide_commands(f"make add-intent NAME={INTENT}")
+    assert "Created intent ask_preschool in all four languages" in trainer.run(create).stdout
+    todo = trainer.run("make validate", ok=False).stdout  # the checklist of what is still to do
+    assert "[placeholder]" in todo and "[too-few-examples]" in todo, todo[-3000:]
+
+    # 1.2 / 1.3 examples and test messages: the guide's commands, then the rest from files (FILE=)
+    guide_lines = [c for c in guide_commands(f"make add-examples INTENT={INTENT}") if "FILE=" not in c]
+    assert {re.search(r"IN=(\w+)", c).group(1) for c in guide_lines if "HELDOUT" not in c} == {"en", "zh", "ms", "ta"}
+    for command in guide_lines:
+        trainer.run(command)
+    for part, extra in (("examples", ""), ("heldout", " HELDOUT=1")):
+        for lang, lines in typed[part].items():
+            path = tmp_path / f"preschool-{part}-{lang}.txt"
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            trainer.run(f"make add-examples INTENT={INTENT} IN={lang} FILE={path}{extra}")
+
+    # 1.4 the answer: the trainer replaces the four TODO texts in an editor, keeping the condition lines
+    answers = guide_responses()
+    domain_file = project.domain_dir / f"{INTENT}.yml"
+    domain = yaml.safe_load(domain_file.read_text(encoding="utf-8"))
+    for variant in domain["responses"][f"utter_{INTENT}"]:
+        assert "TODO" in variant["text"]
+        lang = (variant.get("condition") or [{"value": "en"}])[0]["value"]
+        variant["text"] = answers[lang]
+    domain_file.write_text(yaml.safe_dump(domain, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    # 1.5 validate, 2 train, 3 evaluate
+    assert "OK: all" in trainer.run("make validate").stdout
+    [train] = guide_commands(".venv/bin/python -m moments.trainer train")
+    trained = trainer.run(train, timeout=1800).stdout
+    assert "New model: models/candidates/" in trained, trained[-3000:]
+    wait_for(url, server, server_log)
+    evaluated = trainer.run("make evaluate").stdout
+    assert "PASSED" in evaluated, evaluated[-3000:]
+    report = (project.reports_dir / "index.html").read_text(encoding="utf-8")
+    assert INTENT in report
+
+    # 4 deploy to the running server, which then answers the new intent in each language
+    deployed = trainer.run(f"make deploy RASA_URL={url}").stdout
+    assert "Deployed: the server now runs moments-" in deployed, deployed[-3000:]
+    assert "will not train it again" in deployed  # `make run` starts with it: models/.trained is up to date
+    assert (project.models_dir / ".trained").stat().st_mtime >= project.deployed_model.stat().st_mtime - 1
+    asks = {"en": "need infant care near Bedok", "zh": "新加坡读幼儿园要多少钱",
+            "ms": "kos tadika di Singapura berapa", "ta": "பாலர் பள்ளி பதிவு எப்போது தொடங்கும்"}
+    for lang, text in asks.items():
+        body = {"sender": f"walkthrough-{lang}-{uuid.uuid4().hex[:8]}", "message": text}
+        replies = requests.post(f"{url}/webhooks/rest/webhook", json=body, timeout=60).json()
+        assert [r.get("text") for r in replies] == [answers[lang]], (lang, replies)
