@@ -36,6 +36,8 @@ class LanguageResult:
     detected: List[Optional[str]] = field(default_factory=list)
     latencies_ms: List[float] = field(default_factory=list)
     texts: List[str] = field(default_factory=list)
+    # the classifier's own top two (intent, confidence), before FallbackClassifier's verdict
+    top_two: List[Tuple[Tuple[str, float], ...]] = field(default_factory=list)
 
     @property
     def accuracy(self) -> float:
@@ -93,13 +95,29 @@ async def _evaluate_agent(agent, langs=LANGS, directory: Path = HELDOUT_DIR) -> 
             res.gold.append(intent)
             res.predicted.append((parsed.get("intent") or {}).get("name") or "")
             res.detected.append(parsed.get("language"))
+            ranking = [(r["name"], r["confidence"]) for r in parsed.get("intent_ranking") or []
+                       if r["name"] != "nlu_fallback"]
+            res.top_two.append(tuple(ranking[:2]))
         results[lang] = res
     return results
+
+
+def quiet_rasa_logs() -> None:
+    """Rasa logs every parse at debug level in-process; an evaluation needs none of it."""
+    import logging
+
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    for name in ("rasa", "tensorflow", "absl"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def evaluate_model(model_path: Path, langs=LANGS, directory: Path = HELDOUT_DIR) -> Dict[str, LanguageResult]:
     """Loads a trained model in-process and evaluates it on the held-out split."""
     from rasa.core.agent import Agent
+
+    quiet_rasa_logs()
 
     agent = Agent.load(str(model_path))
     return asyncio.run(_evaluate_agent(agent, langs, directory))

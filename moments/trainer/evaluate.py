@@ -76,11 +76,9 @@ def _quiet_rasa() -> None:
     """Rasa logs every parse at debug level in-process; a trainer needs none of it."""
     import logging
 
-    from rasa.utils.log_utils import configure_structlog
+    from moments.evaluation.heldout import quiet_rasa_logs
 
-    configure_structlog(logging.WARNING)
-    for name in ("rasa", "tensorflow", "absl"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    quiet_rasa_logs()
     logging.getLogger("matplotlib").setLevel(logging.ERROR)  # style-file deprecation chatter on import
 
 

@@ -159,9 +159,14 @@ def test_training_md_adds_ask_preschool_to_the_running_bot_in_four_languages(liv
     assert "Deployed: the server now runs moments-" in deployed, deployed[-3000:]
     assert "will not train it again" in deployed  # `make run` starts with it: models/.trained is up to date
     assert (project.models_dir / ".trained").stat().st_mtime >= project.deployed_model.stat().st_mtime - 1
-    asks = {"en": "need infant care near Bedok", "zh": "新加坡读幼儿园要多少钱",
-            "ms": "kos tadika di Singapura berapa", "ta": "பாலர் பள்ளி பதிவு எப்போது தொடங்கும்"}
-    for lang, text in asks.items():
-        body = {"sender": f"walkthrough-{lang}-{uuid.uuid4().hex[:8]}", "message": text}
-        replies = requests.post(f"{url}/webhooks/rest/webhook", json=body, timeout=60).json()
-        assert [r.get("text") for r in replies] == [answers[lang]], (lang, replies)
+    # New conversations, one per test message (never trained on): each is answered in its own language.
+    asks = {"en": [c.split('EXAMPLES="')[1].rstrip('"').split("|") for c in guide_lines if "HELDOUT=1" in c][0],
+            **typed["heldout"]}
+    for lang, messages in asks.items():
+        answered = []
+        for text in messages:
+            body = {"sender": f"walkthrough-{lang}-{uuid.uuid4().hex[:8]}", "message": text}
+            replies = requests.post(f"{url}/webhooks/rest/webhook", json=body, timeout=60).json()
+            answered.append([r.get("text") for r in replies] == [answers[lang]])
+        # like any classifier it may miss one unseen message; the evaluation report above measures that
+        assert sum(answered) >= len(messages) - 1, (lang, list(zip(messages, answered)))
