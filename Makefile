@@ -21,6 +21,7 @@ help:
 	@echo "make train  - train a model (only when data/, domain/ or config.yml changed)"
 	@echo "make shell  - talk to the bot in the terminal"
 	@echo "make eval   - per-language NLU benchmark (ours vs Rasa's default pipeline) -> reports/"
+	@echo "make crossval - where the training data is weak (3-fold cross-validation, ~10 min)"
 	@echo "make web    - the web page with the chat widget alone (:8080; make run starts it too)"
 
 install: $(STAMP)
@@ -50,6 +51,11 @@ test: $(MODEL_STAMP)
 
 eval: $(STAMP)
 	$(PY) -m moments.evaluation
+
+# Where the training data is weak: 3-fold cross-validation of data/nlu only (never the held-out split).
+.PHONY: crossval
+crossval: $(STAMP)
+	$(PY) -m moments.evaluation.crossval $(if $(ERRORS),--errors)
 
 bench: $(MODEL_STAMP)
 	$(PY) -m moments.evaluation.conversations
