@@ -127,13 +127,16 @@ def main() -> int:
     parser.add_argument("--worktree", action="store_true",
                         help="benchmark the checkout as it is now (default: the last commit)")
     parser.add_argument("--ref", default="HEAD", help="the commit whose data to benchmark (default: HEAD)")
+    parser.add_argument("--quick", action="store_true",
+                        help="train with --quick (fine-tune the last model) instead of the NLU-only retrain")
     args = parser.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench-trainer-"))
     work.mkdir(parents=True, exist_ok=True)
     project = copy_project(work, args.worktree, args.ref)
     log = io.StringIO()
     server = None
-    results = {"cores": os.cpu_count(), "examples_added": 0, "intent": INTENT, "lang": LANG}
+    results = {"cores": os.cpu_count(), "examples_added": 0, "intent": INTENT, "lang": LANG,
+               "training": "quick (fine-tune)" if args.quick else "NLU-only retrain"}
     results["data"] = "worktree" if args.worktree else subprocess.run(
         ["git", "rev-parse", "--short", args.ref], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     try:
@@ -176,7 +179,7 @@ def main() -> int:
         timings["add_examples_s"] = time.monotonic() - t_start
 
         t, c = time.monotonic(), cpu_seconds()
-        second = train(project, out=log)
+        second = train(project, out=log, quick=args.quick)
         assert second.model, log.getvalue()[-3000:]
         timings["train_s"] = time.monotonic() - t
         cpu["train_cpu_s"] = cpu_seconds() - c
@@ -225,7 +228,7 @@ def main() -> int:
         if not args.keep and not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
 
-    out = ROOT / "reports" / "trainer" / "bench.json"
+    out = ROOT / "reports" / "trainer" / ("bench-quick.json" if args.quick else "bench.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(json.dumps(results, indent=2, ensure_ascii=False))

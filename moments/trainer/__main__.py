@@ -87,7 +87,7 @@ def cmd_train(args) -> int:
             print(format_report(report))
             print("\nFix these first (or train anyway with --no-validate).")
             return 1
-    result = train(project, force=args.force)
+    result = train(project, force=args.force, quick=args.quick)
     return 0 if result.model else 1
 
 
@@ -179,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a candidate model (only what changed is retrained)")
     p.add_argument("--force", action="store_true", help="train even if nothing changed")
     p.add_argument("--no-validate", action="store_true", help="skip the quick data checks before training")
+    p.add_argument("--quick", action="store_true",
+                   help="when only examples of existing intents changed: fine-tune the last model for a quarter of "
+                        "the epochs (faster; evaluate decides whether it is good enough)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="score a model per language, compare with the deployed one, write the report")

@@ -130,8 +130,34 @@ class Progress:
             self.out.flush()
 
 
+QUICK_EPOCH_FRACTION = 0.25
+
+
+def quick_base(project: Project, changed: List[str]) -> Optional[Path]:
+    """The model `--quick` can fine-tune, or None when only a full (NLU) training will do.
+
+    Rasa fine-tunes a model only on the same intents, domain and config: so only when nothing but the
+    examples changed since the last training, and no intent appeared or disappeared.
+    """
+    state = load_state(project)
+    base = Path(state["model"]) if state.get("model") else None
+    if changed != ["nlu"] or base is None or not base.exists():
+        return None
+    return base if trained_intents(project) == sorted(state.get("intents") or []) else None
+
+
+def trained_intents(project: Project) -> List[str]:
+    """The intents that have examples in data/nlu (what the intent classifier's labels will be)."""
+    from moments.trainer.nlu_files import read_examples
+
+    intents = set()
+    for path in project.nlu_dir.rglob("*.yml"):
+        intents |= {i for i, examples in read_examples(path).items() if examples}
+    return sorted(intents)
+
+
 def train(project: Project, force: bool = False, out: TextIO = sys.stdout,
-          name: Optional[str] = None, timeout: float = 3600) -> TrainResult:
+          name: Optional[str] = None, timeout: float = 3600, quick: bool = False) -> TrainResult:
     started = time.monotonic()
     changed = what_changed(project)
     state = load_state(project)
@@ -140,8 +166,15 @@ def train(project: Project, force: bool = False, out: TextIO = sys.stdout,
         out.write(f"Nothing changed since the last training: the model is {project.rel(previous)}\n"
                   "(use --force to train again anyway)\n")
         return TrainResult(previous, 0.0, [], skipped=True)
+    base = quick_base(project, changed) if quick else None
+    if quick and base is None:
+        out.write("--quick fine-tunes the last model when only examples of existing intents changed; that is not "
+                  "the case here, so this is a normal training.\n")
 
-    if not state:
+    if base is not None:
+        out.write(f"Only examples of existing intents changed: fine-tuning {project.rel(base)} for "
+                  f"{QUICK_EPOCH_FRACTION:.0%} of the usual epochs (quick; train without --quick for the full model).\n")
+    elif not state:
         out.write("First training here: everything is trained (later runs reuse what did not change).\n")
     elif changed == ["nlu"]:
         out.write("Only the training examples changed: retraining language understanding only; the dialogue "
@@ -153,6 +186,8 @@ def train(project: Project, force: bool = False, out: TextIO = sys.stdout,
     name = name or "moments-" + datetime.now().strftime("%Y%m%d-%H%M%S")
     args = [rasa_executable(), "train", "--domain", "domain", "--data", "data", "--config", "config.yml",
             "--out", str(project.candidates_dir), "--fixed-model-name", name]
+    if base is not None:
+        args += ["--finetune", str(base), "--epoch-fraction", str(QUICK_EPOCH_FRACTION)]
     progress = Progress(out, started)
     log: List[str] = []
     proc = subprocess.Popen(args, cwd=project.root, env=project.rasa_env(), stdout=subprocess.PIPE,
@@ -187,6 +222,7 @@ def train(project: Project, force: bool = False, out: TextIO = sys.stdout,
         return TrainResult(None, seconds, changed, progress.retrained, progress.reused, log="\n".join(log))
 
     state = {"model": str(model), "inputs": input_digests(project), "seconds": round(seconds, 1),
+             "intents": trained_intents(project), "fine_tuned_from": str(base) if base else None,
              "retrained": progress.retrained, "reused": progress.reused,
              "trained_at": datetime.now().isoformat(timespec="seconds")}
     (project.candidates_dir / STATE_FILE).write_text(json.dumps(state, indent=2))

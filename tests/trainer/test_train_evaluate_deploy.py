@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -17,7 +18,8 @@ import requests
 from trainer_testkit import PYTHON, ROOT, run_trainer
 from moments.trainer.evaluate import gate
 from moments.trainer.project import RASA_ENV, rasa_executable
-from moments.trainer.training import input_digests, what_changed
+from moments.trainer.project import Project
+from moments.trainer.training import input_digests, load_state, quick_base, what_changed
 
 pytestmark = pytest.mark.slow  # shares two tiny trained models; starts a Rasa server
 
@@ -45,6 +47,26 @@ def test_what_changed_tells_nlu_from_dialogue(tiny_models, tmp_path):
     assert what_changed(project) == ["nlu"]
     (project.rules_dir / "tiny.yml").write_text((project.rules_dir / "tiny.yml").read_text() + "\n# edited\n")
     assert what_changed(project) == ["nlu", "dialogue"]
+
+
+def test_quick_fine_tunes_the_last_model_only_when_just_examples_of_known_intents_changed(tiny_models, tmp_path):
+    project = Project(tmp_path / "p")
+    shutil.copytree(tiny_models.project_dir, project.root, ignore=shutil.ignore_patterns("reports", "var", ".rasa"))
+    base = Path(load_state(project)["model"])
+    with project.nlu_file("en").open("a", encoding="utf-8") as f:
+        f.write("    - hello there from the quick test\n")
+    assert what_changed(project) == ["nlu"] and quick_base(project, ["nlu"]) == base
+
+    quick = run_trainer(project.root, "train", "--quick")
+    assert quick.returncode == 0, quick.stdout[-3000:] + quick.stderr[-3000:]
+    assert "fine-tuning" in quick.stdout and "New model: models/candidates/" in quick.stdout, quick.stdout
+    state = load_state(project)
+    assert state["fine_tuned_from"] == str(base) and Path(state["model"]).exists() and Path(state["model"]) != base
+
+    # a new intent changes the classifier's labels: Rasa cannot fine-tune, so --quick trains normally
+    with project.nlu_file("en").open("a", encoding="utf-8") as f:
+        f.write("- intent: ask_preschool\n  examples: |\n    - which preschool is near me\n")
+    assert what_changed(project) == ["nlu"] and quick_base(project, ["nlu"]) is None
 
 
 def test_gate_is_per_language_with_a_two_point_margin():
