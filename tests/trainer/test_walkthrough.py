@@ -47,6 +47,25 @@ def guide_responses() -> Dict[str, str]:
     return {(v.get("condition") or [{"value": "en"}])[0]["value"]: v["text"] for v in variants}
 
 
+TOPIC_WORDS = ("preschool", "kindergarten", "childcare", "infant care", "幼儿园", "幼稚园", "托儿", "tadika", "taska",
+               "பாலர்", "மழலையர்")
+
+
+def move_out_of_scope(nlu_file: Path, words) -> List[str]:
+    """What the trainer does in an editor: cut the out_of_scope lines about the new topic (to paste them later)."""
+    lines, block, moved, kept = nlu_file.read_text(encoding="utf-8").splitlines(), None, [], []
+    for line in lines:
+        if line.startswith("- intent:"):
+            block = line.split(":", 1)[1].strip()
+        example = line.strip()[2:] if line.startswith("    - ") else None
+        if block == "out_of_scope" and example and any(w in example.lower() for w in words):
+            moved.append(example)
+        else:
+            kept.append(line)
+    nlu_file.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return moved
+
+
 class Trainer:
     """A trainer at the terminal in this checkout, working on the project copy."""
 
@@ -127,6 +146,13 @@ def test_training_md_adds_ask_preschool_to_the_running_bot_in_four_languages(liv
     assert {re.search(r"IN=(\w+)", c).group(1) for c in guide_lines if "HELDOUT" not in c} == {"en", "zh", "ms", "ta"}
     for command in guide_lines:
         trainer.run(command)
+    # "Before a new topic goes live, look at out_of_scope": the trainer moves the lines about preschools
+    for lang in ("en", "zh", "ms", "ta"):
+        moved = move_out_of_scope(project.nlu_file(lang), TOPIC_WORDS)
+        if moved:
+            path = tmp_path / f"preschool-moved-{lang}.txt"
+            path.write_text("\n".join(moved) + "\n", encoding="utf-8")
+            trainer.run(f"make add-examples INTENT={INTENT} IN={lang} FILE={path}")
     for part, extra in (("examples", ""), ("heldout", " HELDOUT=1")):
         for lang, lines in typed[part].items():
             path = tmp_path / f"preschool-{part}-{lang}.txt"
@@ -167,6 +193,7 @@ def test_training_md_adds_ask_preschool_to_the_running_bot_in_four_languages(liv
         for text in messages:
             body = {"sender": f"walkthrough-{lang}-{uuid.uuid4().hex[:8]}", "message": text}
             replies = requests.post(f"{url}/webhooks/rest/webhook", json=body, timeout=60).json()
-            answered.append([r.get("text") for r in replies] == [answers[lang]])
+            intent = requests.post(f"{url}/model/parse", json={"text": text}, timeout=60).json()["intent"]
+            answered.append(([r.get("text") for r in replies] == [answers[lang]], text, intent))
         # like any classifier it may miss one unseen message; the evaluation report above measures that
-        assert sum(answered) >= len(messages) - 1, (lang, list(zip(messages, answered)))
+        assert sum(ok for ok, _, _ in answered) >= len(messages) - 1, (lang, answered)
