@@ -83,6 +83,19 @@ def write_report(report_dir: Path, results: Dict) -> Path:
             f"{_delta(d.get('macro_f1'))}"
             f"<td>{_pct(s['language_id_accuracy'])}</td></tr>")
 
+    # Intents the deployed model was never tested on (e.g. one just added): how each language does on them.
+    known = {i for lang in LANGS for i in ((deployed or {}).get(lang) or {}).get("per_intent", {})} if deployed else set()
+    new_intents = sorted({i for lang in LANGS for i in scores[lang]["per_intent"]} - known) if deployed else []
+    new_rows = "".join(
+        f"<tr><td>{e(name)}</td>" + "".join(
+            f"<td>{_pct(scores[lang]['per_intent'][name]['recall'])} of {scores[lang]['per_intent'][name]['n']}</td>"
+            if name in scores[lang]["per_intent"] else "<td>no test messages</td>" for lang in LANGS) + "</tr>"
+        for name in new_intents)
+    new_section = (f"""<h2>New intents</h2>
+<table><tr><th>intent</th>{''.join(f'<th>{LANGUAGE_NAMES[l]}: found</th>' for l in LANGS)}</tr>{new_rows}</table>
+<p class="help">Intents the deployed model does not know yet: the share of their test messages this model
+recognises, per language.</p>""" if new_intents else "")
+
     sections: List[str] = []
     for lang in LANGS:
         s = scores[lang]
@@ -149,6 +162,7 @@ average over intents of how well each one is recognised, so a rare intent counts
 The gate fails when any language loses more than {points:g} accuracy points against the deployed model.
 <b>Language detected right</b>: messages whose language the detector named correctly (too-short messages such as
 "ok" get no language and count as misses).</p>
+{new_section}
 <p>Jump to: {' · '.join(f'<a href="#{l}">{LANGUAGE_NAMES[l]}</a>' for l in LANGS)}</p>
 {''.join(sections)}
 </body></html>

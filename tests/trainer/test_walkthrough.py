@@ -178,7 +178,7 @@ def test_training_md_adds_ask_preschool_to_the_running_bot_in_four_languages(liv
     evaluated = trainer.run("make evaluate").stdout
     assert "PASSED" in evaluated, evaluated[-3000:]
     report = (project.reports_dir / "index.html").read_text(encoding="utf-8")
-    assert INTENT in report
+    assert "<h2>New intents</h2>" in report and f"<td>{INTENT}</td>" in report, report[:3000]
 
     # 4 deploy to the running server, which then answers the new intent in each language
     deployed = trainer.run(f"make deploy RASA_URL={url}").stdout
