@@ -11,9 +11,7 @@ for another, and RASA_TOKEN / --token when it was started with --auth-token.
 """
 from __future__ import annotations
 
-import json
 import os
-import tarfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +21,7 @@ from typing import Dict, List, Optional, TextIO
 import requests
 
 from moments.trainer.evaluate import (_read_json, _write_json, baseline, copy_for_baseline, evaluate,
-                                      gate_record, heldout_digest, summary)
+                                      gate_record, heldout_digest, model_metadata, summary)
 from moments.trainer.project import Project, file_sha256
 
 DEFAULT_URL = "http://localhost:5005"
@@ -31,13 +29,6 @@ DEFAULT_URL = "http://localhost:5005"
 
 class DeployError(Exception):
     """Deployment refused or failed; the message says why and what to do."""
-
-
-def model_metadata(model: Path) -> Dict:
-    """metadata.json from inside a Rasa model archive (model_id, training_type, …)."""
-    with tarfile.open(model, "r:gz") as tar:
-        member = tar.getmember("metadata.json")
-        return json.load(tar.extractfile(member))  # type: ignore[arg-type]
 
 
 @dataclass

@@ -192,6 +192,25 @@ class Evaluation:
     report: Path
 
 
+def model_metadata(model: Path) -> Dict:
+    """metadata.json from inside a Rasa model archive (model_id, training_type, domain, …)."""
+    import tarfile
+
+    with tarfile.open(model, "r:gz") as tar:
+        return json.load(tar.extractfile(tar.getmember("metadata.json")))  # type: ignore[arg-type]
+
+
+def model_intents(model: Path) -> List[str]:
+    """The intents in a Rasa model archive's domain; [] when it cannot be read."""
+    import tarfile
+
+    try:
+        meta = model_metadata(model)
+    except (OSError, KeyError, ValueError, tarfile.TarError):
+        return []
+    return [i if isinstance(i, str) else next(iter(i)) for i in (meta.get("domain") or {}).get("intents", [])]
+
+
 def evaluate(project: Project, model: Optional[Path] = None, out=None) -> Evaluation:
     from moments.trainer.report import write_report
 
@@ -217,6 +236,8 @@ def evaluate(project: Project, model: Optional[Path] = None, out=None) -> Evalua
         "gate": {"passed": outcome.passed, "reasons": outcome.reasons, "deltas": outcome.deltas,
                  "points": GATE_POINTS},
     }
+    if base:
+        results["new_intents"] = sorted(set(model_intents(model)) - set(model_intents(Path(base["model_file"]))))
     _write_json(report_dir / "results.json", results)
     gates = _read_json(report_dir / "gates.json")
     gates[sha] = {"model_file": str(model.resolve()), "passed": outcome.passed, "reasons": outcome.reasons,

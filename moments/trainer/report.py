@@ -84,8 +84,7 @@ def write_report(report_dir: Path, results: Dict) -> Path:
             f"<td>{_pct(s['language_id_accuracy'])}</td></tr>")
 
     # Intents the deployed model was never tested on (e.g. one just added): how each language does on them.
-    known = {i for lang in LANGS for i in ((deployed or {}).get(lang) or {}).get("per_intent", {})} if deployed else set()
-    new_intents = sorted({i for lang in LANGS for i in scores[lang]["per_intent"]} - known) if deployed else []
+    new_intents = results.get("new_intents") or []
     new_rows = "".join(
         f"<tr><td>{e(name)}</td>" + "".join(
             f"<td>{_pct(scores[lang]['per_intent'][name]['recall'])} of {scores[lang]['per_intent'][name]['n']}</td>"
