@@ -23,10 +23,10 @@ from typing import Dict, List, Tuple
 import yaml
 
 from moments.evaluation.heldout import LANGS, LanguageResult, evaluate_model, load_heldout
+from moments.trainer.project import RASA_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
-ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-       "PYTHONWARNINGS": "ignore", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+ENV = {**os.environ, **RASA_ENV}
 
 
 def fold_of(text: str, folds: int) -> int:

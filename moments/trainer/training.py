@@ -133,13 +133,13 @@ class Progress:
 QUICK_EPOCH_FRACTION = 0.25
 
 
-def quick_base(project: Project, changed: List[str]) -> Optional[Path]:
+def quick_base(project: Project, changed: List[str], state: Optional[Dict] = None) -> Optional[Path]:
     """The model `--quick` can fine-tune, or None when only a full (NLU) training will do.
 
     Rasa fine-tunes a model only on the same intents, domain and config: so only when nothing but the
     examples changed since the last training, and no intent appeared or disappeared.
     """
-    state = load_state(project)
+    state = load_state(project) if state is None else state
     base = Path(state["model"]) if state.get("model") else None
     if changed != ["nlu"] or base is None or not base.exists():
         return None
@@ -166,7 +166,7 @@ def train(project: Project, force: bool = False, out: TextIO = sys.stdout,
         out.write(f"Nothing changed since the last training: the model is {project.rel(previous)}\n"
                   "(use --force to train again anyway)\n")
         return TrainResult(previous, 0.0, [], skipped=True)
-    base = quick_base(project, changed) if quick else None
+    base = quick_base(project, changed, state) if quick else None
     if quick and base is None:
         out.write("--quick fine-tunes the last model when only examples of existing intents changed; that is not "
                   "the case here, so this is a normal training.\n")

@@ -6,18 +6,16 @@ training data) and deploy then refuses it; a gated model is swapped into a runni
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from trainer_testkit import PYTHON, ROOT, run_trainer
+from trainer_testkit import rasa_server as serve_rasa  # the fixture below is named rasa_server
+from moments.evaluation.stack import wait_http
 from moments.trainer.evaluate import gate
-from moments.trainer.project import RASA_ENV, rasa_executable
 from moments.trainer.project import Project
 from moments.trainer.training import input_digests, load_state, quick_base, what_changed
 
@@ -116,32 +114,10 @@ def rasa_server(tiny_models, tmp_path):
     project = tiny_models.fresh_project(tmp_path / "served")
     project.models_dir.mkdir()
     shutil.copy2(tiny_models.good, project.deployed_model)
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = (tmp_path / "rasa.log").open("wb")
-    proc = subprocess.Popen([rasa_executable(), "run", "--enable-api", "--auth-token", "s3cret", "--port", str(port),
-                             "-m", str(project.deployed_model)], cwd=project.root,
-                            env={**os.environ, **RASA_ENV}, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, (tmp_path / "rasa.log").read_text()[-3000:]
-            try:
-                if requests.post(f"{url}/model/parse?token=s3cret", json={"text": "hi"}, timeout=5).ok:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
+    log = tmp_path / "rasa.log"
+    with serve_rasa(project, log, "--auth-token", "s3cret") as (url, proc):
+        wait_http(f"{url}/status?token=s3cret", proc, log, timeout=180)
         yield project, url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_deploy_refuses_a_failing_model_and_swaps_a_passing_one_without_restart(tiny_models, rasa_server):

@@ -10,10 +10,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Dict, List
@@ -22,8 +20,9 @@ import pytest
 import requests
 import yaml
 
-from trainer_testkit import ROOT, copy_project
-from moments.trainer.project import RASA_ENV, rasa_executable
+from trainer_testkit import ROOT, copy_project, rasa_server
+from moments.evaluation.stack import wait_http
+from moments.trainer.project import RASA_ENV
 
 GUIDE = ROOT / "TRAINING.md"
 INTENT = "ask_preschool"
@@ -84,12 +83,6 @@ class Trainer:
         return result
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live_bot(tmp_path):
     """The full project copy, with the checkout's model deployed and a Rasa server running it (`make run`)."""
@@ -99,35 +92,9 @@ def live_bot(tmp_path):
     project = copy_project(tmp_path / "project")
     project.models_dir.mkdir(parents=True)
     shutil.copy2(model, project.deployed_model)
-    port = free_port()
     log = tmp_path / "rasa.log"
-    proc = subprocess.Popen([rasa_executable(), "run", "--enable-api", "--port", str(port), "-m",
-                             str(project.deployed_model), "--endpoints", "endpoints.yml",
-                             "--credentials", "credentials.yml"],
-                            cwd=project.root, env={**os.environ, **RASA_ENV}, stdout=log.open("wb"),
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
+    with rasa_server(project, log, "--endpoints", "endpoints.yml", "--credentials", "credentials.yml") as (url, proc):
         yield project, url, proc, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def wait_for(url: str, proc: subprocess.Popen, log: Path, seconds: float = 240) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log.read_text()[-3000:]
-        try:
-            if requests.get(f"{url}/status", timeout=5).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    pytest.fail("the Rasa server did not start:\n" + log.read_text()[-3000:])
 
 
 def test_training_md_adds_ask_preschool_to_the_running_bot_in_four_languages(live_bot, tmp_path):
@@ -174,7 +141,7 @@ def test_training_md_adds_ask_preschool_to_the_running_bot_in_four_languages(liv
     [train] = [c for c in guide_commands(".venv/bin/python -m moments.trainer train") if c.endswith(" train")]
     trained = trainer.run(train, timeout=1800).stdout
     assert "New model: models/candidates/" in trained, trained[-3000:]
-    wait_for(url, server, server_log)
+    wait_http(f"{url}/status", server, server_log)  # it loaded while the model trained
     evaluated = trainer.run("make evaluate").stdout
     assert "PASSED" in evaluated, evaluated[-3000:]
     report = (project.reports_dir / "index.html").read_text(encoding="utf-8")

@@ -14,12 +14,14 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, Tuple
 
 import yaml
 
 from moments.trainer.nlu_files import norm, read_examples
-from moments.trainer.project import LANGS, RASA_ENV, Project
+from moments.evaluation.stack import free_port
+from moments.trainer.project import LANGS, RASA_ENV, Project, rasa_executable
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -43,6 +45,25 @@ def run_trainer(root: Path, *args: str, env: Dict[str, str] = None, timeout: flo
     return subprocess.run([PYTHON, "-m", "moments.trainer", "--root", str(root), *args], cwd=ROOT,
                           env={**os.environ, **RASA_ENV, **(env or {})}, capture_output=True, text=True,
                           timeout=timeout, input=input)
+
+
+@contextmanager
+def rasa_server(project: Project, log: Path, *args: str) -> Iterator[Tuple[str, subprocess.Popen]]:
+    """`rasa run --enable-api` (as `make run` starts it) on a free port, serving the project's deployed model.
+
+    Yields (url, process) at once: the model may still be loading; wait with moments.evaluation.stack.wait_http.
+    """
+    proc = subprocess.Popen([rasa_executable(), "run", "--enable-api", "--port", str(port := free_port()), "-m",
+                             str(project.deployed_model), *args], cwd=project.root,
+                            env={**os.environ, **RASA_ENV}, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        yield f"http://127.0.0.1:{port}", proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def copy_project(dst: Path) -> Project:
