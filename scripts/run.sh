@@ -18,6 +18,18 @@ CREDENTIALS=${CREDENTIALS:-credentials.yml}
 mkdir -p "$MOMENTS_VAR_DIR/logs"
 LOGS="$MOMENTS_VAR_DIR/logs"
 
+# This installation's secrets (generated on the first run into var/secrets.env, mode 0600; README "For operators").
+# A variable already set in the environment wins over the file.
+"$BIN/python" -m moments.secrets ensure
+SECRETS_FILE=$("$BIN/python" -m moments.secrets path)
+while IFS='=' read -r key value; do
+  case "$key" in ''|'#'*) continue ;; esac
+  if [ -z "${!key:-}" ]; then export "$key=$value"; fi
+done <"$SECRETS_FILE"
+if [ "${MOMENTS_DEV:-}" = "1" ]; then
+  echo "!! MOMENTS_DEV=1: development shortcuts are allowed (weak secrets, unsigned SMS). Do not expose this." >&2
+fi
+
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -49,19 +61,21 @@ if [ -f moments/agencies/__main__.py ]; then
   echo "agency services  http://127.0.0.1:$AGENCIES_PORT/docs"
 fi
 
-"$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" >"$LOGS/actions.log" 2>&1 & pids+=($!)
+ACTIONS_PORT=$ACTIONS_PORT "$BIN/python" -m moments.serve actions --actions actions --port "$ACTIONS_PORT" \
+  >"$LOGS/actions.log" 2>&1 & pids+=($!)
 wait_for actions "http://127.0.0.1:$ACTIONS_PORT/health" 90 "${pids[-1]}"
 echo "action server    http://127.0.0.1:$ACTIONS_PORT/health"
 
 if [ "${1:-}" = "--shell" ]; then
   echo "type a message in any of English, 中文, Bahasa Melayu or தமிழ்; /stop to quit"
-  "$BIN/rasa" shell -m models --endpoints "$ENDPOINTS" || true
+  "$BIN/rasa" shell -m models --endpoints "$ENDPOINTS" || true  # in-process: no HTTP API is opened
   exit 0
 fi
 
-"$BIN/rasa" run --enable-api --cors "*" --port "$RASA_PORT" -m models \
+# --enable-api behind --auth-token $RASA_AUTH_TOKEN, on 127.0.0.1, CORS for the web page only (moments/serve.py).
+"$BIN/python" -m moments.serve rasa --port "$RASA_PORT" -m models \
   --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" >"$LOGS/rasa.log" 2>&1 & pids+=($!)
-wait_for rasa "http://127.0.0.1:$RASA_PORT/status" 180 "${pids[-1]}"
+wait_for rasa "http://127.0.0.1:$RASA_PORT/version" 180 "${pids[-1]}"
 # The web page: the browser talks to Rasa's socket.io on RASA_PORT directly, and logs in through the agencies.
 WEB_PORT=$WEB_PORT RASA_PORT=$RASA_PORT AGENCIES_URL=${AGENCIES_URL:-http://127.0.0.1:$AGENCIES_PORT} \
   "$BIN/python" -m moments.web >"$LOGS/web.log" 2>&1 & pids+=($!)
@@ -69,7 +83,9 @@ wait_for web "http://127.0.0.1:$WEB_PORT/healthz" 30 "${pids[-1]}"
 echo "web page         http://127.0.0.1:$WEB_PORT/   <- open this in a browser"
 
 cat <<MSG
-Rasa server      http://127.0.0.1:$RASA_PORT   (REST: POST /webhooks/rest/webhook)
+Rasa server      http://127.0.0.1:$RASA_PORT   (REST: POST /webhooks/rest/webhook; the HTTP API wants
+                 ?token=\$(.venv/bin/python -m moments.secrets show RASA_AUTH_TOKEN))
+Secrets          $SECRETS_FILE (README "For operators")
 
 Talk to the bot:
   curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"你好"}'

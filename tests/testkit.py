@@ -25,13 +25,12 @@ GREETINGS = {
     "ta": "வணக்கம், எனக்கு இப்போது குழந்தை பிறந்தது, உதவி வேண்டும்",
 }
 
-# The SMS channel (credentials.yml) of the test servers checks X-Twilio-Signature with this token, in-process
-# store, known conversation key; tests/channels sign their requests with it (moments.channels.simulator.SmsPhone).
+# The SMS channel (credentials.yml) of the test servers checks X-Twilio-Signature with the stack's generated
+# TWILIO_AUTH_TOKEN (servers.env), in-process store; tests/channels sign their requests with it
+# (moments.channels.simulator.SmsPhone) and derive conversation ids with its SMS_CONVERSATION_KEY.
 SMS_ENV = {
-    "TWILIO_AUTH_TOKEN": "test-twilio-auth-token",
     "SMS_PUBLIC_URL": "",
     "SMS_STORE_URL": "",
-    "SMS_CONVERSATION_KEY": "test-sms-conversation-key",
 }
 
 
@@ -77,7 +76,7 @@ class Chat:
         return r.json()
 
     def tracker(self) -> dict:
-        r = requests.get(f"{self.servers.rasa_url}/conversations/{self.sender}/tracker", timeout=30)
+        r = self.servers.api("GET", f"/conversations/{self.sender}/tracker", timeout=30)
         r.raise_for_status()
         return r.json()
 
@@ -106,7 +105,6 @@ class Chat:
 
 
 # -- conversation helpers shared by the journeys' end-to-end tests -------------------------------------------------
-ADMIN = {"X-Admin-Key": "dev-agencies-admin-key"}
 
 
 def written_in(lang: str, text: str) -> bool:
@@ -127,9 +125,9 @@ def say(chat: "Chat", text: str, *expected: str) -> List[dict]:
 
 
 def fault(servers: Servers, agency_name: str, **spec) -> None:
-    r = requests.put(f"{servers.agencies_url}/admin/v1/faults/{agency_name}", json=spec, headers=ADMIN, timeout=10)
+    r = requests.put(f"{servers.agencies_url}/admin/v1/faults/{agency_name}", json=spec, headers=servers.admin_headers, timeout=10)
     r.raise_for_status()
 
 
 def clear_faults(servers: Servers) -> None:
-    requests.delete(f"{servers.agencies_url}/admin/v1/faults", headers=ADMIN, timeout=10).raise_for_status()
+    requests.delete(f"{servers.agencies_url}/admin/v1/faults", headers=servers.admin_headers, timeout=10).raise_for_status()

@@ -6,14 +6,17 @@ import logging.config
 
 import uvicorn
 
+from moments import secrets
+
 from .app import create_app
-from .config import Settings
+from .config import SECRET_NAMES, Settings
 from .db import make_engine
 from .logs import log_config
 from .seed import reset
 
 
 def main(argv: list[str] | None = None) -> None:
+    secrets.require("agency services", SECRET_NAMES)
     settings = Settings.from_env()
     parser = argparse.ArgumentParser(prog="python -m moments.agencies", description=__doc__)
     parser.add_argument("--host", default=settings.host, help="default AGENCIES_HOST or 127.0.0.1")

@@ -84,8 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if added:
             log.info("added %d appointment slots", added)
         if settings.uses_dev_secrets:
-            log.warning("using development keys and token secret: set AGENCIES_API_KEY, AGENCIES_ADMIN_KEY and "
-                        "AGENCIES_TOKEN_SECRET outside development")
+            log.warning("using empty or development keys / token secret (MOMENTS_DEV): never expose this service")
         active = {a: vars(f) for a, f in settings.faults.items() if f.active}
         if active:
             log.warning("fault injection from environment: %s", active)

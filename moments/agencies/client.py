@@ -23,7 +23,6 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 DEFAULT_URL = "http://127.0.0.1:8000"
-DEV_API_KEY = "dev-agencies-key"
 TIMEOUT = (2.0, 5.0)  # (connect, read) seconds
 UNAVAILABLE = "agency_unavailable"
 
@@ -66,7 +65,7 @@ class AgencyClient:
     def __init__(self, base_url: str | None = None, api_key: str | None = None,
                  session: requests.Session | None = None, timeout: tuple[float, float] = TIMEOUT):
         self.base_url = (base_url or os.environ.get("AGENCIES_URL") or DEFAULT_URL).rstrip("/")
-        self.api_key = api_key or os.environ.get("AGENCIES_API_KEY") or DEV_API_KEY
+        self.api_key = api_key or os.environ.get("AGENCIES_API_KEY", "")
         self.session = session or retrying_session()
         self.timeout = timeout
 

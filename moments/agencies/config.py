@@ -1,5 +1,6 @@
-"""Settings from the environment (documented in docs/agencies.md). Development defaults let `make agencies` run
-with nothing set; the service logs a warning while it uses them."""
+"""Settings from the environment (documented in docs/agencies.md). The keys and the token secret have no default:
+`make run` / `make agencies` export this installation's generated secrets (moments/secrets.py, var/secrets.env), and
+`python -m moments.agencies` refuses to start without them unless MOMENTS_DEV=1 (then it warns on the terminal)."""
 from __future__ import annotations
 
 import os
@@ -9,9 +10,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DB_PATH = REPO_ROOT / "var" / "agencies.db"
 
+# The values the first versions used as defaults: published, so never accepted outside MOMENTS_DEV=1.
 DEV_API_KEY = "dev-agencies-key"
 DEV_ADMIN_KEY = "dev-agencies-admin-key"
 DEV_TOKEN_SECRET = "dev-agencies-token-secret-not-for-production"
+SECRET_NAMES = ("AGENCIES_API_KEY", "AGENCIES_ADMIN_KEY", "AGENCIES_TOKEN_SECRET")
 
 AGENCIES = ("singpass", "myinfo", "ica", "msf", "health")
 
@@ -70,18 +73,20 @@ class Settings:
 
     @property
     def uses_dev_secrets(self) -> bool:
-        return DEV_API_KEY in self.api_keys or self.admin_key == DEV_ADMIN_KEY or self.token_secret == DEV_TOKEN_SECRET
+        from moments.secrets import weak
+
+        return any(weak(k) for k in self.api_keys) or weak(self.admin_key) or weak(self.token_secret)
 
     @classmethod
     def from_env(cls, env=None) -> "Settings":
         env = os.environ if env is None else env
         url = env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DB_PATH}"
-        keys = tuple(k.strip() for k in env.get("AGENCIES_API_KEY", DEV_API_KEY).split(",") if k.strip())
+        keys = tuple(k.strip() for k in env.get("AGENCIES_API_KEY", "").split(",") if k.strip())
         return cls(
             database_url=url,
             api_keys=keys,
-            admin_key=env.get("AGENCIES_ADMIN_KEY", DEV_ADMIN_KEY),
-            token_secret=env.get("AGENCIES_TOKEN_SECRET", DEV_TOKEN_SECRET),
+            admin_key=env.get("AGENCIES_ADMIN_KEY", ""),
+            token_secret=env.get("AGENCIES_TOKEN_SECRET", ""),
             token_ttl_seconds=int(env.get("AGENCIES_TOKEN_TTL", "1800")),
             host=env.get("AGENCIES_HOST", "127.0.0.1"),
             port=int(env.get("AGENCIES_PORT", "8000")),

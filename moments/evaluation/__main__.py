@@ -52,7 +52,7 @@ def free_port() -> int:
 def evaluate_over_http(model: Path, workdir: Path) -> Dict[str, LanguageResult]:
     port = free_port()
     log = workdir / f"{model.stem}.server.log"
-    proc = subprocess.Popen([str(BIN / "rasa"), "run", "--enable-api", "--port", str(port), "-m", str(model)],
+    proc = subprocess.Popen([str(BIN / "rasa"), "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port), "-m", str(model)],
                             cwd=workdir, env=ENV, stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/model/parse"
     session = requests.Session()

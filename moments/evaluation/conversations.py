@@ -25,7 +25,6 @@ import requests
 
 from moments.evaluation.stack import BIN, ROOT, Stack
 
-ADMIN_KEY = "dev-agencies-admin-key"
 # Seeded mothers (docs/agencies.md) who can register a new baby; one per concurrent user.
 MOTHERS = ["S9210102I", "S9110202A", "S8710302A", "S8610802Z", "S9510401J", "S8511002J", "S9311102H", "G5610602U"]
 AGENCY_SLOTS = {"myinfo_consent", "birth_notification", "confirm_submission"}
@@ -59,11 +58,12 @@ def answer_for(slot: Optional[str], replies: List[dict], enlb: str) -> str:
             "confirm_submission": "yes"}.get(slot or "", "skip")
 
 
-def register_birth(rasa: str, agencies: str, nric: str, timings: Timings) -> None:
+def register_birth(stack: Stack, nric: str, timings: Timings) -> None:
+    rasa, agencies = stack.urls["rasa"], stack.urls["agencies"]
     session = requests.Session()
     token = session.post(f"{agencies}/singpass/v1/login", json={"nric": nric}, timeout=10).json()["access_token"]
     born = (datetime.now() - timedelta(days=1)).replace(microsecond=0).isoformat()
-    enlb = session.post(f"{agencies}/admin/v1/live-birth-notifications", headers={"X-Admin-Key": ADMIN_KEY},
+    enlb = session.post(f"{agencies}/admin/v1/live-birth-notifications", headers=stack.admin_headers,
                         json={"mother_nric": nric, "hospital_code": "KKH", "born_at": born, "sex": "M"},
                         timeout=10).json()["enlb_number"]
     sender = f"bench-{uuid.uuid4().hex[:10]}"
@@ -84,7 +84,8 @@ def register_birth(rasa: str, agencies: str, nric: str, timings: Timings) -> Non
                 timings.completed += 1
                 timings.conversation_turns.append(turns)
             return
-        slot = session.get(f"{rasa}/conversations/{sender}/tracker", timeout=30).json()["slots"].get("requested_slot")
+        slot = session.get(f"{rasa}/conversations/{sender}/tracker", params={"token": stack.rasa_token},
+                           timeout=30).json()["slots"].get("requested_slot")
         if slot is None:
             break
         message = answer_for(slot, replies, enlb)
@@ -134,10 +135,9 @@ def main() -> None:
             stock = stack.start_rasa("stock", next((work / "stock" / "models").glob("*.tar.gz")), None, work / "stock")
             print("starting agency services, action server and Rasa …", flush=True)
             stack.start_assistant(Path(args.model))
-            rasa, agencies = stack.urls["rasa"], stack.urls["agencies"]
             rows = []
             for users in (1, 8):
-                ours, ours_s = run(users, args.rounds, lambda i, t: register_birth(rasa, agencies, MOTHERS[i], t))
+                ours, ours_s = run(users, args.rounds, lambda i, t: register_birth(stack, MOTHERS[i], t))
                 ref, ref_s = run(users, args.rounds, lambda i, t: stock_conversation(stock, t))
                 rows.append((users, ours, ours_s, ref, ref_s))
         finally:

@@ -1,6 +1,9 @@
-"""Start the whole assistant (agency services, action server, Rasa) on free ports, for benchmarks.
+"""Start the whole assistant (agency services, action server, Rasa) on free ports, for tests and benchmarks.
 
-The same processes `make run` starts, with a throw-away SQLite tracker store and agency database.
+The same processes `make run` starts, started the same way (moments/serve.py: Rasa's API behind its token on
+127.0.0.1, the action server behind its shared secret), with secrets generated for this stack alone
+(`workdir/secrets.env`), a throw-away SQLite tracker store and agency database. `stack.secrets` holds them;
+`stack.api(method, path)` calls Rasa's HTTP API with the token.
 """
 from __future__ import annotations
 
@@ -14,10 +17,16 @@ from typing import Dict, List, Optional
 
 import requests
 
+from moments import secrets as install_secrets
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 QUIET_ENV = {"RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
              "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
+
+
+# The tracker store the test stack uses (endpoints.yml's `tracker_store.type`).
+TRACKER_STORE_TYPE = "SQL"
 
 
 def free_port() -> int:
@@ -45,8 +54,25 @@ class Stack:
     def __init__(self, workdir: Path):
         self.workdir = workdir
         self.procs: List[subprocess.Popen] = []
-        self.env = {**os.environ, **QUIET_ENV, "MOMENTS_VAR_DIR": str(workdir)}
+        self.secrets: Dict[str, str] = install_secrets.ensure(workdir / "secrets.env")
+        base = {k: v for k, v in os.environ.items() if k not in install_secrets.SECRETS and k != "MOMENTS_DEV"}
+        self.env = {**base, **QUIET_ENV, **self.secrets, "MOMENTS_VAR_DIR": str(workdir),
+                    "MOMENTS_SECRETS_FILE": str(workdir / "secrets.env")}
         self.urls: Dict[str, str] = {}
+
+    @property
+    def rasa_token(self) -> str:
+        return self.secrets["RASA_AUTH_TOKEN"]
+
+    @property
+    def admin_headers(self) -> Dict[str, str]:
+        """For the agency admin API (hospital feed, faults)."""
+        return {"X-Admin-Key": self.secrets["AGENCIES_ADMIN_KEY"]}
+
+    def api(self, method: str, path: str, name: str = "rasa", **kw) -> requests.Response:
+        """Rasa's HTTP API with this stack's token: stack.api("GET", f"/conversations/{id}/tracker")."""
+        params = {**kw.pop("params", {}), "token": self.rasa_token}
+        return requests.request(method, self.urls[name] + path, params=params, timeout=kw.pop("timeout", 60), **kw)
 
     def start(self, name: str, args: List[str], health: str, cwd: Path = ROOT,
               env: Optional[Dict[str, str]] = None, timeout: float = 240) -> None:
@@ -64,27 +90,30 @@ class Stack:
                    env={"DATABASE_URL": f"sqlite:///{self.workdir / 'agencies.db'}", "AGENCIES_LOG_LEVEL": "WARNING"})
         self.urls["agencies"] = f"http://127.0.0.1:{agencies}"
         self.env["AGENCIES_URL"] = self.urls["agencies"]
-        self.start("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions)],
+        self.start("actions", [str(BIN / "python"), "-m", "moments.serve", "actions", "--actions", "actions",
+                               "--port", str(actions)],
                    f"http://127.0.0.1:{actions}/health")
         endpoints = self.workdir / "endpoints.yml"
         endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{actions}/webhook"\n'
-            f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{self.workdir / "tracker.db"}"\n')
+            f'  headers:\n    X-Moments-Action-Secret: ${{ACTION_SERVER_SECRET}}\n'
+            f'tracker_store:\n  type: {TRACKER_STORE_TYPE}\n  dialect: "sqlite"\n  db: "{self.workdir / "tracker.db"}"\n')
         self.urls["actions"] = f"http://127.0.0.1:{actions}"
         self.start_rasa("rasa", model, endpoints, ROOT, credentials)
 
     def start_rasa(self, name: str, model: Path, endpoints: Optional[Path], cwd: Path,
                    credentials: Optional[Path] = None) -> str:
         port = free_port()
-        args = [str(BIN / "rasa"), "run", "--enable-api", "--port", str(port), "-m", str(model)]
+        args = [str(BIN / "python"), "-m", "moments.serve", "rasa", "--port", str(port), "-m", str(model)]
         if endpoints:
             args += ["--endpoints", str(endpoints)]
         if credentials:
             args += ["--credentials", str(credentials)]
-        self.start(name, args, f"http://127.0.0.1:{port}/status", cwd=cwd)
+        self.start(name, args, f"http://127.0.0.1:{port}/version", cwd=cwd)
         url = f"http://127.0.0.1:{port}"
-        for _ in range(240):  # /status answers before the model is loaded
-            if requests.post(f"{url}/model/parse", json={"text": "hi"}, timeout=30).status_code == 200:
+        for _ in range(240):  # /version answers before the model is loaded
+            if requests.post(f"{url}/model/parse", json={"text": "hi"}, params={"token": self.rasa_token},
+                             timeout=30).status_code == 200:
                 break
             time.sleep(0.5)
         self.urls[name] = url

@@ -13,6 +13,9 @@ from .app import WebSettings, create_app
 
 
 def main(argv: list[str] | None = None) -> None:
+    from moments import secrets
+
+    secrets.require("web page", ["AGENCIES_API_KEY"])
     settings = WebSettings.from_env()
     parser = argparse.ArgumentParser(prog="python -m moments.web", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -64,10 +64,11 @@ class TokenError(Exception):
 
 
 def default_token_secret() -> str:
-    """The agency service's signing secret: AGENCIES_TOKEN_SECRET, else its development default."""
-    from moments.agencies.config import DEV_TOKEN_SECRET
+    """The agency service's signing secret, AGENCIES_TOKEN_SECRET (this installation's, from var/secrets.env).
+    Refuses (SystemExit) an empty or development value unless MOMENTS_DEV=1."""
+    from moments import secrets
 
-    return os.environ.get(TOKEN_SECRET_ENV) or DEV_TOKEN_SECRET
+    return secrets.require("web channel", [TOKEN_SECRET_ENV])[TOKEN_SECRET_ENV]
 
 
 def verify_citizen_token(token: Any, secret: str, algorithm: str = "HS256") -> Dict[str, Any]:

@@ -41,7 +41,7 @@ class WebServer:
         return next(p for p in self.people() if p["name"] == name)
 
     def tracker(self, session_id: str) -> dict:
-        r = requests.get(f"{self.servers.rasa_url}/conversations/{session_id}/tracker", timeout=30)
+        r = self.servers.api("GET", f"/conversations/{session_id}/tracker", timeout=30)
         r.raise_for_status()
         return r.json()
 

@@ -47,7 +47,7 @@ class SmsUser:
         return reply
 
     def tracker(self):
-        r = requests.get(f"{self.servers.rasa_url}/conversations/{self.conversation_id}/tracker", timeout=30)
+        r = self.servers.api("GET", f"/conversations/{self.conversation_id}/tracker", timeout=30)
         r.raise_for_status()
         return r.json()
 

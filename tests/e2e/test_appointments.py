@@ -26,7 +26,6 @@ pytestmark = pytest.mark.slow
 
 NRIC = {p.key: p.nric for p in PEOPLE}
 NAME = {p.key: p.name for p in PEOPLE}
-ADMIN = {"X-Admin-Key": "dev-agencies-admin-key"}
 REFERENCE = re.compile(r"AP-[0-9A-Z]{8}")
 
 
@@ -93,12 +92,12 @@ def tomorrow():
 
 
 def fault(servers, agency_name, **spec):
-    requests.put(f"{servers.agencies_url}/admin/v1/faults/{agency_name}", json=spec, headers=ADMIN,
+    requests.put(f"{servers.agencies_url}/admin/v1/faults/{agency_name}", json=spec, headers=servers.admin_headers,
                  timeout=10).raise_for_status()
 
 
 def clear_faults(servers):
-    requests.delete(f"{servers.agencies_url}/admin/v1/faults", headers=ADMIN, timeout=10).raise_for_status()
+    requests.delete(f"{servers.agencies_url}/admin/v1/faults", headers=servers.admin_headers, timeout=10).raise_for_status()
 
 
 def move_and_cancel(p, ref, clinic, texts):

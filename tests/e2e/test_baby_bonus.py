@@ -17,7 +17,7 @@ from moments.agencies.client import Agencies
 from moments.agencies.seed import PEOPLE
 from moments.channels.gateway import WEBHOOK_PATH, conversation_id_for
 from moments.channels.simulator import SmsPhone
-from testkit import ADMIN, Chat, clear_faults, fault, say, texts, written_in  # noqa: F401
+from testkit import Chat, clear_faults, fault, say, texts, written_in  # noqa: F401
 
 pytestmark = pytest.mark.slow
 

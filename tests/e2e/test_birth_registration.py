@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from testkit import ADMIN, Chat, clear_faults, fault, say, texts, written_in  # noqa: F401
+from testkit import Chat, clear_faults, fault, say, texts, written_in  # noqa: F401
 from moments.agencies.client import Agencies
 from moments.agencies.seed import PEOPLE
 
@@ -39,7 +39,7 @@ def new_baby(servers, mother: str, father=None, days_ago: int = 3, sex: str = "F
     born = (datetime.now(SGT) - timedelta(days=days_ago)).strftime(f"%Y-%m-%dT{at}:00")
     body = {"mother_nric": NRIC[mother], "father_nric": NRIC[father] if father else None, "hospital_code": "KKH",
             "born_at": born, "sex": sex, "birth_weight_g": 3100}
-    r = requests.post(f"{servers.agencies_url}/admin/v1/live-birth-notifications", json=body, headers=ADMIN, timeout=10)
+    r = requests.post(f"{servers.agencies_url}/admin/v1/live-birth-notifications", json=body, headers=servers.admin_headers, timeout=10)
     r.raise_for_status()
     return r.json()
 

@@ -136,7 +136,7 @@ def test_bad_input_gets_an_answer_in_the_conversation_language(chat, kind):
 
 @pytest.mark.parametrize("text", ["ok", "1", "👍", "Tan Wei Ming"])
 def test_model_parse_reports_null_language_when_too_short(servers, text):
-    r = requests.post(f"{servers.rasa_url}/model/parse", json={"text": text}, timeout=30)
+    r = servers.api("POST", "/model/parse", json={"text": text}, timeout=30)
     assert r.status_code == 200
     body = r.json()
     assert "language" in body and body["language"] is None
@@ -149,7 +149,7 @@ def test_model_parse_reports_null_language_when_too_short(servers, text):
     ("பேபி போனஸ் எவ்வளவு கிடைக்கும்?", "ta", "ask_baby_bonus"),
 ])
 def test_model_parse_contract(servers, text, lang, intent):
-    body = requests.post(f"{servers.rasa_url}/model/parse", json={"text": text}, timeout=30).json()
+    body = servers.api("POST", "/model/parse", json={"text": text}, timeout=30).json()
     assert body["language"] == lang
     assert body["intent"]["name"] == intent
 

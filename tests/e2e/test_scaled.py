@@ -43,14 +43,14 @@ def replicas(servers, tmp_path_factory):
             port = free_port()
             log = workdir / f"replica{i}.log"
             proc = subprocess.Popen(
-                [str(BIN / "rasa"), "run", "--enable-api", "--port", str(port), "-m", str(MODEL),
+                [str(BIN / "python"), "-m", "moments.serve", "rasa", "--port", str(port), "-m", str(MODEL),
                  "--endpoints", str(ROOT / "deploy" / "endpoints.scaled.yml"),
                  "--credentials", str(ROOT / "credentials.yml")],
                 cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
             procs.append(proc)
-            wait_http(f"http://127.0.0.1:{port}/status", proc, log)
+            wait_http(f"http://127.0.0.1:{port}/version", proc, log)
             urls.append(f"http://127.0.0.1:{port}")
-        yield urls, db
+        yield urls, db, servers.rasa_token
     finally:
         for p in procs:
             p.terminate()
@@ -60,8 +60,12 @@ def replicas(servers, tmp_path_factory):
         admin.close()
 
 
+def servers_token(replicas) -> str:
+    return replicas[2]
+
+
 def test_a_conversation_moves_between_replicas_and_lands_in_postgres(replicas):
-    urls, db = replicas
+    urls, db, _ = replicas
     sender = f"scaled-{uuid.uuid4().hex[:8]}"
     turns = ["你好", "婴儿花红有多少钱？", "谢谢"]
     for i, text in enumerate(turns):
@@ -72,7 +76,8 @@ def test_a_conversation_moves_between_replicas_and_lands_in_postgres(replicas):
                 break
             time.sleep(1)
         assert r.status_code == 200 and r.json(), (url, r.status_code, r.text[:300])
-    tracker = requests.get(f"{urls[0]}/conversations/{sender}/tracker", timeout=30).json()
+    tracker = requests.get(f"{urls[0]}/conversations/{sender}/tracker", params={"token": servers_token(replicas)},
+                           timeout=30).json()
     user_texts = [e["text"] for e in tracker["events"] if e["event"] == "user"]
     assert user_texts == turns           # replica 0 sees the turn replica 1 handled
     assert tracker["slots"]["language"] == "zh"

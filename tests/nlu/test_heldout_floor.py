@@ -21,7 +21,7 @@ def results(servers):
     for lang in LANGS:
         res = LanguageResult(lang)
         for text, intent in load_heldout(lang):
-            body = session.post(f"{servers.rasa_url}/model/parse", json={"text": text}, timeout=30).json()
+            body = session.post(f"{servers.rasa_url}/model/parse", json={"text": text}, params={"token": servers.rasa_token}, timeout=30).json()
             res.texts.append(text)
             res.gold.append(intent)
             res.predicted.append(body["intent"]["name"])
