@@ -70,6 +70,11 @@ def test_a_message_id_is_new_once_per_session_and_memory_stays_bounded():
 
 
 def test_configuration_is_checked(monkeypatch):
+    monkeypatch.delenv("AGENCIES_TOKEN_SECRET", raising=False)
+    monkeypatch.delenv("MOMENTS_DEV", raising=False)
+    with pytest.raises(SystemExit, match="refusing to start"):  # no secret, no development switch
+        WebChatInput.from_credentials({})
+    monkeypatch.setenv("AGENCIES_TOKEN_SECRET", SECRET)
     with pytest.raises(ValueError):
         WebChatInput.from_credentials({"jwt_method": "RS256"})
     with pytest.raises(ValueError):
