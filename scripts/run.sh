@@ -18,17 +18,10 @@ CREDENTIALS=${CREDENTIALS:-credentials.yml}
 mkdir -p "$MOMENTS_VAR_DIR/logs"
 LOGS="$MOMENTS_VAR_DIR/logs"
 
-# This installation's secrets (generated on the first run into var/secrets.env, mode 0600; README "For operators").
-# A variable already set in the environment wins over the file.
-"$BIN/python" -m moments.secrets ensure
-SECRETS_FILE=$("$BIN/python" -m moments.secrets path)
-while IFS='=' read -r key value; do
-  case "$key" in ''|'#'*) continue ;; esac
-  if [ -z "${!key:-}" ]; then export "$key=$value"; fi
-done <"$SECRETS_FILE"
-if [ "${MOMENTS_DEV:-}" = "1" ]; then
-  echo "!! MOMENTS_DEV=1: development shortcuts are allowed (weak secrets, unsigned SMS). Do not expose this." >&2
-fi
+# This installation's secrets (generated on the first run into var/secrets.env, mode 0600; README "For operators"),
+# exported by scripts/with-secrets.sh, which runs this script again inside it.
+if [ -z "${MOMENTS_SECRETS_LOADED:-}" ]; then exec scripts/with-secrets.sh "$0" "$@"; fi
+SECRETS_FILE=$MOMENTS_SECRETS_FILE
 
 pids=()
 stop() {
