@@ -36,6 +36,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "api_key_missing": (401, "The X-API-Key header is required"),
     "api_key_invalid": (401, "The API key is not valid"),
     "admin_key_invalid": (401, "The admin key is missing or not valid"),
+    "login_rate_limited": (429, "Too many login attempts; wait before trying again"),
     "token_missing": (401, "A Singpass token is required"),
     "token_invalid": (401, "The Singpass token is not valid"),
     "token_expired": (401, "The Singpass token has expired"),
@@ -164,6 +165,7 @@ _DESCRIPTIONS = {
     409: "Conflict with the current state",
     410: "Gone",
     422: "Invalid request or a broken rule",
+    429: "Too many attempts (login_rate_limited); wait as long as Retry-After says",
 }
 
 

@@ -10,13 +10,15 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, root_validator, validator
 from sqlalchemy import select
 
+from moments.privacy import mask_personal
+
 from . import nric as nric_rules
 from .common import caller, children_of, json_response, sessions
 from .errors import Problem, domain_error, problems
 from .idempotency import HEADER as IDEMPOTENCY_HEADER, KEY_SHAPE
 from .models import Person
 from .schemas import NRIC, ChildSummary, Mobile, PersonRef
-from .security import SCOPES, Citizen, api_key_scheme, check_api_key, citizen, issue_token, settings_of
+from .security import SCOPES, Citizen, LoginGuard, api_key_scheme, check_api_key, citizen, issue_token, settings_of
 
 log = logging.getLogger("moments.agencies.myinfo")
 
@@ -59,18 +61,30 @@ class LoginResponse(BaseModel):
     person: LoginPerson
 
 
-@singpass.post("/login", response_model=LoginResponse, responses=problems(401, 404, 422),
+@singpass.post("/login", response_model=LoginResponse, responses=problems(401, 404, 422, 429),
                summary="Log in as a seeded person; returns a short-lived signed token")
 def login(body: LoginRequest, request: Request, api_key: Optional[str] = Security(api_key_scheme)) -> Response:
     """Mock Singpass. By NRIC (what the web page does) or by registered mobile number (what the SMS channel does
     for a sender; that needs the channel's `X-API-Key`). Creates nothing, so a retry is harmless: an
-    `Idempotency-Key` is accepted, but tokens are never stored, so a retry gets a fresh token."""
+    `Idempotency-Key` is accepted, but tokens are never stored, so a retry gets a fresh token.
+
+    Brute force is stopped (security.LoginGuard): 5 failed attempts per NRIC, mobile or client address lock it for
+    15 minutes, and an address gets 20 attempts a minute; then 429 `login_rate_limited` with Retry-After."""
     settings = settings_of(request)
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is not None and not KEY_SHAPE.match(key):
         raise Problem("idempotency_key_invalid", "Idempotency-Key must be 1-255 printable ASCII characters without spaces.")
     if body.mobile is not None:
         check_api_key(settings, api_key)
+        trusted = True
+    else:
+        try:
+            trusted = bool(api_key) and bool(check_api_key(settings, api_key))
+        except Problem:
+            trusted = False
+    guard = LoginGuard.of(request)
+    guarded = guard.keys(request, f"nric:{body.nric}" if body.nric is not None else f"mobile:{body.mobile}", trusted)
+    guard.check(guarded)
     with sessions(request)() as s:
         if body.nric is not None:
             person = s.execute(select(Person).where(Person.nric == body.nric)).scalar_one_or_none()
@@ -79,7 +93,9 @@ def login(body: LoginRequest, request: Request, api_key: Optional[str] = Securit
             person = s.execute(select(Person).where(Person.mobile == body.mobile)).scalar_one_or_none()
             method, who = "mobile", body.mobile
     if person is None:
-        log.info("singpass login failed: no person for %s", who)
+        locked = guard.failed(guarded)
+        log.info("singpass login failed: no person for %s%s", mask_personal(str(who)),
+                 " (now locked out)" if locked else "")
         raise Problem("person_not_found", "No one with that NRIC/FIN or registered mobile number.")
     scopes = sorted(body.scope or SCOPES)
     token, ttl = issue_token(settings, person.id, scopes, method)

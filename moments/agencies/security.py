@@ -135,3 +135,64 @@ async def require_admin(request: Request, key: str | None = Security(admin_key_s
     if not key or not hmac.compare_digest(key.encode(), settings_of(request).admin_key.encode()):
         raise Problem("admin_key_invalid", "Send the operator key in the X-Admin-Key header.")
     return "admin"
+
+
+# -- login rate limits and lock-out -------------------------------------------------------------------------------
+
+class LoginGuard:
+    """Brute-force protection of the mock Singpass login (and any other login/verify route: use `check`, then
+    `failed` on a wrong answer).
+
+    - Lock-out: RATE_LIMIT_LOGIN_FAILURES (default 5 in 15 min) failed attempts for one NRIC, one mobile number or
+      from one client address lock that key for RATE_LIMIT_LOGIN_LOCKOUT (default 15 min); while locked every
+      attempt is refused, the right one too.
+    - Attempts: RATE_LIMIT_LOGIN_ATTEMPTS (default 20 a minute) per client address, right or wrong.
+
+    Callers with a valid X-API-Key are Moments' own servers (the web page, the action server for SMS texters): they
+    act for many citizens from one address, and limit their users themselves (the channels' rate limits), so they
+    are counted per NRIC / mobile only — a stranger failing from the same machine cannot lock the web page out.
+    Limits come from the environment (moments.ratelimit); a refusal is 429 `login_rate_limited` with Retry-After.
+    """
+
+    def __init__(self, env=None):
+        from moments import ratelimit
+
+        self.attempts = ratelimit.limiter("login_attempts", env)
+        self.lockout = ratelimit.login_lockout(env)
+        self.proxies = ratelimit.trusted_proxies(env)
+
+    @classmethod
+    def of(cls, request: Request) -> "LoginGuard":
+        guard = getattr(request.app.state, "login_guard", None)
+        if guard is None:
+            guard = request.app.state.login_guard = cls()
+        return guard
+
+    def keys(self, request: Request, identity: str, trusted: bool) -> list[str]:
+        from moments.ratelimit import client_address
+
+        keys = [identity]
+        if not trusted:
+            peer = request.client.host if request.client else None
+            keys.append("address:" + client_address(peer, request.headers.get("x-forwarded-for"), self.proxies))
+        return keys
+
+    @staticmethod
+    def _refuse(decision, why: str) -> Problem:
+        return Problem("login_rate_limited", f"{why} Try again in {decision.retry_after_header} seconds.",
+                       headers={"Retry-After": decision.retry_after_header},
+                       retry_after=int(decision.retry_after_header))
+
+    def check(self, keys: list[str]) -> None:
+        """Raises 429 while a key is locked, or when this address tries too often."""
+        locked = self.lockout.check(*keys)
+        if not locked.allowed:
+            raise self._refuse(locked, "Too many failed login attempts.")
+        if len(keys) > 1:  # an untrusted caller: its address's attempts are counted too
+            attempt = self.attempts.check(keys[-1])
+            if not attempt.allowed:
+                raise self._refuse(attempt, "Too many login attempts from this address.")
+
+    def failed(self, keys: list[str]) -> bool:
+        """Records a failure for each key; True when that locked one of them."""
+        return not self.lockout.fail(*keys).allowed

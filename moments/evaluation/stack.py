@@ -25,8 +25,15 @@ QUIET_ENV = {"RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING
              "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
 
 
+# Tests and benchmarks send many messages, parses and logins a second from one address (and one sender): the rate
+# limits (moments/ratelimit.py) are raised so they never get in the way. tests/security/test_rate_limits.py starts
+# stacks of its own with tight limits.
+LOAD_LIMITS = {"RATE_LIMIT_SENDER_MESSAGES": "100000/60s", "RATE_LIMIT_ADDRESS_MESSAGES": "100000/60s",
+               "RATE_LIMIT_API_REQUESTS": "100000/60s", "RATE_LIMIT_LOGIN_ATTEMPTS": "100000/60s",
+               "RATE_LIMIT_LOGIN_FAILURES": "100000/60s"}
+
 # The tracker store the test stack uses (endpoints.yml's `tracker_store.type`).
-TRACKER_STORE_TYPE = "SQL"
+TRACKER_STORE_TYPE = "moments.privacy.store.PrivateSQLTrackerStore"
 
 
 def free_port() -> int:
@@ -56,7 +63,7 @@ class Stack:
         self.procs: List[subprocess.Popen] = []
         self.secrets: Dict[str, str] = install_secrets.ensure(workdir / "secrets.env")
         base = {k: v for k, v in os.environ.items() if k not in install_secrets.SECRETS and k != "MOMENTS_DEV"}
-        self.env = {**base, **QUIET_ENV, **self.secrets, "MOMENTS_VAR_DIR": str(workdir),
+        self.env = {**base, **QUIET_ENV, **LOAD_LIMITS, **self.secrets, "MOMENTS_VAR_DIR": str(workdir),
                     "MOMENTS_SECRETS_FILE": str(workdir / "secrets.env")}
         self.urls: Dict[str, str] = {}
 

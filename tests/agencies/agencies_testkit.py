@@ -109,6 +109,10 @@ def start_server(database_url: str, workdir: Path, kind: str, extra_env: dict | 
         "AGENCIES_TOKEN_SECRET": TOKEN_SECRET,
         "AGENCIES_LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
+        # The tests log in (and fail to) many times from 127.0.0.1: the brute-force limits are tested on servers of
+        # their own (tests/security/test_rate_limits.py).
+        "RATE_LIMIT_LOGIN_ATTEMPTS": "off",
+        "RATE_LIMIT_LOGIN_FAILURES": "off",
         **(extra_env or {}),
     }
     log = open(log_path, "w")
