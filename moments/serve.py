@@ -52,6 +52,9 @@ def rasa_arguments(args: List[str], env=os.environ) -> List[str]:
 def serve_rasa(args: List[str]) -> None:
     secrets.require("Rasa server", ["RASA_AUTH_TOKEN", "ACTION_SERVER_SECRET"])
     argv = rasa_arguments(args)
+    from moments.privacy import logs as privacy_logs
+
+    privacy_logs.install()  # Rasa's own log lines and tracebacks masked like ours
     if "*" in argv[argv.index("--cors") + 1:]:
         secrets.warn("Rasa server: --cors '*' lets any web page call the API from a browser.")
     from rasa.__main__ import main
@@ -91,6 +94,10 @@ def serve_actions(args: List[str]) -> None:
     import logging
 
     from rasa_sdk import utils
+
+    from moments.privacy import logs as privacy_logs
+
+    privacy_logs.install()  # the action server's and rasa-sdk's log lines masked like ours
 
     logging.basicConfig(level=os.environ.get("ACTIONS_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s - %(message)s")

@@ -1,0 +1,93 @@
+"""PrivateSQLTrackerStore: Rasa's SQL tracker store (SQLite, PostgreSQL) with the privacy rules applied once.
+
+    tracker_store:
+      type: moments.privacy.store.PrivateSQLTrackerStore   # same options as `type: SQL`
+      dialect: "sqlite"
+      db: "var/tracker.db"
+
+Why a subclass of SQLTrackerStore (not an event broker or an action-side rule): every event reaches the database
+through `save` and comes back through `_retrieve`, whatever channel or action produced it, so the rule is in one
+place and no action can forget it. Rasa 3.6's processor fetches the tracker, appends the turn's events in memory,
+runs the actions on that in-memory tracker and saves it once at the end of the turn (processor.handle_message →
+save_tracker); so the actions of a turn still see the current message's token, and what is stored never has it.
+A later turn reads its token from its own message again (the web widget and REST clients send it every time;
+SMS identifies the sender's number on each message).
+
+- save: each new event is stored as `moments.privacy.events.at_rest` makes it (tokens dropped, text masked, slot
+  values encrypted); the SQL columns outside `data` hold only the event type, the intent or action/slot name, the
+  timestamp and the conversation id. Identifiers seen (NRICs, person ids, phone numbers) go to `privacy_index`
+  as keyed hashes, so an officer can find the conversation for `python -m moments.privacy forget --nric`.
+- retrieve: slot values decrypted, so a form has on turn 6 the bank account typed on turn 3.
+- "forget me": when a turn sets the `privacy_forget` slot (action_forget_me), the conversation's rows (events and
+  index) are deleted instead of storing the turn; the next message starts a new conversation.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Dict, Optional, Text
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from moments.privacy import audit
+from moments.privacy.crypto import Vault
+from moments.privacy.events import at_rest, digests, forget_requested, from_rest
+from moments.privacy.marker import FORGET_SLOT
+from moments.privacy.tables import delete_conversations, index_table, metadata
+
+logger = logging.getLogger(__name__)
+
+
+class PrivateSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, domain=None, dialect: Text = "sqlite", host: Optional[Text] = None,
+                 port: Optional[int] = None, db: Text = "rasa.db", username: Text = None, password: Text = None,
+                 event_broker=None, login_db: Optional[Text] = None, query: Optional[Dict] = None,
+                 **kwargs: Any) -> None:
+        self.vault = Vault.from_env()  # before connecting: no key, no start
+        if event_broker is not None:
+            logger.warning("an event broker receives events before the tracker store masks them; "
+                           "moments does not configure one")
+        super().__init__(domain=domain, dialect=dialect, host=host, port=port, db=db, username=username,
+                         password=password, event_broker=event_broker, login_db=login_db, query=query, **kwargs)
+        metadata.create_all(self.engine)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            events = list(self._additional_events(session, tracker))
+            serialised = [e.as_dict() for e in events]
+            if forget_requested(serialised, FORGET_SLOT):
+                removed = delete_conversations(session.connection(), [tracker.sender_id])
+                session.commit()
+                audit.record("forget", by="citizen", conversations=1, events=removed)
+                logger.info("conversation forgotten at the citizen's request (%d events deleted)", removed)
+                return
+            known = None
+            for event, data in zip(events, serialised):
+                stored, found = at_rest(data, self.vault)
+                intent = (stored.get("parse_data") or {}).get("intent", {}).get("name")
+                session.add(self.SQLEvent(sender_id=tracker.sender_id, type_name=event.type_name,
+                                          timestamp=data.get("timestamp"), intent_name=intent,
+                                          action_name=stored.get("name"), data=json.dumps(stored)))
+                if found:
+                    if known is None:
+                        known = {d for (d,) in session.execute(
+                            index_table.select().with_only_columns(index_table.c.digest)
+                            .where(index_table.c.sender_id == tracker.sender_id))}
+                    for digest in digests(found, self.vault):
+                        if digest not in known:
+                            known.add(digest)
+                            session.execute(index_table.insert().values(
+                                sender_id=tracker.sender_id, digest=digest, timestamp=data.get("timestamp")))
+            session.commit()
+
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool
+                        ) -> Optional[DialogueStateTracker]:
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id,
+                                     fetch_events_from_all_sessions=fetch_events_from_all_sessions).all()
+            events = [from_rest(json.loads(row.data), self.vault) for row in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
