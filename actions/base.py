@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import abc
 import re
+import time
+from datetime import date
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -21,6 +23,33 @@ SKIP_WORDS = {"skip", "none", "no", "nil", "na", "n/a", "-", "tiada", "takde", "
 
 def normalise_answer(text: Optional[str]) -> str:
     return re.sub(r"[\s.!?,。！？，]+$", "", (text or "").strip().lower())
+
+
+# The one-time check before an SMS submission: the texter's date of birth, as MyInfo holds it. Neither the demo
+# page (`/api/people`: name and masked NRIC) nor the bot ever shows a parent's date of birth, and an elderly texter
+# can type it with digits only. After SMS_CHECK_MAX_FAILURES wrong answers the check is locked for this
+# conversation (= this phone number) for SMS_CHECK_LOCK_SECONDS: no answer is even compared, so it cannot be
+# guessed, and the form stops with an offer of a person.
+SMS_CHECK_MAX_FAILURES = 3
+SMS_CHECK_LOCK_SECONDS = 24 * 3600
+SMS_CHECK_SLOT = "sms_identity_failures"  # {"count": n, "since": unix time of the first failure}
+
+
+def parse_birth_date(text: Any) -> Optional[date]:
+    """A date of birth typed on a phone: 05031958, 5 3 1958, 05/03/1958, 5-3-1958, 5.3.1958 (day month year), or
+    1958年3月5日 / 1958-03-05 (year first). None if it is not a real date."""
+    groups = re.findall(r"\d+", str(text or "").translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+    try:
+        if len(groups) == 1 and len(groups[0]) == 8:
+            g = groups[0]
+            return date(int(g[4:]), int(g[2:4]), int(g[:2]))
+        if len(groups) == 3 and len(groups[0]) == 4:
+            return date(int(groups[0]), int(groups[1]), int(groups[2]))
+        if len(groups) == 3 and len(groups[2]) == 4 and len(groups[0]) <= 2 and len(groups[1]) <= 2:
+            return date(int(groups[2]), int(groups[1]), int(groups[0]))
+    except ValueError:
+        return None
+    return None
 
 
 class MomentsFormValidation(FormValidationAction):
@@ -74,7 +103,7 @@ class MomentsFormValidation(FormValidationAction):
     async def required_slots(
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
     ) -> List[Text]:
-        """SMS users confirm who they are once (last 4 characters of their NRIC) before anything is submitted.
+        """SMS users confirm who they are once (their date of birth) before anything is submitted.
 
         A journey the user declined (no MyInfo consent) needs nothing more: the form then ends.
         """
@@ -104,18 +133,40 @@ class MomentsFormValidation(FormValidationAction):
 
     async def validate_sms_identity_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
                                               tracker: Tracker, domain: Dict) -> Dict[Text, Any]:
+        """The texter's date of birth (see parse_birth_date) against MyInfo's; locked after 3 wrong answers."""
         from actions.common import agencies, call  # local: keeps the import graph flat
         from moments.agencies.client import AgencyError
 
         if value is True:  # confirmed earlier in the conversation (prefilled when a form starts)
             return self.accept("sms_identity_confirmed", True, tracker)
+        now = time.time()
+        failures = dict(tracker.get_slot(SMS_CHECK_SLOT) or {})
+        if failures and now - float(failures.get("since") or 0) > SMS_CHECK_LOCK_SECONDS:
+            failures = {}
+        if int(failures.get("count") or 0) >= SMS_CHECK_MAX_FAILURES:
+            return self._sms_check_locked(dispatcher, tracker)
         identity = await self.identity(tracker)
-        answer = re.sub(r"\s+", "", str(value or "")).upper()
+        if not identity.known:  # the record of this message did not verify: nothing to compare against
+            dispatcher.utter_message(response="utter_login_required")
+            return {"sms_identity_confirmed": None, "requested_slot": None, "journey_aborted": True}
         try:
             person = await call(agencies().myinfo.person, identity.token)
         except AgencyError:
             dispatcher.utter_message(response="utter_agency_unavailable")
             return {"sms_identity_confirmed": None}
-        if len(answer) >= 4 and person["nric"].upper().endswith(answer[-4:]):
-            return self.accept("sms_identity_confirmed", True, tracker)
-        return self.reject("sms_identity_confirmed", "utter_sms_identity_wrong", dispatcher, tracker)
+        typed = parse_birth_date(value)
+        on_record = str(person.get("date_of_birth") or "")
+        if typed is not None and on_record and typed.isoformat() == on_record[:10]:
+            return self.accept("sms_identity_confirmed", True, tracker, **{SMS_CHECK_SLOT: None})
+        failures = {"count": int(failures.get("count") or 0) + 1, "since": failures.get("since") or now}
+        if failures["count"] >= SMS_CHECK_MAX_FAILURES:
+            return {**self._sms_check_locked(dispatcher, tracker), SMS_CHECK_SLOT: failures}
+        tries = dict(tracker.get_slot("failed_tries") or {})
+        tries["sms_identity_confirmed"] = failures["count"]
+        dispatcher.utter_message(response="utter_sms_identity_wrong")
+        return {"sms_identity_confirmed": None, "failed_tries": tries, SMS_CHECK_SLOT: failures}
+
+    def _sms_check_locked(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        """Too many wrong answers: stop the journey politely (nothing is submitted) and offer a person."""
+        dispatcher.utter_message(response="utter_sms_identity_locked")
+        return {"sms_identity_confirmed": None, "requested_slot": None, "journey_aborted": True}

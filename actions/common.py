@@ -1,10 +1,12 @@
 """What every journey's actions share: the agency clients, who the citizen is, and agency errors.
 
 - Agency calls block (requests), so they always run in a worker thread: `await call(fn, ...)`.
-- Identity comes from the channel, never from what the user types: the web widget (and REST callers)
-  send the mock Singpass token in the message metadata (`{"token": …}`); the `sms` channel sends the sender's
-  number (`{"phone": …}`), which is trusted only when the message really came in over the sms channel and is
-  exchanged for a token with the channel's API key.
+- Identity comes from the channel, never from what the user types, and never from what a caller can merely write
+  into a tracker: the web widget (and REST callers) send the mock Singpass token in the message metadata
+  (`{"token": …}`), whose signature is checked here with AGENCIES_TOKEN_SECRET (and again, with its expiry, by the
+  agency on every use); the `sms` channel sends a record of the sender's number signed with CHANNEL_IDENTITY_KEY
+  (moments.channels.identity), accepted only for this conversation's latest message and while fresh, and then
+  exchanged for a token with the channel's API key. A bare `phone` in the metadata identifies nobody.
 - Idempotency keys are derived from the conversation and what is submitted, so a retry after an outage never
   creates a second record.
 """
@@ -14,6 +16,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Optional, TypeVar
 
@@ -21,6 +24,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from moments.agencies.client import Agencies, AgencyError
+from moments.channels import identity as sms_identity
 from moments.privacy import mask_personal
 
 logger = logging.getLogger(__name__)
@@ -60,15 +64,64 @@ def latest_metadata(tracker: Tracker) -> Dict[str, Any]:
     return {}
 
 
+def latest_user_event(tracker: Tracker) -> Dict[str, Any]:
+    """The user message this action answers (the last `user` event), or {}."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event
+    return {}
+
+
+# What the mock Singpass puts in its tokens (moments/agencies/security.py).
+SINGPASS_ISSUER, SINGPASS_AUDIENCE = "mock-singpass", "moments-agencies"
+
+
+def token_signature_ok(token: str, secret: Optional[str] = None) -> bool:
+    """False for a JWT whose signature (or issuer/audience) does not verify with AGENCIES_TOKEN_SECRET. Expiry is left
+    to the agency, which answers `token_expired` so that the citizen hears "your login expired". Without a configured
+    secret, or for something that is not a JWT at all, the agency's own check on every use decides."""
+    import jwt
+
+    secret = secret if secret is not None else os.environ.get("AGENCIES_TOKEN_SECRET", "")
+    if not secret or token.count(".") != 2:
+        return True
+    try:
+        jwt.decode(token, secret, algorithms=["HS256"], audience=SINGPASS_AUDIENCE, issuer=SINGPASS_ISSUER,
+                   options={"verify_exp": False, "require": ["sub", "aud", "iss"]})
+        return True
+    except jwt.PyJWTError:
+        return False
+
+
+def sms_phone(tracker: Tracker, key: Optional[str] = None) -> Optional[str]:
+    """The sender's number if the latest user message carries a valid, fresh identity record signed by the SMS
+    channel for this conversation and this message; else None (logged, never trusted)."""
+    event = latest_user_event(tracker)
+    if event.get("input_channel") != "sms":
+        return None
+    metadata = event.get("metadata") or {}
+    key = key if key is not None else os.environ.get(sms_identity.KEY_ENV, "")
+    try:
+        return sms_identity.verify_record(key, metadata.get(sms_identity.METADATA_KEY), tracker.sender_id,
+                                          event.get("message_id"))
+    except sms_identity.RecordError as err:
+        logger.warning("sms message in %s not identified: %s", tracker.sender_id, err)
+        return None
+
+
 async def identify(tracker: Tracker) -> Identity:
     metadata = latest_metadata(tracker)
     if isinstance(metadata.get("token"), str) and metadata["token"]:
-        return Identity(metadata["token"], "token")
-    if tracker.get_latest_input_channel() == "sms" and metadata.get("phone"):
+        if token_signature_ok(metadata["token"]):
+            return Identity(metadata["token"], "token")
+        logger.warning("a token that does not verify in %s: treated as not logged in", tracker.sender_id)
+        return Identity(None, None)
+    phone = sms_phone(tracker)
+    if phone:
         try:
-            login = await call(agencies().singpass.login, mobile=metadata["phone"])
+            login = await call(agencies().singpass.login, mobile=phone)
         except AgencyError as err:
-            logger.info("sms sender %s not identified: %s", mask_personal(str(metadata["phone"])), err.code)
+            logger.info("sms sender %s not identified: %s", mask_personal(phone), err.code)
             return Identity(None, None)
         return Identity(login["access_token"], "sms", login["person"]["name"])
     return Identity(None, None)

@@ -3,15 +3,20 @@
     POST /webhooks/sms/webhook   form-encoded From, Body, MessageSid  ->  TwiML <Response><Message>…
 
 - The reply is returned in the HTTP response as TwiML, one <Message> per SMS segment (no outbound call).
-- X-Twilio-Signature is checked when an auth token is configured (env TWILIO_AUTH_TOKEN by default);
-  a bad or missing signature gets 403 and nothing is processed. With no token, nothing is checked
-  (development only; a warning is logged at start).
+- X-Twilio-Signature is always checked, with the installation's TWILIO_AUTH_TOKEN (var/secrets.env, which
+  `make sms` and the tests sign with); a bad or missing signature gets 403 and nothing is processed. The
+  channel refuses to start without a strong token, SMS_CONVERSATION_KEY and CHANNEL_IDENTITY_KEY, unless
+  MOMENTS_DEV=1 (then it says so on the terminal, and an empty token means unchecked requests).
+- Replays: a MessageSid is processed once. Twilio's retry (the same signed request within RETRY_WINDOW) gets
+  the first reply back; the same MessageSid with other parameters, or the same request later, gets 403.
 - Buttons become a numbered menu in the conversation's language; "2", the option's words or "menu"/"0"
   are mapped back (moments.channels.menus). The last menu stays valid after answers without buttons,
   until a form starts asking questions (whose answers may be numbers) or the language changes. Replies are plain text split into as few GSM-7/UCS-2
   segments as possible (moments.channels.segments), using the responses' `channel: sms` variations.
-- Rasa sees metadata {"channel": "sms", "phone": "+65…"}; the conversation ID is a keyed hash of the
-  number ("sms-…"), so phone numbers never appear as conversation IDs in the tracker store or logs.
+- Rasa sees metadata {"channel": "sms", "phone": "+65…", "sms_identity": {…signed record…}}: the action server
+  believes the number only from the record signed with CHANNEL_IDENTITY_KEY (moments.channels.identity). The
+  conversation ID is a keyed hash of the number ("sms-…"), so phone numbers never appear as conversation IDs in
+  the tracker store or logs.
 - A Twilio retry (same MessageSid from the same number) gets the first reply back without being
   processed again; menus and replies live in a `SmsStore` (in-process, or Redis for several replicas).
 
@@ -24,9 +29,11 @@ import hashlib
 import hmac
 import logging
 import os
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional, Protocol, Text
 
+from moments.channels import identity as sms_identity
 from moments.channels.menus import Kind, Menu, Option, channel_text, language_or_default, reply_hint, select
 from moments.channels.plain_text import to_plain_text
 from moments.channels.segments import Segments, split_sms
@@ -46,7 +53,6 @@ CHANNEL_NAME = "sms"
 WEBHOOK_PATH = "/webhooks/sms/webhook"
 TWIML_TYPE = "application/xml; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
-DEFAULT_CONVERSATION_KEY = "moments-sms-development-key"  # set SMS_CONVERSATION_KEY in production
 WHATSAPP_LIMIT = 1600  # Twilio's limit for one WhatsApp message body; WhatsApp has no 160/70 segments
 
 
@@ -56,20 +62,41 @@ def mask_number(phone: str) -> str:
     return masked if masked != phone else "****" + phone[-4:]
 
 
+def conversation_key_from_environment() -> str:
+    """SMS_CONVERSATION_KEY from the environment, else from this installation's secrets file (var/secrets.env)."""
+    from moments import secrets
+
+    key = os.environ.get("SMS_CONVERSATION_KEY") or secrets.read(secrets.secrets_file()).get("SMS_CONVERSATION_KEY")
+    if not key:
+        raise ValueError("SMS_CONVERSATION_KEY is not set and there is no var/secrets.env yet (run `make run` once, "
+                         "or `python -m moments.secrets ensure`)")
+    return key
+
+
 def conversation_id_for(phone: str, key: Optional[str] = None) -> str:
     """The Rasa conversation ID of a phone number: 'sms-' + a keyed hash (stable, not reversible
-    without the key). Tools that know the number can find the conversation with this function."""
-    key = key if key is not None else (os.environ.get("SMS_CONVERSATION_KEY") or DEFAULT_CONVERSATION_KEY)
+    without the key). Tools that know the number can find the conversation with this function
+    (the key: SMS_CONVERSATION_KEY, from the environment or var/secrets.env)."""
+    if key is None:
+        key = conversation_key_from_environment()
+    if not key:
+        raise ValueError("an SMS conversation id needs SMS_CONVERSATION_KEY")
     digest = hmac.new(key.encode("utf-8"), phone.encode("utf-8"), hashlib.sha256).hexdigest()
     return f"sms-{digest[:24]}"
 
 
+class StartupRefused(SystemExit):
+    """The channel's secrets are missing or weak (outside MOMENTS_DEV=1): Rasa must not start."""
+
+
 @dataclass
 class SmsConfig:
-    auth_token: str = ""              # empty: signatures are not checked
+    auth_token: str = ""              # TWILIO_AUTH_TOKEN; empty: every request is refused (403) ...
+    check_signatures: bool = True     # ... unless this is False (MOMENTS_DEV=1 without a token only)
     public_url: str = ""              # base URL Twilio calls (https://bot.example.sg); empty: the request's URL
     store_url: str = ""               # '' / 'memory' or redis://host:6379/2
-    conversation_key: str = DEFAULT_CONVERSATION_KEY
+    conversation_key: str = ""        # SMS_CONVERSATION_KEY; never a default (ids would be computable)
+    identity_key: str = ""            # CHANNEL_IDENTITY_KEY: signs the identity record the actions verify
     max_body_chars: int = 2000        # longer Body: a polite "too long" reply, not processed
     max_request_bytes: int = 64 * 1024  # larger request: 413
     retry_wait_seconds: float = 20.0  # a retry that arrives while the first delivery is still processed waits
@@ -84,7 +111,10 @@ class SmsConfig:
               public_url_env: SMS_PUBLIC_URL
               store_url_env: SMS_STORE_URL
               conversation_key_env: SMS_CONVERSATION_KEY
+              identity_key_env: CHANNEL_IDENTITY_KEY
               max_body_chars: 2000
+
+        Nothing is checked here; `checked()` decides whether the channel may start.
         """
         c = dict(credentials or {})
         env = os.environ if environ is None else environ
@@ -98,11 +128,45 @@ class SmsConfig:
             auth_token=option("auth_token", "TWILIO_AUTH_TOKEN"),
             public_url=option("public_url", "SMS_PUBLIC_URL"),
             store_url=option("store_url", "SMS_STORE_URL"),
-            conversation_key=option("conversation_key", "SMS_CONVERSATION_KEY", DEFAULT_CONVERSATION_KEY),
+            conversation_key=option("conversation_key", "SMS_CONVERSATION_KEY"),
+            identity_key=option("identity_key", "CHANNEL_IDENTITY_KEY"),
             max_body_chars=int(c.get("max_body_chars") or cls.max_body_chars),
             max_request_bytes=int(c.get("max_request_bytes") or cls.max_request_bytes),
             retry_wait_seconds=float(c.get("retry_wait_seconds") or cls.retry_wait_seconds),
         )
+
+    def checked(self, environ: Optional[Dict[str, str]] = None) -> "SmsConfig":
+        """This configuration if its secrets are strong. Otherwise StartupRefused (a SystemExit: Rasa stops), or,
+        with MOMENTS_DEV=1, a loud warning on the terminal and a development stand-in: no token = requests are
+        not checked, no conversation key = a random one for this process, no identity key = nobody is identified."""
+        from moments import secrets
+
+        env = os.environ if environ is None else environ
+        named = {"TWILIO_AUTH_TOKEN": self.auth_token, "SMS_CONVERSATION_KEY": self.conversation_key,
+                 "CHANNEL_IDENTITY_KEY": self.identity_key}
+        bad = [name for name, value in named.items() if secrets.weak(value)]
+        if not bad:
+            return self
+        what = ", ".join(bad)
+        if not secrets.dev_mode(env):
+            raise StartupRefused(
+                f"SMS channel: refusing to start: {what} {'is' if len(bad) == 1 else 'are'} empty or a development "
+                f"value, so anyone could text as any registered mobile. Start it with `make run` (which generates "
+                f"{secrets.secrets_file(env)}), set the variable(s), or set {secrets.DEV_SWITCH}=1 for a development "
+                f"shortcut.")
+        notes = []
+        config = self
+        if not self.auth_token:
+            config = replace(config, check_signatures=False)
+            notes.append("X-Twilio-Signature is NOT checked: anyone can text as any number")
+        if not self.conversation_key:
+            config = replace(config, conversation_key=uuid.uuid4().hex + uuid.uuid4().hex)
+            notes.append("conversation ids use a random key for this process")
+        if not self.identity_key:
+            notes.append("texters are not identified (no records)")
+        secrets.warn(f"SMS channel: {what} empty or a development value ({secrets.DEV_SWITCH}=1)"
+                     + (": " + "; ".join(notes) if notes else "") + ".")
+        return config
 
 
 @dataclass(frozen=True)
@@ -176,8 +240,13 @@ class SmsGateway:
             self.store = store_from_url(self.config.store_url)
 
     # --- HTTP level -------------------------------------------------------------------------------
+    async def admit(self, phone: str, client: Optional[str]) -> Optional[HttpReply]:
+        """Entry point for per-sender / per-address limits: called for every signed, well-formed request before
+        anything is processed; return a reply (one polite SMS, e.g. `self._twiml(text, "sms")`) to stop here."""
+        return None
+
     async def handle(self, body: bytes, url: str, signature: Optional[str], content_type: Optional[str],
-                     assistant: Assistant) -> HttpReply:
+                     assistant: Assistant, client: Optional[str] = None) -> HttpReply:
         if len(body) > self.config.max_request_bytes:
             return too_large(self.config.max_request_bytes)
         mime = (content_type or "").split(";")[0].strip().lower()
@@ -188,7 +257,8 @@ class SmsGateway:
             params = parse_form(body)
         except FormError as e:
             return HttpReply(400, f"Bad request: {e}.\n", TEXT_TYPE)
-        if self.config.auth_token and not valid_signature(self.config.auth_token, url, params, signature):
+        if self.config.check_signatures and not (
+                self.config.auth_token and valid_signature(self.config.auth_token, url, params, signature)):
             logger.warning("sms: rejected a request with a %s X-Twilio-Signature",
                            "bad" if signature else "missing")
             return HttpReply(403, "Forbidden: missing or invalid X-Twilio-Signature.\n", TEXT_TYPE)
@@ -203,18 +273,33 @@ class SmsGateway:
         if phone is None:
             return HttpReply(400, "Bad request: From is not a phone number in E.164 format (+6591234567).\n",
                              TEXT_TYPE)
-        return await self._once(phone, transport, form, assistant)
+        refused = await self.admit(phone, client)  # the one place a rate limit (or any other gate) plugs in
+        if refused is not None:
+            return refused
+        if not (form.get("MessageSid") or form.get("SmsSid")):
+            if self.config.check_signatures:  # a signed request without an id could be replayed for ever
+                return HttpReply(400, "Bad request: missing MessageSid (Twilio sends one with every message).\n",
+                                 TEXT_TYPE)
+            form["MessageSid"] = "SMdev" + uuid.uuid4().hex  # development without signatures: one id per request
+        return await self._once(phone, transport, form, fingerprint(params), assistant)
 
-    async def _once(self, phone: str, transport: str, form: Dict[str, str], assistant: Assistant) -> HttpReply:
-        """Processes a MessageSid once: a retry gets the stored reply (or waits for it)."""
+    async def _once(self, phone: str, transport: str, form: Dict[str, str], print_: str,
+                    assistant: Assistant) -> HttpReply:
+        """Processes a MessageSid once: a retry gets the stored reply (or waits for it); the same MessageSid with
+        other parameters, or after RETRY_WINDOW, is refused with 403 (a replayed or forged request)."""
         sid = form.get("MessageSid") or form.get("SmsSid") or ""
         key = hashlib.sha256(f"{phone}|{sid}".encode("utf-8")).hexdigest()[:40] if sid else None
         if key:
             try:
-                state, stored = await self.store.claim(key)
+                state, stored = await self.store.claim(key, print_)
             except Exception:
                 logger.exception("sms: the store is unavailable; answering without processing")
                 return await self._unavailable(phone, assistant)
+            if state in (ClaimState.CONFLICT, ClaimState.STALE):
+                logger.warning("sms: refused a replay of message %s from %s (%s)", sid, mask_number(phone),
+                               "other parameters" if state is ClaimState.CONFLICT else "outside the retry window")
+                return HttpReply(403, "Forbidden: this MessageSid was already processed (a replayed request).\n",
+                                 TEXT_TYPE)
             if state is ClaimState.DONE and stored is not None:
                 logger.info("sms: %s retried message %s; replaying the first reply", mask_number(phone), sid)
                 return HttpReply(stored.status, stored.body, stored.content_type)
@@ -264,6 +349,9 @@ class SmsGateway:
         metadata: Dict[str, Any] = {"channel": CHANNEL_NAME, "phone": phone}
         if transport != "sms":
             metadata["transport"] = transport
+        if self.config.identity_key and sid:
+            # The number as the action server may believe it: signed, for this conversation and message only.
+            metadata[sms_identity.METADATA_KEY] = sms_identity.sign_record(self.config.identity_key, phone, cid, sid)
         messages = await assistant.process(selection.message, cid, metadata, sid)
         state = await self._conversation(assistant, cid)
         turn = render_turn(messages, state.language)
@@ -293,6 +381,12 @@ class SmsGateway:
     @staticmethod
     def _twiml(text: str, transport: str) -> HttpReply:
         return HttpReply(200, twiml(segments_for(text, transport)))
+
+
+def fingerprint(params: Any) -> str:
+    """What identifies one signed request: a hash of its (sorted) parameters."""
+    canonical = "\n".join(f"{k}={v}" for k, v in sorted(set(params)))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def segments_for(text: str, transport: str = "sms") -> Segments:

@@ -7,8 +7,9 @@ replies the way a phone receives them, one SMS at a time, with the size of each.
     .venv/bin/python -m moments.channels.simulator -m hello -m 2 -m 0     # scripted, no prompt
 
 Talks to the Rasa server of `make run` (http://127.0.0.1:5005) unless --url / SMS_WEBHOOK_URL says
-otherwise. When TWILIO_AUTH_TOKEN is set (the server checks signatures then), requests are signed with it,
-for the URL in SMS_PUBLIC_URL if that is set.
+otherwise. Every request is signed as Twilio signs it (the server refuses unsigned ones), with --token, else
+TWILIO_AUTH_TOKEN from the environment, else the one `make run` generated in var/secrets.env; for the URL
+in SMS_PUBLIC_URL if that is set.
 
 `SmsPhone` is also what tests/channels use to talk to the webhook.
 """
@@ -163,8 +164,8 @@ def _args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     who.add_argument("--from", dest="phone", default=os.environ.get("SMS_FROM"),
                      help="sender number, E.164 (+6591234567)")
     who.add_argument("--as", dest="person", help="a seeded person's key (see --list); default: lim")
-    p.add_argument("--token", default=os.environ.get("TWILIO_AUTH_TOKEN", ""),
-                   help="Twilio auth token to sign with (default: $TWILIO_AUTH_TOKEN)")
+    p.add_argument("--token", default=None,
+                   help="Twilio auth token to sign with (default: $TWILIO_AUTH_TOKEN, else var/secrets.env's)")
     p.add_argument("--public-url", default=os.environ.get("SMS_PUBLIC_URL", ""),
                    help="the base URL the server validates signatures against (default: $SMS_PUBLIC_URL)")
     p.add_argument("--whatsapp", action="store_true", help="send as a WhatsApp user (From: whatsapp:+65…)")
@@ -172,6 +173,14 @@ def _args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
                    help="send this message and print the reply (repeatable); no prompt")
     p.add_argument("--list", action="store_true", help="list the seeded people and their mobiles")
     return p.parse_args(argv)
+
+
+def default_token(environ=None) -> str:
+    """What the server of `make run` checks signatures with: TWILIO_AUTH_TOKEN, else var/secrets.env's."""
+    from moments import secrets
+
+    env = os.environ if environ is None else environ
+    return env.get("TWILIO_AUTH_TOKEN") or secrets.read(secrets.secrets_file(env)).get("TWILIO_AUTH_TOKEN", "")
 
 
 def signing_url_for(url: str, public_url: str) -> str:
@@ -196,12 +205,20 @@ def main(argv: Optional[Sequence[str]] = None, stdin: Optional[Iterable[str]] = 
         if phone is None:
             term.line(f"no seeded person {key!r}; try --list")
             return 2
-    sms = SmsPhone(args.url, phone, token=args.token, signing_url=signing_url_for(args.url, args.public_url),
+    token = args.token if args.token is not None else default_token()
+    if not token:
+        term.line("no TWILIO_AUTH_TOKEN and no var/secrets.env yet: the server will refuse unsigned messages "
+                  "(start `make run` once, or pass --token)")
+    sms = SmsPhone(args.url, phone, token=token, signing_url=signing_url_for(args.url, args.public_url),
                    whatsapp=args.whatsapp)
 
     def send(text: str) -> bool:
         try:
-            term.reply(sms.send(text))
+            reply = sms.send(text)
+            term.reply(reply)
+            if reply.status == 403:
+                term.line("  the server refused the signature: sign with the token it uses (--token, or "
+                          "TWILIO_AUTH_TOKEN / var/secrets.env of the same `make run`)")
             return True
         except requests.ConnectionError:
             term.line(f"cannot reach {args.url} - is `make run` running?")

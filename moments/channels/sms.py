@@ -79,14 +79,14 @@ class SmsInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SmsInput":
-        return cls(SmsConfig.from_credentials(credentials))
+        """Refuses to start (SystemExit, so Rasa stops) without strong secrets unless MOMENTS_DEV=1."""
+        return cls(SmsConfig.from_credentials(credentials).checked())
 
     def __init__(self, config: Optional[SmsConfig] = None, store: Optional[SmsStore] = None) -> None:
-        self.config = config or SmsConfig()
+        self.config = config if config is not None else SmsConfig.from_credentials({}).checked()
         self.gateway = SmsGateway(self.config, store)
-        if not self.config.auth_token:
-            logger.warning("SMS channel: no auth token (TWILIO_AUTH_TOKEN), so X-Twilio-Signature is NOT "
-                           "checked. Fine for `make run` and `make sms`; set it for a real gateway.")
+        if not self.config.check_signatures:
+            logger.warning("SMS channel: X-Twilio-Signature is NOT checked (MOMENTS_DEV=1 without TWILIO_AUTH_TOKEN)")
         logger.info("SMS channel at %s (store: %s)", WEBHOOK_PATH, self.gateway.store.describe())
 
     def public_url(self, request: Request) -> str:
@@ -118,7 +118,8 @@ class SmsInput(InputChannel):
                 else:
                     reply = await self.gateway.handle(
                         body, self.public_url(request), request.headers.get("x-twilio-signature"),
-                        request.headers.get("content-type"), RasaAssistant(request.app, on_new_message))
+                        request.headers.get("content-type"), RasaAssistant(request.app, on_new_message),
+                        client=request.remote_addr or request.ip)
             return HTTPResponse(reply.body, status=reply.status, content_type=reply.content_type)
 
         return bp

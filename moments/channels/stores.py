@@ -2,7 +2,10 @@
 
 - the last numbered menu each conversation saw (so "2" means the second option), and
 - the reply to each message Twilio delivered (Twilio retries a webhook it thinks failed; a retry with
-  the same MessageSid gets the same TwiML back and is not processed again).
+  the same MessageSid gets the same TwiML back and is not processed again), and
+- a fingerprint of every MessageSid processed (the signed request's parameters) for SEEN_TTL: the same
+  MessageSid with other parameters is a forgery (CONFLICT), and the same request after RETRY_WINDOW is a
+  replay (STALE); the gateway answers both with 403.
 
 `MemorySmsStore` keeps both in this process: right for one Rasa server (`make run`). With several Rasa
 replicas behind a load balancer a retry can reach another replica, so use `RedisSmsStore` — chosen by
@@ -11,6 +14,7 @@ configuration only: `SMS_STORE_URL=redis://host:6379/2` (see credentials.yml).
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 import time
@@ -25,7 +29,9 @@ from moments.channels.menus import Menu
 logger = logging.getLogger(__name__)
 
 MENU_TTL = 24 * 3600      # a menu older than a day is forgotten ("2" is then just text)
-REPLY_TTL = 24 * 3600     # Twilio retries within minutes; a day is generous
+RETRY_WINDOW = 15 * 60    # Twilio retries within seconds to minutes; later, the same request is a replay
+SEEN_TTL = 30 * 24 * 3600  # how long a processed MessageSid is remembered (and a replay of it refused)
+REPLY_TTL = SEEN_TTL      # (kept for compatibility: a message's record lives this long)
 PENDING_TTL = 120         # a claim whose owner died is released after this long
 
 
@@ -46,9 +52,40 @@ class StoredReply:
 
 
 class ClaimState(Enum):
-    NEW = "new"          # this request owns the message: process it, then finish()
-    PENDING = "pending"  # another request is processing the same message right now
-    DONE = "done"        # processed before: replay the stored reply
+    NEW = "new"            # this request owns the message: process it, then finish()
+    PENDING = "pending"    # another request is processing the same message right now
+    DONE = "done"          # processed before, within RETRY_WINDOW: replay the stored reply
+    CONFLICT = "conflict"  # this MessageSid was processed with other parameters: not Twilio's retry
+    STALE = "stale"        # processed more than RETRY_WINDOW ago: a replayed request
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What the store keeps per message: its fingerprint, when it was first claimed, and its reply once done."""
+
+    fingerprint: str
+    at: float
+    reply: Optional[StoredReply] = None
+
+    def to_json(self) -> str:
+        return json.dumps({"fp": self.fingerprint, "at": self.at,
+                           "reply": asdict(self.reply) if self.reply else None}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str) -> "_Seen":
+        data = json.loads(raw)
+        reply = data.get("reply")
+        return cls(data.get("fp", ""), float(data.get("at", 0)), StoredReply(**reply) if reply else None)
+
+
+def _state_of(seen: "_Seen", fingerprint: str, now: float) -> Tuple[ClaimState, Optional[StoredReply]]:
+    if fingerprint and seen.fingerprint and not hmac.compare_digest(seen.fingerprint, fingerprint):
+        return ClaimState.CONFLICT, None
+    if seen.reply is None:
+        return ClaimState.PENDING, None
+    if now - seen.at > RETRY_WINDOW:
+        return ClaimState.STALE, None
+    return ClaimState.DONE, seen.reply
 
 
 class SmsStore(ABC):
@@ -60,8 +97,9 @@ class SmsStore(ABC):
         """Remember `menu` (None forgets: the last reply had no buttons)."""
 
     @abstractmethod
-    async def claim(self, message_key: str) -> Tuple[ClaimState, Optional[StoredReply]]:
-        """Atomically claim a message for processing, or report that it is pending or done."""
+    async def claim(self, message_key: str, fingerprint: str = "") -> Tuple[ClaimState, Optional[StoredReply]]:
+        """Atomically claim a message for processing, or report that it is pending, done, conflicting (same key,
+        other fingerprint) or stale (done longer than RETRY_WINDOW ago)."""
 
     @abstractmethod
     async def finish(self, message_key: str, reply: StoredReply) -> None: ...
@@ -72,13 +110,14 @@ class SmsStore(ABC):
         while time.monotonic() < deadline:
             await asyncio.sleep(poll)
             state, reply = await self.claim_peek(message_key)
-            if state is ClaimState.DONE:
+            if state in (ClaimState.DONE, ClaimState.STALE):
                 return reply
         return None
 
     @abstractmethod
-    async def claim_peek(self, message_key: str) -> Tuple[Optional[ClaimState], Optional[StoredReply]]:
-        """The state of a message without claiming it."""
+    async def claim_peek(self, message_key: str, fingerprint: str = ""
+                         ) -> Tuple[Optional[ClaimState], Optional[StoredReply]]:
+        """The state of a message without claiming it (None: never seen)."""
 
     async def close(self) -> None:
         pass
@@ -119,7 +158,7 @@ class MemorySmsStore(SmsStore):
 
     def __init__(self, max_items: int = 100_000):
         self._menus = _TtlDict(MENU_TTL, max_items)
-        self._replies = _TtlDict(REPLY_TTL, max_items)
+        self._replies = _TtlDict(SEEN_TTL, max_items)
 
     async def get_menu(self, conversation_id: str) -> Optional[Menu]:
         data = self._menus.get(conversation_id)
@@ -131,31 +170,29 @@ class MemorySmsStore(SmsStore):
         else:
             self._menus.set(conversation_id, menu.to_json())
 
-    async def claim(self, message_key: str) -> Tuple[ClaimState, Optional[StoredReply]]:
-        value = self._replies.get(message_key)
-        if value is None:
-            self._replies.set(message_key, ClaimState.PENDING, ttl=PENDING_TTL)
+    async def claim(self, message_key: str, fingerprint: str = "") -> Tuple[ClaimState, Optional[StoredReply]]:
+        seen = self._replies.get(message_key)
+        if seen is None:
+            self._replies.set(message_key, _Seen(fingerprint, time.time()), ttl=PENDING_TTL)
             return ClaimState.NEW, None
-        if value is ClaimState.PENDING:
-            return ClaimState.PENDING, None
-        return ClaimState.DONE, value
+        return _state_of(seen, fingerprint, time.time())
 
-    async def claim_peek(self, message_key: str) -> Tuple[Optional[ClaimState], Optional[StoredReply]]:
-        value = self._replies.get(message_key)
-        if value is None:
+    async def claim_peek(self, message_key: str, fingerprint: str = ""
+                         ) -> Tuple[Optional[ClaimState], Optional[StoredReply]]:
+        seen = self._replies.get(message_key)
+        if seen is None:
             return None, None
-        if value is ClaimState.PENDING:
-            return ClaimState.PENDING, None
-        return ClaimState.DONE, value
+        state, reply = _state_of(seen, fingerprint, time.time())
+        return state, (seen.reply if state is ClaimState.STALE else reply)
 
     async def finish(self, message_key: str, reply: StoredReply) -> None:
-        self._replies.set(message_key, reply)
+        seen = self._replies.get(message_key)
+        self._replies.set(message_key, _Seen(seen.fingerprint if seen else "", seen.at if seen else time.time(),
+                                             reply))
 
 
 class RedisSmsStore(SmsStore):
     """Shared by all Rasa replicas: menus and replies in Redis, with the same TTLs."""
-
-    PENDING = "pending"
 
     def __init__(self, url: str, key_prefix: str = "moments:sms:"):
         import redis.asyncio as redis  # redis-py ships with Rasa
@@ -184,27 +221,39 @@ class RedisSmsStore(SmsStore):
         else:
             await self._redis.set(key, json.dumps(menu.to_json(), ensure_ascii=False), ex=MENU_TTL)
 
-    async def claim(self, message_key: str) -> Tuple[ClaimState, Optional[StoredReply]]:
+    async def claim(self, message_key: str, fingerprint: str = "") -> Tuple[ClaimState, Optional[StoredReply]]:
         key = self._reply_key(message_key)
-        if await self._redis.set(key, self.PENDING, nx=True, ex=PENDING_TTL):
+        pending = _Seen(fingerprint, time.time()).to_json()
+        if await self._redis.set(key, pending, nx=True, ex=PENDING_TTL):
             return ClaimState.NEW, None
-        state, reply = await self.claim_peek(message_key)
+        state, reply = await self.claim_peek(message_key, fingerprint)
         if state is None:  # expired between the two calls: try once more
-            if await self._redis.set(key, self.PENDING, nx=True, ex=PENDING_TTL):
+            if await self._redis.set(key, pending, nx=True, ex=PENDING_TTL):
                 return ClaimState.NEW, None
-            state, reply = await self.claim_peek(message_key)
+            state, reply = await self.claim_peek(message_key, fingerprint)
         return state or ClaimState.PENDING, reply
 
-    async def claim_peek(self, message_key: str) -> Tuple[Optional[ClaimState], Optional[StoredReply]]:
+    async def claim_peek(self, message_key: str, fingerprint: str = ""
+                         ) -> Tuple[Optional[ClaimState], Optional[StoredReply]]:
         raw = await self._redis.get(self._reply_key(message_key))
         if raw is None:
             return None, None
-        if raw == self.PENDING:
-            return ClaimState.PENDING, None
-        return ClaimState.DONE, StoredReply.from_json(raw)
+        try:
+            seen = _Seen.from_json(raw)
+        except (ValueError, TypeError, AttributeError):  # an entry of an older version: treat as processed
+            return ClaimState.STALE, None
+        state, reply = _state_of(seen, fingerprint, time.time())
+        return state, (seen.reply if state is ClaimState.STALE else reply)
 
     async def finish(self, message_key: str, reply: StoredReply) -> None:
-        await self._redis.set(self._reply_key(message_key), reply.to_json(), ex=REPLY_TTL)
+        key = self._reply_key(message_key)
+        raw = await self._redis.get(key)
+        try:
+            seen = _Seen.from_json(raw) if raw else None
+        except (ValueError, TypeError, AttributeError):
+            seen = None
+        done = _Seen(seen.fingerprint if seen else "", seen.at if seen else time.time(), reply)
+        await self._redis.set(key, done.to_json(), ex=SEEN_TTL)
 
     async def close(self) -> None:
         await self._redis.close()

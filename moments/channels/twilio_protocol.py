@@ -38,7 +38,8 @@ def parse_form(body: bytes) -> List[Tuple[str, str]]:
 
 
 def compute_signature(auth_token: str, url: str, params: Params) -> str:
-    data = url + "".join(k + v for k, v in sorted(params))
+    # As twilio.request_validator: names sorted, each name's distinct values sorted (a pair sent twice counts once).
+    data = url + "".join(k + v for k, v in sorted(set(params)))
     digest = hmac.new(auth_token.encode("utf-8"), data.encode("utf-8"), hashlib.sha1).digest()
     return base64.b64encode(digest).decode("ascii")
 
