@@ -76,19 +76,72 @@ def cmd_add_examples(args) -> int:
     return 0 if not result.refused else 1
 
 
+def cmd_move_examples(args) -> int:
+    from moments.trainer.scaffold import TrainerError, describe_moved, move_examples
+
+    project = _project(args)
+    try:
+        moved = move_examples(project, args.source, args.target, args.match, [args.lang] if args.lang else None,
+                              dry_run=args.list)
+    except TrainerError as e:
+        print(f"Nothing moved: {e}", file=sys.stderr)
+        return 2
+    print(describe_moved(project, moved, args.source, args.target, args.match, args.list))
+    return 0
+
+
 def cmd_train(args) -> int:
-    from moments.trainer.training import train
+    from moments.trainer.training import language_digests, load_state, train
     from moments.trainer.validate import format_report, validate
 
     project = _project(args)
-    if not args.no_validate:
+    if args.no_validate:
+        print("NO_VALIDATE=1: an experiment. The model is trained without the data checks and is marked as never "
+              "deployable (make deploy refuses it).")
+    else:
         report = validate(project, run_rasa=False)
         if not report.ok:
             print(format_report(report))
-            print("\nFix these first (or train anyway with --no-validate).")
+            print("\nFix these first, then make train-candidate again. (To try something out anyway, "
+                  "make train-candidate NO_VALIDATE=1 trains an experiment that can never be deployed.)")
             return 1
-    result = train(project, force=args.force, quick=args.quick)
-    return 0 if result.model else 1
+    before = language_digests(project)
+    last = load_state(project).get("languages") or {}
+    result = train(project, force=args.force, quick=args.quick, experiment=args.no_validate)
+    if not result.model:
+        return 1
+    if not (args.quick and load_state(project).get("fine_tuned_from")) or result.skipped:
+        return 0
+    return _check_quick(project, {l for l in before if before[l] != last.get(l)})
+
+
+def _check_quick(project, touched) -> int:
+    """A quick fine-tune is evaluated at once; when it fails only on languages nobody touched, the fine-tune
+    (not the data) is to blame: train fully, by itself, and evaluate that."""
+    from moments.trainer.evaluate import evaluate, summary
+    from moments.trainer.project import LANGUAGE_NAMES
+    from moments.trainer.training import train
+
+    print("\nChecking the quick model against the deployed one (a quick fine-tune can drift) …")
+    ev = evaluate(project, None, out=sys.stdout)
+    if ev.gate.passed:
+        print(summary(project, ev))
+        return 0
+    failed = set(ev.gate.failed_languages)
+    only_regression = ev.gate.parts.get("validation", True) and ev.gate.parts.get("test messages", True)
+    if not (failed and only_regression and not failed & touched):
+        print(summary(project, ev))
+        return 1
+    names = ", ".join(LANGUAGE_NAMES[l] for l in sorted(failed))
+    print(f"\nThe quick model is worse in {names}, a language whose examples you did not change: that is the "
+          "fine-tuning drifting, not your data. Training the full model now, by itself …\n")
+    full = train(project, force=True)
+    if not full.model:
+        return 1
+    ev = evaluate(project, full.model, out=sys.stdout)
+    print()
+    print(summary(project, ev))
+    return 0 if ev.gate.passed else 1
 
 
 def cmd_evaluate(args) -> int:
@@ -126,7 +179,7 @@ def cmd_review(args) -> int:
     elif args.list or not sys.stdin.isatty():
         print(rv.format_queue(items))
         if not args.list:
-            print("\n(not a terminal: listing only; use --decisions FILE to apply decisions)")
+            print("\n(not a terminal: listing only; make review TEMPLATE=review.yml writes a file to decide in, make review DECISIONS=review.yml applies it)")
         return 0
     else:
         if not items:
@@ -139,12 +192,14 @@ def cmd_review(args) -> int:
 
 
 def cmd_deploy(args) -> int:
-    from moments.trainer.deploy import DeployError, deploy, server_url
+    from moments.trainer.deploy import DeployError, deploy, server_token, server_url
 
     project = _project(args)
+    confirmed = args.yes or os.environ.get("CONFIRM", "") not in ("", "0")
+    ask = input if sys.stdin.isatty() and sys.stdout.isatty() else None
     try:
         deploy(project, Path(args.model) if args.model else None, url=server_url(args.url),
-               token=args.token or os.environ.get("RASA_TOKEN"))
+               token=server_token(args.token), rollback=args.rollback, confirmed=confirmed, ask=ask)
     except DeployError as e:
         print(f"\n{e}", file=sys.stderr)
         return 1
@@ -176,6 +231,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--heldout", action="store_true", help="add to the test set instead of the training data")
     p.set_defaults(func=cmd_add_examples)
 
+    p = sub.add_parser("move-examples", help="move examples containing some words from one intent to another")
+    p.add_argument("--from", dest="source", required=True, help="the intent they are under now, e.g. out_of_scope")
+    p.add_argument("--to", dest="target", required=True, help="the intent they belong to")
+    p.add_argument("--match", required=True, help='words to look for, separated by |, e.g. "幼儿园|托儿所"')
+    p.add_argument("--lang", choices=LANGS, help="only this language (default: all four)")
+    p.add_argument("--list", action="store_true", help="only show what would move")
+    p.set_defaults(func=cmd_move_examples)
+
     p = sub.add_parser("train", help="train a candidate model (only what changed is retrained)")
     p.add_argument("--force", action="store_true", help="train even if nothing changed")
     p.add_argument("--no-validate", action="store_true", help="skip the quick data checks before training")
@@ -200,7 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("deploy", help="load the model into the running server, if the regression gate passed")
     p.add_argument("--model", help="model file (default: the latest trained candidate)")
     p.add_argument("--url", help="Rasa server (default: $RASA_URL or http://localhost:5005)")
-    p.add_argument("--token", help="the server's --auth-token (default: $RASA_TOKEN)")
+    p.add_argument("--token", help="the server's --auth-token (default: $RASA_TOKEN, $RASA_AUTH_TOKEN, then "
+                                   "RASA_AUTH_TOKEN in var/secrets.env)")
+    p.add_argument("--rollback", action="store_true", help="put back the model that was live before the current one")
+    p.add_argument("--yes", action="store_true", help="deploy to a server other than last time's without asking "
+                                                      "(make: CONFIRM=1)")
     p.set_defaults(func=cmd_deploy)
     return parser
 
@@ -221,7 +288,42 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if extra:
         args.examples = list(args.examples or []) + extra
-    return args.func(args)
+    return run_command(args)
+
+
+# Commands that read the data first: a broken YAML file is said once, before anything else.
+READS_DATA = {"add-intent", "add-examples", "move-examples", "train", "evaluate", "review", "deploy"}
+
+
+def run_command(args) -> int:
+    """Runs one command; whatever goes wrong ends in a sentence for the trainer, never a traceback."""
+    from moments.trainer.project import BrokenYaml, require_readable_yaml
+
+    try:
+        if args.command in READS_DATA and not getattr(args, "json", False):
+            require_readable_yaml(_project(args))
+        return args.func(args)
+    except BrokenYaml as e:
+        print(f"{e.rel_path}{f', line {e.line}' if e.line else ''} cannot be read: {e.problem}\n"
+              "Fix that line, save the file, and run the command again (nothing else is checked until then).",
+              file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nStopped.", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - a trainer gets a sentence; the details go to a file
+        import traceback
+
+        log = _project(args).state_dir / "last-error.txt"
+        try:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+            where = f" The details for a developer are in {_project(args).rel(log)}."
+        except OSError:
+            where = ""
+        print(f"The {args.command} command stopped: {str(e).strip() or e.__class__.__name__}.\n"
+              f"Run make validate and fix what it says; if it says OK, ask a developer.{where}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -6,8 +6,14 @@ untouched. Afterwards GET /status must report the new model's file and fingerpri
 /model/parse must answer. The deployed model is then copied to models/moments.tar.gz (what `make run`
 loads next time) and remembered as the baseline for the next `evaluate`.
 
-The server is `make run`'s (http://localhost:5005, started with --enable-api); set RASA_URL / --url
-for another, and RASA_TOKEN / --token when it was started with --auth-token.
+The server is `make run`'s (http://localhost:5005, started by moments.serve with --enable-api behind
+--auth-token); RASA_URL= for another. The token is always sent: RASA_TOKEN / RASA_AUTH_TOKEN from the
+environment, else RASA_AUTH_TOKEN from this installation's secrets file (moments.secrets).
+
+Every deployment is appended to reports/trainer/deployments.json (server, model, sha256, what it replaced).
+`deploy --rollback` puts back the model that was live before the current one on that server (gated too);
+a model rolled back from is never picked again by a plain `deploy`. A server other than the one deployed to
+last time is only touched after a confirmation (a question at a terminal; CONFIRM=1 / --yes otherwise).
 """
 from __future__ import annotations
 
@@ -20,8 +26,9 @@ from typing import Dict, List, Optional, TextIO
 
 import requests
 
-from moments.trainer.evaluate import (_read_json, _write_json, baseline, copy_for_baseline, evaluate,
-                                      gate_record, heldout_digest, model_metadata, summary)
+from moments.trainer.evaluate import (LANGS, LANGUAGE_NAMES, _read_json, _write_json, baseline,
+                                      copy_for_baseline, data_digest, evaluate, gate, gate_record, heldout_digest,
+                                      model_intents, model_metadata, score_model, summary)
 from moments.trainer.project import Project, file_sha256
 
 DEFAULT_URL = "http://localhost:5005"
@@ -47,23 +54,44 @@ class RasaServer:
         self.params = {"token": token} if token else {}
         self.timeout = timeout
 
-    def status(self) -> Dict:
-        r = requests.get(f"{self.url}/status", params=self.params, timeout=self.timeout)
+    def _check(self, r: requests.Response) -> requests.Response:
         if r.status_code in (401, 403):
-            raise DeployError(f"The server at {self.url} wants a token: set RASA_TOKEN or pass --token.")
+            raise DeployError(
+                f"The Rasa server at {self.url} did not accept the token ({r.status_code}). Use the token it was "
+                "started with: RASA_TOKEN=<its --auth-token> make deploy"
+                + (f" RASA_URL={self.url}" if self.url != DEFAULT_URL else "")
+                + " — for a server this checkout started (make run), the token is printed by "
+                ".venv/bin/python -m moments.secrets show RASA_AUTH_TOKEN")
+        return r
+
+    def status(self) -> Dict:
+        r = self._check(requests.get(f"{self.url}/status", params=self.params, timeout=self.timeout))
         r.raise_for_status()
         return r.json()
 
     def load(self, model: Path, timeout: float = 600) -> None:
-        r = requests.put(f"{self.url}/model", params=self.params, json={"model_file": str(model.resolve())},
-                         timeout=timeout)
+        r = self._check(requests.put(f"{self.url}/model", params=self.params,
+                                     json={"model_file": str(model.resolve())}, timeout=timeout))
         if r.status_code != 204:
             raise DeployError(f"The server refused the model ({r.status_code}): {r.text[:500]}")
 
     def parse(self, text: str) -> Dict:
-        r = requests.post(f"{self.url}/model/parse", params=self.params, json={"text": text}, timeout=self.timeout)
+        r = self._check(requests.post(f"{self.url}/model/parse", params=self.params, json={"text": text},
+                                      timeout=self.timeout))
         r.raise_for_status()
         return r.json()
+
+
+def server_token(cli_value: Optional[str] = None) -> Optional[str]:
+    """--token, else RASA_TOKEN / RASA_AUTH_TOKEN, else this installation's secrets file."""
+    if cli_value:
+        return cli_value
+    for key in ("RASA_TOKEN", "RASA_AUTH_TOKEN"):
+        if os.environ.get(key):
+            return os.environ[key]
+    from moments import secrets
+
+    return secrets.read(secrets.secrets_file()).get("RASA_AUTH_TOKEN") or None
 
 
 def trained_from_current_data(project: Project, model: Path) -> bool:
@@ -75,14 +103,16 @@ def trained_from_current_data(project: Project, model: Path) -> bool:
 
 
 def check_gate(project: Project, model: Path, out: TextIO) -> Dict:
-    """The gate outcome for `model` against what is deployed now; evaluates again when it is missing or stale."""
+    """The gate outcome for `model` against what is deployed now; evaluates again when it is missing or stale
+    (another model deployed since, or the data or test set changed since it was evaluated)."""
     record = gate_record(project, model)
     current = baseline(project, out)
     stale = (record is None
              or record.get("deployed_sha256") != (current or {}).get("sha256")
-             or record.get("heldout_digest") != heldout_digest(project))
+             or record.get("heldout_digest") != heldout_digest(project)
+             or record.get("data_digest") != data_digest(project))
     if stale:
-        out.write("This model has not been evaluated against the deployed one yet; evaluating now …\n")
+        out.write("This model has not been evaluated against the live one with today's data yet; evaluating now …\n")
         ev = evaluate(project, model, out=out)
         out.write(summary(project, ev) + "\n\n")
         record = gate_record(project, model)
@@ -90,34 +120,158 @@ def check_gate(project: Project, model: Path, out: TextIO) -> Dict:
     return record
 
 
+# -- deployment history ---------------------------------------------------------------------------
+
+def history(project: Project) -> List[Dict]:
+    return _read_json(project.reports_dir / "deployments.json").get("deployments") or []
+
+
+def _append_history(project: Project, entry: Dict) -> None:
+    entries = history(project) + [entry]
+    _write_json(project.reports_dir / "deployments.json", {"deployments": entries})
+
+
+def last_server(project: Project) -> Optional[str]:
+    entries = history(project)
+    return entries[-1]["server"] if entries else None
+
+
+def rolled_back_from(project: Project) -> Dict[str, str]:
+    """sha256 -> when, of every model a rollback took off a server."""
+    return {e["rollback_of"]: e["deployed_at"] for e in history(project) if e.get("rollback_of")}
+
+
+def rollback_target(project: Project, url: str) -> Dict:
+    """The history entry of the model live before the current one on `url` (skipping models rolled back from)."""
+    entries = [e for e in history(project) if e.get("server") == url]
+    if not entries:
+        raise DeployError(f"Nothing to roll back to: nothing was deployed to {url} from this checkout yet "
+                          "(reports/trainer/deployments.json). To put a given model live: make deploy MODEL=<file>")
+    current = entries[-1]["sha256"]
+    skip = set(rolled_back_from(project)) | {current}
+    for e in reversed(entries[:-1]):
+        if e["sha256"] not in skip and Path(e["model_file"]).exists():
+            return e
+        if e["sha256"] not in skip:
+            raise DeployError(f"The model live before the current one, {e['model_file']}, is no longer there; "
+                              "make deploy MODEL=<file> deploys a model you choose.")
+    raise DeployError(f"There is no earlier model to roll back to on {url}: the current one "
+                      f"({Path(entries[-1]['model_file']).name}) is the first this checkout deployed there.")
+
+
+def _changes(project: Project, record: Dict, live: Optional[Dict], model: Path) -> List[str]:
+    """What changes for the parents when `model` replaces the live one, in a few lines."""
+    lines = []
+    live_scores = record.get("live_scores") or (live or {}).get("scores") or {}
+    for lang in LANGS:
+        new, old = (record.get("scores") or {}).get(lang), live_scores.get(lang)
+        if new and old:
+            lines.append(f"  {LANGUAGE_NAMES[lang]:<8} accuracy {100 * old['accuracy']:.1f}% → "
+                         f"{100 * new['accuracy']:.1f}% ({100 * (new['accuracy'] - old['accuracy']):+.1f})")
+    if live and live.get("model_file"):
+        added = sorted(set(model_intents(model)) - set(model_intents(Path(live["model_file"]))))
+        gone = sorted(set(model_intents(Path(live["model_file"]))) - set(model_intents(model)))
+        if added:
+            lines.append(f"  new intents: {', '.join(added)}")
+        if gone:
+            lines.append(f"  intents it no longer knows: {', '.join(gone)}")
+    return lines
+
+
+def _confirm(url: str, last: Optional[str], confirmed: bool, ask, rollback: bool) -> None:
+    if confirmed or last == url:
+        return
+    why = (f"The last deployment from this checkout went to {last}, not to {url}." if last
+           else f"Nothing was deployed to {url} from this checkout before.")
+    how = "make deploy" + (" ROLLBACK=1" if rollback else "") + (f" RASA_URL={url}" if url != DEFAULT_URL else "") \
+        + " CONFIRM=1"
+    if ask is not None:
+        answer = ask(f"{why} Deploy to {url}? [y/N] ").strip().lower()
+        if answer in ("y", "yes"):
+            return
+        raise DeployError(f"Not deployed: {url} was not confirmed.")
+    raise DeployError(f"Not deployed: {why} To deploy there, say so: {how}")
+
+
+# -- deploy ---------------------------------------------------------------------------------------
+
 def deploy(project: Project, model: Optional[Path] = None, url: str = DEFAULT_URL, token: Optional[str] = None,
-           out: TextIO = None, wait_ready: float = 120) -> Deployment:
+           out: TextIO = None, wait_ready: float = 120, rollback: bool = False, confirmed: bool = False,
+           ask=None) -> Deployment:
+    """Loads `model` (default: the newest candidate; with rollback: the previous live model) into the server.
+
+    ask: a function asking the trainer a yes/no question (a terminal), or None (refuse unless confirmed).
+    """
     import sys
 
     out = out or sys.stdout
+    url = url.rstrip("/")
+    target_entry = None
+    if rollback:
+        if model:
+            raise DeployError("Give either ROLLBACK=1 or MODEL=…, not both.")
+        target_entry = rollback_target(project, url)
+        model = Path(target_entry["model_file"])
+    explicit = model is not None
     model = Path(model) if model else project.latest_candidate()
     if model is None or not model.exists():
-        raise DeployError("No model to deploy: run `python -m moments.trainer train` first (or pass --model).")
+        raise DeployError("No model to deploy: make train-candidate first (or say which: make deploy MODEL=<file>)."
+                          if model is None else f"There is no model file {model}.")
     model = model.resolve()
+    from moments.trainer.training import experiment_note
+
+    note = experiment_note(project, model)
+    if note:
+        raise DeployError(f"Not deploying: {note}. Train it properly (make train-candidate, without NO_VALIDATE) "
+                          "and evaluate that.")
+    sha = file_sha256(model)
+    if not explicit and sha in rolled_back_from(project):
+        raise DeployError(f"Not deploying {model.name}: it is the newest model, but it was rolled back on "
+                          f"{rolled_back_from(project)[sha]}. Train a better one, or, if you really mean it: "
+                          f"make deploy MODEL={project.rel(model)}")
     meta = model_metadata(model)
     if meta.get("training_type") == 1:  # TrainingType.NLU
         raise DeployError(f"{model.name} understands messages but has no dialogue part (made by `rasa train nlu`); "
-                          "the server needs a complete model: `python -m moments.trainer train`.")
+                          "the server needs a complete model: make train-candidate.")
+
+    out.write(f"Server: {url}" + ("  (the one deployed to last time)" if last_server(project) == url else "") + "\n")
     server = RasaServer(url, token)
     try:
         previous = server.status()
     except requests.RequestException as e:
         raise DeployError(f"No Rasa server answers at {url} ({e.__class__.__name__}). Start the bot with "
-                          "`make run` (it listens on :5005 with the API enabled) or pass --url.") from e
+                          "make run (it listens on http://localhost:5005), or say where it is: "
+                          "make deploy RASA_URL=http://<server>:5005") from e
+    out.write(f"Live now: {previous.get('model_file')} (fingerprint {previous.get('model_id')})\n"
+              f"{'Rolling back to' if rollback else 'New model'}: {project.rel(model)}"
+              + (f" (live from {target_entry['deployed_at']} until the current one)" if target_entry else "") + "\n")
     if previous.get("model_id") == meta.get("model_id") and previous.get("model_file") == model.name:
-        out.write(f"{model.name} is already the deployed model.\n")
+        out.write(f"{model.name} is already the live model; nothing to do.\n")
+        return Deployment(model, meta.get("model_id", ""), previous, 0.0, previous)
+    _confirm(url, last_server(project), confirmed, ask, rollback)
 
-    record = check_gate(project, model, out)
+    live = baseline(project, out)
+    record = rollback_gate(project, model, live, out) if rollback else check_gate(project, model, out)
     if not record.get("passed"):
-        raise DeployError("Not deploying: the regression gate failed — " + "; ".join(record.get("reasons") or [])
-                          + ". Fix the data, train and evaluate again (report: reports/trainer/index.html).")
+        raise DeployError("Not deploying: the gate failed — " + "; ".join(record.get("reasons") or [])
+                          + ". Report: reports/trainer/index.html. The live model stays as it is.")
+    changes = _changes(project, record, live, model)
+    if changes:
+        out.write("What changes:\n" + "\n".join(changes) + "\n")
 
-    out.write(f"Loading {model.name} into the server at {url} (was {previous.get('model_file')}) …\n")
+    # The first deployment from here: keep the model that was live, so a rollback can put it back.
+    if not history(project) and project.deployed_model.exists() and live and \
+            Path(live["model_file"]).resolve() == project.deployed_model.resolve():
+        keep = project.candidates_dir / f"previous-live-{datetime.now():%Y%m%d-%H%M%S}.tar.gz"
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        import shutil
+
+        shutil.copy2(project.deployed_model, keep)
+        _append_history(project, {"server": url, "model_file": str(keep), "sha256": live.get("sha256") or
+                                  file_sha256(keep), "deployed_at": "before this checkout's first deployment",
+                                  "model_id": previous.get("model_id")})
+
+    out.write(f"Loading {model.name} into the server at {url} …\n")
     started = time.monotonic()
     server.load(model)
     deadline = time.monotonic() + wait_ready
@@ -144,20 +298,40 @@ def deploy(project: Project, model: Optional[Path] = None, url: str = DEFAULT_UR
         # `make run` / `make test` retrain when data/, domain/ or config.yml is newer than models/.trained;
         # this model was trained from exactly those files, so they need not train it again.
         (project.models_dir / ".trained").touch()
+    now = datetime.now().isoformat(timespec="seconds")
     _write_json(project.reports_dir / "deployed.json", {
         "model_file": str(model),
-        "sha256": file_sha256(model),
+        "sha256": sha,
         "model_id": meta.get("model_id"),
-        "deployed_at": datetime.now().isoformat(timespec="seconds"),
+        "deployed_at": now,
         "server": url,
-        "heldout_digest": record.get("heldout_digest"),
-        "scores": record.get("scores"),
+        "heldout_digest": record.get("heldout_digest") if not rollback else None,
+        "scores": record.get("scores") if not rollback else None,
     })
-    out.write(f"Deployed: the server now runs {model.name} (fingerprint {meta.get('model_id')}), "
-              f"switched in {seconds:.1f}s without a restart. Also copied to {project.rel(project.deployed_model)} "
-              "for the next `make run`" + (" (which will not train it again)" if current else "") + ".\n")
+    _append_history(project, {"server": url, "model_file": str(model), "sha256": sha, "model_id": meta.get("model_id"),
+                              "deployed_at": now, "replaced": previous.get("model_file"),
+                              "rollback_of": (live or {}).get("sha256") if rollback else None})
+    out.write(f"{'Rolled back' if rollback else 'Deployed'}: the server at {url} now runs {model.name} "
+              f"(fingerprint {meta.get('model_id')}), switched in {seconds:.1f}s without a restart. Also copied to "
+              f"{project.rel(project.deployed_model)} for the next make run"
+              + (" (which will not train it again)" if current else "") + ".\n"
+              + ("To undo: make deploy ROLLBACK=1" + (f" RASA_URL={url}" if url != DEFAULT_URL else "") + "\n"))
     return Deployment(model, meta.get("model_id", ""), previous, seconds, status)
 
 
+def rollback_gate(project: Project, model: Path, live: Optional[Dict], out: TextIO) -> Dict:
+    """The gate for putting a previous model back: never an experiment (checked before), and no language worse
+    than the live model beyond noise on the intents both know (the live one may know intents the old one never
+    learnt; the data checks were passed when it was trained)."""
+    if not live:
+        return {"passed": True, "reasons": ["nothing live to compare with"], "scores": None}
+    common = set(model_intents(model)) & set(model_intents(Path(live["model_file"])))
+    out.write(f"Checking {model.name} against the live model on the {len(common)} intents both know …\n")
+    old = score_model(project, model, only_intents=common)
+    now = score_model(project, Path(live["model_file"]), only_intents=common)
+    outcome = gate(old, now)
+    return {"passed": outcome.passed, "reasons": outcome.reasons, "scores": old, "live_scores": now}
+
+
 def server_url(cli_value: Optional[str]) -> str:
-    return cli_value or os.environ.get("RASA_URL") or DEFAULT_URL
+    return (cli_value or os.environ.get("RASA_URL") or DEFAULT_URL).rstrip("/")

@@ -133,6 +133,19 @@ class Project:
         merged["intents"].sort()
         return merged
 
+    def domain_sources(self, key: str) -> Dict[str, str]:
+        """{name: domain file (relative) that defines it} for one domain key, e.g. "responses"."""
+        out: Dict[str, str] = {}
+        files = sorted(p for p in self.domain_dir.rglob("*") if p.suffix in (".yml", ".yaml")) \
+            if self.domain_dir.is_dir() else [self.root / "domain.yml"]
+        for path in files:
+            doc = load_yaml(path.read_text(encoding="utf-8")) or {}
+            section = doc.get(key) if isinstance(doc, dict) else None
+            names = section if isinstance(section, list) else list((section or {}).keys())
+            for item in names:
+                out.setdefault(item if isinstance(item, str) else next(iter(item)), self.rel(path))
+        return out
+
     def latest_candidate(self) -> Optional[Path]:
         models = sorted(self.candidates_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
         return models[-1] if models else None
@@ -167,3 +180,80 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+# -- broken YAML, said once and plainly --------------------------------------------------------------
+
+class BrokenYaml(Exception):
+    """A file a trainer edits cannot be read as YAML. str() is the one sentence to show."""
+
+    def __init__(self, rel_path: str, line: Optional[int], problem: str):
+        self.rel_path, self.line, self.problem = rel_path, line, problem
+        where = f"{rel_path}, line {line}" if line else rel_path
+        super().__init__(f"{where}: {problem}")
+
+
+def _plain_yaml_problem(error: Exception, text: str) -> tuple:
+    """(line, sentence) for a YAML error, in words a trainer can act on."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    raw = f"{getattr(error, 'context', '') or ''} {getattr(error, 'problem', '') or ''}".strip() or str(error)
+    lines = text.splitlines()
+    here = lines[line - 1] if line and line <= len(lines) else ""
+    if "mapping values are not allowed" in raw or "expected <block end>" in raw or "did not find expected" in raw:
+        if '"' in here and here.count('"') > 2:
+            sentence = ("a quote (\") inside a text that is itself between quotes ends the text too early: "
+                        "write the inner quotes as “ ” or put the whole text between single quotes (').")
+        else:
+            sentence = ("the indentation does not match the lines around it (or a quote or colon is missing): "
+                        "compare the spaces at the start of this line with the lines above and below.")
+    elif "found character '\\t'" in raw:
+        sentence = "there is a tab character: use spaces only."
+    elif "could not find expected ':'" in raw or "simple key" in raw:
+        sentence = "a line is missing its ':' or a quote is not closed."
+    elif "found unexpected end of stream" in raw or "unexpected end" in raw:
+        sentence = "a quote is opened and never closed."
+    else:
+        sentence = f"the file cannot be read ({' '.join(raw.split())}); check the indentation and the quotes."
+    return line, sentence
+
+
+def yaml_error(path: Path, root: Path) -> Optional[BrokenYaml]:
+    """The problem with one YAML file, or None when it reads fine (or does not exist)."""
+    import yaml
+
+    if not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return BrokenYaml(_rel(path, root), None, "the file is not saved as UTF-8 text: save it again as UTF-8.")
+    try:
+        load_yaml(text)
+    except yaml.YAMLError as e:
+        line, sentence = _plain_yaml_problem(e, text)
+        return BrokenYaml(_rel(path, root), line, sentence)
+    return None
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def broken_yaml_files(project: "Project") -> List[BrokenYaml]:
+    """Every file a trainer edits (data, domain, test set, config) that is not valid YAML."""
+    files = [project.config]
+    for folder in (project.domain_dir, project.data_dir, project.heldout_dir):
+        if folder.is_dir():
+            files += sorted(p for p in folder.rglob("*") if p.suffix in (".yml", ".yaml"))
+    return [e for e in (yaml_error(p, project.root) for p in files) if e]
+
+
+def require_readable_yaml(project: "Project") -> None:
+    """Raises the first BrokenYaml: nothing else is worth saying until that file is fixed."""
+    broken = broken_yaml_files(project)
+    if broken:
+        raise broken[0]

@@ -45,8 +45,10 @@ def tracker_store_url(project: Project, db: Optional[str] = None, url: Optional[
     from rasa.shared.utils.io import read_config_file
 
     cfg = (read_config_file(str(project.endpoints)) or {}).get("tracker_store") or {}
-    if str(cfg.get("type", "")).lower() not in ("sql", "rasa.core.tracker_store.sqltrackerstore"):
-        raise ValueError(f"{project.rel(project.endpoints)} has no SQL tracker store; pass --tracker-db or --db-url")
+    # `SQL`, Rasa's class by path, or a subclass such as moments.privacy.store.PrivateSQLTrackerStore (same table)
+    if not (str(cfg.get("type", "")).lower() == "sql" or str(cfg.get("type", "")).lower().endswith("sqltrackerstore")):
+        raise ValueError(f"{project.rel(project.endpoints)} has no SQL tracker store; say where the conversations are: "
+                         "make review TRACKER_DB=var/tracker.db")
     dialect = cfg.get("dialect", "sqlite")
     database = cfg.get("db", "rasa.db")
     if dialect == "sqlite" and not Path(database).is_absolute():
@@ -229,10 +231,18 @@ class Applied:
     added: List[str] = field(default_factory=list)       # "ms/ask_baby_bonus: text"
     new_intents: List[str] = field(default_factory=list)
     ignored: int = 0
+    undecided: int = 0
     problems: List[str] = field(default_factory=list)
 
 
 def read_decisions(path: Path) -> List[Decision]:
+    from moments.trainer.project import yaml_error
+
+    if not path.exists():
+        raise ValueError(f"there is no file {path}; make review TEMPLATE={path} writes one to fill in")
+    broken = yaml_error(path, Path.cwd())
+    if broken:
+        raise broken
     doc = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     if isinstance(doc, dict):
         doc = doc.get("decisions") or []
@@ -240,24 +250,28 @@ def read_decisions(path: Path) -> List[Decision]:
     for entry in doc:
         if not isinstance(entry, dict) or not entry.get("text"):
             continue
-        out.append(Decision(text=str(entry["text"]), intent=entry.get("intent"),
-                            new_intent=entry.get("new_intent"), ignore=bool(entry.get("ignore")),
-                            lang=entry.get("lang")))
+        text_or_none = lambda v: str(v).strip() or None if v not in (None, "") else None  # noqa: E731
+        out.append(Decision(text=str(entry["text"]), intent=text_or_none(entry.get("intent")),
+                            new_intent=text_or_none(entry.get("new_intent")), ignore=entry.get("ignore") is True,
+                            lang=text_or_none(entry.get("lang"))))
     return out
 
 
 def write_template(path: Path, items: List[Item]) -> None:
-    """A decisions file with every message, the likely intent filled in, to edit and pass to --decisions."""
-    lines = ["# Review decisions. For each message keep ONE of:",
-             "#   intent: <existing intent>     new_intent: <new_name>     ignore: true",
-             "# Delete an entry to decide later. Then: make review DECISIONS=<this file>", ""]
+    """A decisions file with every message and EMPTY decisions: the bot's guess is a comment, never a decision
+    (applied unedited, the file adds nothing)."""
+    lines = ["# Review decisions. For each message fill in ONE of the three lines (leave all empty to decide later):",
+             "#   intent: <existing intent>      new_intent: <new_name>      ignore: true",
+             "# The bot's guess is only a comment: copy it to intent: if it is right.",
+             "# Then: make review DECISIONS=<this file>", ""]
     for it in items:
         lines.append(f"- text: {json.dumps(it.text, ensure_ascii=False)}")
-        lines.append(f"  lang: {it.lang or 'TODO'}   # {LANGUAGE_NAMES.get(it.lang, 'unknown: set en, zh, ms or ta')}")
-        if it.likely:
-            lines.append(f"  intent: {it.likely}   # {'; '.join(it.reasons)}")
-        else:
-            lines.append(f"  ignore: true   # {'; '.join(it.reasons)}; no likely intent")
+        lines.append(f"  lang: {it.lang or ''}   # {LANGUAGE_NAMES.get(it.lang, 'unknown: write en, zh, ms or ta')}")
+        guess = f"the bot guessed {it.likely}" if it.likely else "the bot had no guess"
+        lines.append(f"  # {guess} ({'; '.join(it.reasons)})")
+        lines.append("  intent:")
+        lines.append("  new_intent:")
+        lines.append("  ignore:")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -278,6 +292,7 @@ def apply_decisions(project: Project, items: List[Item], decisions: List[Decisio
             continue
         target = d.new_intent or d.intent
         if not target:
+            result.undecided += 1
             continue
         if lang not in LANGS:
             result.problems.append(f"'{text}': say which language it is in (lang: en, zh, ms or ta)")
@@ -306,6 +321,9 @@ def describe_applied(project: Project, r: Applied) -> str:
                      "language, the answers in domain/<name>.yml), see TRAINING.md.")
     if r.ignored:
         lines.append(f"Ignored {r.ignored} message(s); they will not be shown again.")
+    if r.undecided:
+        lines.append(f"Left {r.undecided} message(s) undecided (no intent:, new_intent: or ignore: filled in); "
+                     "they come back in the next make review.")
     for p in r.problems:
         lines.append(f"  ! {p}")
     if r.added:

@@ -125,6 +125,8 @@ class AddedExamples:
 
 def read_examples_file(path: Path) -> List[str]:
     """One example per line; blank lines and lines starting with '#' are skipped."""
+    if not path.exists():
+        raise TrainerError(f"There is no file {path} (FILE=): give the path of a text file with one example per line.")
     return [l for l in (clean_example(x) for x in path.read_text(encoding="utf-8").splitlines())
             if l and not l.startswith("#")]
 
@@ -164,7 +166,7 @@ def add_examples(project: Project, intent: str, lang: str, examples: Iterable[st
         masked += safe != ex
         cleaned.append(safe)
     if not cleaned:
-        raise TrainerError("No examples given: put them after the command, or use --file with one per line.")
+        raise TrainerError('No examples given: EXAMPLES="first|second", or FILE=examples.txt with one per line.')
 
     # Where every example already is, so nothing ends up under two intents or in both train and test.
     owners: Dict[str, str] = {}
@@ -227,3 +229,59 @@ def describe_added(project: Project, r: AddedExamples) -> str:
 
 def project_lang(r: AddedExamples) -> str:
     return Path(r.edit.path).stem
+
+
+@dataclass
+class Moved:
+    lang: str
+    file: Path
+    examples: List[str] = field(default_factory=list)
+
+
+def move_examples(project: Project, source: str, target: str, match: str, langs: Optional[Iterable[str]] = None,
+                  dry_run: bool = False) -> List[Moved]:
+    """Moves the examples of `source` that contain any of the words in `match` ("幼儿园|托儿所": either one,
+    ignoring case) to `target`, in the training data and in the test set of each language in `langs`."""
+    from moments.trainer.nlu_files import remove_examples
+
+    domain = project.domain().get("intents") or []
+    for name, what in ((source, "FROM"), (target, "TO")):
+        if name not in domain:
+            raise TrainerError(f"There is no intent {name} ({what}=). Known: {', '.join(domain)}."
+                               + (f" To create it: make add-intent NAME={name}" if what == "TO" else ""))
+    if source == target:
+        raise TrainerError("FROM and TO are the same intent.")
+    words = [w.strip().casefold() for w in match.split("|") if w.strip()]
+    if not words:
+        raise TrainerError('MATCH is empty: give the words to look for, e.g. MATCH="幼儿园|托儿所".')
+    langs = list(langs or LANGS)
+    for lang in langs:
+        if lang not in LANGS:
+            raise TrainerError(f"Unknown language '{lang}': use one of {', '.join(LANGS)}.")
+    moved: List[Moved] = []
+    for lang in langs:
+        for path in (project.nlu_file(lang), project.heldout_file(lang)):
+            hits = [e for e in read_examples(path).get(source, [])
+                    if not is_placeholder(e) and any(w in e.casefold() for w in words)]
+            if not hits:
+                continue
+            moved.append(Moved(lang, path, hits))
+            if not dry_run:
+                merge_examples(path, target, hits)
+                remove_examples(path, source, hits)
+    return moved
+
+
+def describe_moved(project: Project, moved: List[Moved], source: str, target: str, match: str,
+                   dry_run: bool) -> str:
+    if not moved:
+        return (f"No example of {source} contains {' or '.join(repr(w) for w in match.split('|') if w.strip())}: "
+                "nothing moved.")
+    total = sum(len(m.examples) for m in moved)
+    lines = [f"{'Would move' if dry_run else 'Moved'} {total} example(s) from {source} to {target}:"]
+    for m in moved:
+        kind = "test messages" if m.file.parent == project.heldout_dir else "training examples"
+        lines.append(f"  {project.rel(m.file)} ({LANGUAGE_NAMES[m.lang]}, {kind}):")
+        lines += [f"    → {e}" for e in m.examples]
+    lines.append("Run without LIST=1 to move them." if dry_run else "Next: make validate")
+    return "\n".join(lines)

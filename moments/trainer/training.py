@@ -50,6 +50,41 @@ def input_digests(project: Project) -> Dict[str, str]:
     }
 
 
+def language_digests(project: Project) -> Dict[str, str]:
+    """One hash per language's training file: which languages a change touched."""
+    from moments.trainer.project import LANGS
+
+    return {lang: files_digest([project.nlu_file(lang)], project.root) for lang in LANGS}
+
+
+EXPERIMENTS_FILE = ".experiments.json"
+
+
+def mark_experiment(project: Project, model: Path, why: str) -> None:
+    """Remembers (by the file's sha256) that `model` may never be deployed, whatever happens to its data later."""
+    from moments.trainer.project import file_sha256
+
+    path = project.candidates_dir / EXPERIMENTS_FILE
+    try:
+        known = json.loads(path.read_text())
+    except (OSError, ValueError):
+        known = {}
+    known[file_sha256(model)] = {"model_file": str(model), "why": why}
+    path.write_text(json.dumps(known, indent=1))
+
+
+def experiment_note(project: Project, model: Path) -> Optional[str]:
+    """Why `model` can never be deployed (trained without the data checks), or None."""
+    from moments.trainer.project import file_sha256
+
+    try:
+        known = json.loads((project.candidates_dir / EXPERIMENTS_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    entry = known.get(file_sha256(model))
+    return entry["why"] if entry else None
+
+
 def load_state(project: Project) -> Dict:
     path = project.candidates_dir / STATE_FILE
     try:
@@ -157,33 +192,47 @@ def trained_intents(project: Project) -> List[str]:
 
 
 def train(project: Project, force: bool = False, out: TextIO = sys.stdout,
-          name: Optional[str] = None, timeout: float = 3600, quick: bool = False) -> TrainResult:
+          name: Optional[str] = None, timeout: float = 3600, quick: bool = False,
+          experiment: bool = False) -> TrainResult:
     started = time.monotonic()
     changed = what_changed(project)
     state = load_state(project)
     previous = Path(state["model"]) if state.get("model") else None
+    last_was_quick = bool(state.get("fine_tuned_from"))
+    last_was_experiment = bool(state.get("experiment"))
     if not changed and previous and previous.exists() and not force:
-        out.write(f"Nothing changed since the last training: the model is {project.rel(previous)}\n"
-                  "(use --force to train again anyway)\n")
-        return TrainResult(previous, 0.0, [], skipped=True)
+        if last_was_quick and not quick:
+            out.write(f"Nothing changed since the last training, but {project.rel(previous)} was a quick "
+                      "fine-tune: this is the full training of the same data.\n")
+            changed = ["nlu"]
+        elif last_was_experiment and not experiment:
+            out.write(f"Nothing changed since the last training, but {project.rel(previous)} was an experiment "
+                      "(trained without the checks, never deployable): training it properly now.\n")
+            changed = ["nlu"]
+        else:
+            out.write(f"Nothing changed since the last training: the model is {project.rel(previous)}\n"
+                      "(make train-candidate FORCE=1 trains again anyway)\n")
+            return TrainResult(previous, 0.0, [], skipped=True)
     base = quick_base(project, changed, state) if quick else None
     if quick and base is None:
-        out.write("--quick fine-tunes the last model when only examples of existing intents changed; that is not "
+        out.write("QUICK=1 fine-tunes the last model when only examples of existing intents changed; that is not "
                   "the case here, so this is a normal training.\n")
 
     if base is not None:
         out.write(f"Only examples of existing intents changed: fine-tuning {project.rel(base)} for "
-                  f"{QUICK_EPOCH_FRACTION:.0%} of the usual epochs (quick; train without --quick for the full model).\n")
+                  f"{QUICK_EPOCH_FRACTION:.0%} of the usual epochs (quick; make train-candidate without QUICK=1 for the full model).\n")
     elif not state:
         out.write("First training here: everything is trained (later runs reuse what did not change).\n")
     elif changed == ["nlu"]:
         out.write("Only the training examples changed: retraining language understanding only; the dialogue "
                   "part is reused from Rasa's cache.\n")
+    elif not changed:
+        out.write("Training again from the same data (a full training).\n")
     else:
         out.write(f"Changed since the last training: {', '.join(changed)}.\n")
 
     project.candidates_dir.mkdir(parents=True, exist_ok=True)
-    name = name or "moments-" + datetime.now().strftime("%Y%m%d-%H%M%S")
+    name = name or ("experiment-" if experiment else "moments-") + datetime.now().strftime("%Y%m%d-%H%M%S")
     args = [rasa_executable(), "train", "--domain", "domain", "--data", "data", "--config", "config.yml",
             "--out", str(project.candidates_dir), "--fixed-model-name", name]
     if base is not None:
@@ -218,15 +267,21 @@ def train(project: Project, force: bool = False, out: TextIO = sys.stdout,
     model = project.candidates_dir / f"{name}.tar.gz"
     if code != 0 or not model.exists():
         tail = "\n".join(l for l in log[-40:] if "Warning" not in l)
-        out.write(f"\nTraining failed (exit {code}). Run `make validate` first; the end of Rasa's output:\n{tail}\n")
+        out.write(f"\nTraining failed (exit {code}). Run make validate first; the end of Rasa's output:\n{tail}\n")
         return TrainResult(None, seconds, changed, progress.retrained, progress.reused, log="\n".join(log))
 
+    if experiment:
+        mark_experiment(project, model, f"{model.name} was trained with NO_VALIDATE=1 (an experiment): it can be "
+                                        "evaluated but never deployed")
     state = {"model": str(model), "inputs": input_digests(project), "seconds": round(seconds, 1),
+             "languages": language_digests(project), "experiment": experiment,
+             "previous_languages": (load_state(project).get("languages") or {}),
              "intents": trained_intents(project), "fine_tuned_from": str(base) if base else None,
              "retrained": progress.retrained, "reused": progress.reused,
              "trained_at": datetime.now().isoformat(timespec="seconds")}
     (project.candidates_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
     out.write(f"\nNew model: {project.rel(model)} (trained in {seconds:.0f}s; retrained "
               f"{len(progress.retrained)} part(s), reused {len(progress.reused)}).\n"
-              "Next: make evaluate   (checks it against the deployed model)\n")
+              + ("This is an experiment (NO_VALIDATE=1): make evaluate shows its scores, make deploy will refuse it.\n"
+                 if experiment else "Next: make evaluate   (checks it against the deployed model)\n"))
     return TrainResult(model, seconds, changed, progress.retrained, progress.reused, log="\n".join(log))

@@ -38,6 +38,7 @@ class Data:
     train: Dict[str, Dict[str, List[str]]] = field(default_factory=dict)    # lang -> intent -> examples
     heldout: Dict[str, Dict[str, List[str]]] = field(default_factory=dict)
     load_problems: List[Problem] = field(default_factory=list)
+    response_files: Dict[str, str] = field(default_factory=dict)  # response -> the domain file defining it
 
     @property
     def intents(self) -> List[str]:
@@ -48,6 +49,7 @@ class Data:
         data = cls(project)
         try:
             data.domain = project.domain()
+            data.response_files = project.domain_sources("responses")
         except Exception as e:  # noqa: BLE001 - any domain error is the trainer's to fix
             data.load_problems.append(Problem(
                 "yaml", "domain/", f"Rasa cannot read the domain: {str(e).strip()[:500]}",
@@ -210,7 +212,7 @@ def check_responses(d: Data) -> List[Problem]:
     for name, variations in sorted((d.domain.get("responses") or {}).items()):
         for message in response_problems(name, variations):
             out.append(Problem(
-                "response-language", f"domain/ response {name}", message,
+                "response-language", f"{d.response_files.get(name, 'domain/')}, response {name}", message,
                 "Each response needs an English text and one variation per language with "
                 "condition: [{type: slot, name: language, value: zh|ms|ta}]."))
     return out
@@ -291,12 +293,72 @@ def check_entities(d: Data) -> List[Problem]:
     return out
 
 
+CATCH_ALL = "out_of_scope"
+TOPIC_SHARE = 0.2        # a topic word is in at least this share of the new intent's examples …
+TOPIC_ELSEWHERE = 0.003  # … in at most this share of the other intents' examples …
+TOPIC_CATCH_ALL_MAX = 3  # … and in at most this many out_of_scope examples (more: it is a common word)
+
+
+def _topic_tokens(text: str, lang: str) -> Set[str]:
+    t = text.casefold()
+    words = {w for w in re.findall(r"[^\W\d_]+", t) if len(w) >= 5}
+    if lang == "zh":
+        han = re.findall(r"[\u4e00-\u9fff]+", t)
+        words = {h[i:i + 2] for h in han for i in range(len(h) - 1)} | {w for w in words if w.isascii()}
+    return words
+
+
+def live_intents(project: Project) -> Optional[Set[str]]:
+    """The intents of the live model (models/moments.tar.gz), or None when there is none."""
+    from moments.trainer.evaluate import model_intents
+
+    if not project.deployed_model.exists():
+        return None
+    return set(model_intents(project.deployed_model)) or None
+
+
+def check_topic_overlap(d: Data) -> List[Problem]:
+    """out_of_scope examples about the topic of an intent the live model does not know yet.
+
+    When a topic becomes an intent (ask_preschool), out_of_scope usually still has examples about it; trained
+    as both, the bot cannot learn either. The topic's words are the ones frequent in the new intent's examples
+    and rare everywhere else."""
+    live = live_intents(d.project)
+    if live is None:
+        return []
+    out = []
+    for lang in LANGS:
+        by_intent = {i: [e for e in exs if not is_placeholder(e)] for i, exs in d.train.get(lang, {}).items()}
+        catch_all = by_intent.get(CATCH_ALL) or []
+        catch_tokens = [_topic_tokens(e, lang) for e in catch_all]
+        catch_count = Counter(t for toks in catch_tokens for t in toks)
+        for intent, examples in sorted(by_intent.items()):
+            if intent in live or intent == CATCH_ALL or len(examples) < 4:
+                continue
+            mine = Counter(t for e in examples for t in _topic_tokens(e, lang))
+            others = [_topic_tokens(e, lang) for i, exs in by_intent.items() if i not in (intent, CATCH_ALL)
+                      for e in exs]
+            elsewhere = Counter(t for toks in others for t in toks)
+            topic = {t for t, n in mine.items() if n >= max(3, TOPIC_SHARE * len(examples))
+                     and elsewhere[t] <= TOPIC_ELSEWHERE * max(1, len(others)) and catch_count[t] <= TOPIC_CATCH_ALL_MAX}
+            hits = [(e, sorted(toks & topic)) for e, toks in zip(catch_all, catch_tokens) if toks & topic]
+            for example, words in hits:
+                out.append(Problem(
+                    "topic-overlap", _where(d.project, d.project.nlu_file(lang), CATCH_ALL),
+                    f"'{example}' is under {CATCH_ALL} but it is about {intent} (new: the live model does not know "
+                    f"it yet; '{words[0]}' is one of its words).",
+                    f"If it is about {intent}, move it: make move-examples FROM={CATCH_ALL} TO={intent} IN={lang} "
+                    f'MATCH="{words[0]}"   (LIST=1 first shows what would move). If it is not, reword it.'))
+    return out
+
+
 CHECKS: List[Tuple[str, Callable[[Data], List[Problem]]]] = [
     ("intents in the language files exist in the domain", check_unknown_intents),
     ("placeholders replaced", check_placeholders),
     ("enough examples per intent in every language", check_enough_examples),
     ("no example under two intents", check_duplicates),
     ("no near-duplicates across intents", check_near_duplicates),
+    ("out_of_scope has nothing about a new intent", check_topic_overlap),
     ("test set not trained on", check_heldout_leaks),
     ("every response in all four languages", check_responses),
     ("every intent used in a rule or story", check_intents_used),
@@ -402,6 +464,18 @@ class Report:
 
 
 def validate(project: Project, run_rasa: bool = True) -> Report:
+    from moments.trainer.project import broken_yaml_files
+
+    broken = broken_yaml_files(project)
+    if broken:
+        # One broken file makes every later check wrong (an unreadable language file "has 0 examples" of
+        # everything): say only that, once, with the line, and nothing else until it is fixed.
+        first = broken[0]
+        where = f"{first.rel_path}, line {first.line}" if first.line else first.rel_path
+        return Report([Problem("yaml", where, f"This file cannot be read: {first.problem}",
+                               "Fix this one line, save, and run make validate again "
+                               "(nothing else is checked until the file can be read).")],
+                      ["the files can be read (YAML)"])
     data = Data.load(project)
     problems = list(data.load_problems)
     checked = []
