@@ -34,7 +34,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional, Protocol, Text
 
 from moments.channels import identity as sms_identity
-from moments.channels.menus import Kind, Menu, Option, channel_text, language_or_default, reply_hint, select
+from moments.channels.menus import (Kind, Menu, Option, channel_text, language_or_default, main_menu_extras,
+                                    reply_hint, select)
 from moments.channels.plain_text import to_plain_text
 from moments.channels.segments import Segments, split_sms
 from moments.channels.stores import ClaimState, SmsStore, StoredReply, store_from_url
@@ -223,6 +224,9 @@ def render_turn(messages: List[Dict[str, Any]], language: Optional[str]) -> Rend
             option = Option.from_button(button)
             options.append(option)
             lines.append(f"{len(options)}. {option.title}")
+    for option in main_menu_extras(options, language):  # "Delete my chat" on the main menu
+        options.append(option)
+        lines.append(f"{len(options)}. {option.title}")
     if options:
         lines.append(reply_hint(len(options), language))
     return RenderedTurn("\n".join(lines), Menu(options, language) if options else None)

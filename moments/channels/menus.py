@@ -19,6 +19,9 @@ from moments.channels.plain_text import to_plain_text
 LANGUAGES = ("en", "zh", "ms", "ta")
 TEXTS_FILE = Path(__file__).with_name("sms_texts.yml")
 MAIN_MENU_PAYLOAD = "/help"
+# The main menu (utter_help's buttons) gets one more option over SMS: delete this chat (moments.privacy, "forget me").
+FORGET_ME_PAYLOAD = "/forget_me"
+MAIN_MENU_MARKERS = ("/register_birth", "/human_handoff")
 
 
 @lru_cache(maxsize=1)
@@ -42,6 +45,14 @@ def join_choices(numbers: List[int], language: Optional[str]) -> str:
         return "".join(items)
     sep, last = channel_text("separator", language), channel_text("or", language)
     return sep.join(items[:-1]) + last + items[-1]
+
+
+def main_menu_extras(options: List["Option"], language: Optional[str]) -> List["Option"]:
+    """The options an SMS main menu adds to the bot's buttons: "Delete my chat" (typing works too)."""
+    payloads = {o.payload for o in options}
+    if all(m in payloads for m in MAIN_MENU_MARKERS) and FORGET_ME_PAYLOAD not in payloads:
+        return [Option(channel_text("forget_me_option", language), FORGET_ME_PAYLOAD)]
+    return []
 
 
 def reply_hint(count: int, language: Optional[str]) -> str:

@@ -3,8 +3,10 @@
 `at_rest(event)` (the event as Rasa serialises it, `Event.as_dict()`):
 - bearer tokens never stored: any `token`/`access_token`/`authorization`/… key is dropped from every dict of the
   event (user metadata, session_started metadata and the `session_started_metadata` slot), and any JWT-looking
-  or "Bearer …" string that is left becomes "[token]". The channel's `person_id` goes too (a pseudonym, but one
-  that links the chat to a citizen; it is kept only as a keyed hash in the look-up index);
+  or "Bearer …" string that is left becomes "[token]";
+- the identifiers the channels put in metadata (`phone` of an SMS sender, the web channel's `person_id`) are
+  encrypted ("enc:v1:…"), so the conversation still shows who it was with to whoever holds PRIVACY_KEY (Rasa's
+  authenticated API) and to nobody who only has the table;
 - every string (user and bot text, parse data, entities, buttons, metadata) is masked (`mask_personal`: NRIC
   S****567D, phone ****4567, account *****6789, certificate links without their signed part) — what the trainer's
   `review` reads, and what a person reading the table sees;
@@ -20,7 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from typing import Any, Dict, Iterable, List, Set, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from moments.privacy import PHONE_RE, mask_personal, nrics_in
 from moments.privacy.crypto import InvalidToken, Vault, is_encrypted
@@ -29,7 +31,12 @@ logger = logging.getLogger(__name__)
 
 # Keys whose values are credentials or direct links to a person: never stored (compared case-insensitively).
 DROPPED_KEYS = frozenset({"token", "access_token", "id_token", "refresh_token", "authorization", "bearer",
-                          "password", "person_id", "singpass_token"})
+                          "password", "singpass_token",
+                          # the SMS channel's signed identity record: a credential for the message it came with
+                          # (moments.channels.identity); the action server checks it in that turn only
+                          "sms_identity"})
+# Identifiers in metadata, encrypted at rest (any dict of the event).
+ENCRYPTED_KEYS = frozenset({"phone", "person_id", "mobile", "nric"})
 # Slots whose values are conversation state, stored readable when they hold nothing personal.
 CLEAR_SLOTS = frozenset({"language", "requested_slot", "handoff_agency", "handoff_reference", "logged_in",
                          "journey_aborted", "failed_tries", "bb_correcting", "birth_registered",
@@ -68,12 +75,21 @@ def _identifiers(value: Any, found: Set[Tuple[str, str]]) -> None:
             found.add(("phone", m.group(1) + m.group(2)))
 
 
-def scrub(value: Any) -> Any:
-    """Credentials dropped, every string masked; the structure is kept."""
+def scrub(value: Any, vault: Optional[Vault] = None) -> Any:
+    """Credentials dropped, identifiers in metadata encrypted (with a vault), every other string masked."""
     if isinstance(value, dict):
-        return {k: scrub(v) for k, v in value.items() if str(k).lower() not in DROPPED_KEYS}
+        out = {}
+        for k, v in value.items():
+            key = str(k).lower()
+            if key in DROPPED_KEYS:
+                continue
+            if vault is not None and key in ENCRYPTED_KEYS and isinstance(v, str) and v:
+                out[k] = vault.encrypt(v)
+            else:
+                out[k] = scrub(v, vault)
+        return out
     if isinstance(value, list):
-        return [scrub(v) for v in value]
+        return [scrub(v, vault) for v in value]
     if isinstance(value, str):
         return mask_personal(value)
     return value
@@ -88,7 +104,7 @@ def _slot_value_at_rest(name: str, value: Any, vault: Vault) -> Any:
     if value is None or isinstance(value, (bool, int, float)):
         return value
     if name == SESSION_METADATA_SLOT:
-        return scrub(value)
+        return scrub(value, vault)
     if name in CLEAR_SLOTS and not _holds_personal(value):
         return value
     return vault.encrypt(scrub_credentials(value))
@@ -111,22 +127,31 @@ def at_rest(event: Dict[str, Any], vault: Vault) -> Tuple[Dict[str, Any], Set[Tu
     found: Set[Tuple[str, str]] = set()
     _identifiers(event, found)
     if event.get("event") == "slot":
-        stored = {k: (v if k == "value" else scrub(v)) for k, v in event.items()}
+        stored = {k: (v if k == "value" else scrub(v, vault)) for k, v in event.items()}
         stored["value"] = _slot_value_at_rest(str(event.get("name")), event.get("value"), vault)
     else:
-        stored = scrub(event)
+        stored = scrub(event, vault)
     return stored, found
 
 
-def from_rest(stored: Dict[str, Any], vault: Vault) -> Dict[str, Any]:
-    if stored.get("event") == "slot" and is_encrypted(stored.get("value")):
+def _open(value: Any, vault: Vault, where: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _open(v, vault, where) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_open(v, vault, where) for v in value]
+    if is_encrypted(value):
         try:
-            return {**stored, "value": vault.decrypt(stored["value"])}
+            return vault.decrypt(value)
         except InvalidToken:
-            logger.warning("slot %s: no PRIVACY_KEY opens its stored value (key rotated out?); reading it as empty",
-                           stored.get("name"))
-            return {**stored, "value": None}
-    return stored
+            logger.warning("%s: no PRIVACY_KEY opens a stored value (key rotated out?); reading it as empty", where)
+            return None
+    return value
+
+
+def from_rest(stored: Dict[str, Any], vault: Vault) -> Dict[str, Any]:
+    """Every encrypted value of the stored event decrypted (slot values, metadata identifiers)."""
+    where = f"{stored.get('event')} {stored.get('name') or ''}".strip()
+    return _open(stored, vault, where)
 
 
 def forget_requested(events: Iterable[Dict[str, Any]], slot: str) -> bool:

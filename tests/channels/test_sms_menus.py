@@ -78,8 +78,9 @@ def test_buttons_become_a_numbered_menu_with_the_hint_last(lang):
     lines = turn.text.split("\n")
     assert lines[0] == "Hello" and lines[1] == "Pick one:"
     assert lines[2:7] == [f"{i}. {t}" for i, t in enumerate(HELP_BUTTONS[lang], 1)]
-    assert lines[7] == reply_hint(5, lang)
-    assert turn.menu == help_menu(lang)
+    assert lines[7] == f"6. {channel_text('forget_me_option', lang)}"  # the main menu's "forget me" (SMS only)
+    assert lines[8] == reply_hint(6, lang)
+    assert turn.menu.options == help_menu(lang).options + [Option(channel_text("forget_me_option", lang), "/forget_me")]
 
 
 def test_a_turn_without_buttons_has_no_menu_and_no_hint():

@@ -37,7 +37,7 @@ def rows(tmp_path):
 
 
 def turn(tracker):
-    meta = {"channel": "web", "token": JWT, "person_id": "person-1"}
+    meta = {"channel": "web", "token": JWT, "person_id": "person-1", "phone": "+6591234567"}
     tracker.update(SessionStarted(metadata=meta))
     tracker.update(SlotSet("session_started_metadata", meta))
     tracker.update(ActionExecuted("action_listen"))
@@ -71,6 +71,9 @@ def test_saved_turn_has_no_token_no_clear_identifier_and_reads_back(tmp_path, ke
     assert back.get_slot("bb_account") == "123456789"          # the form can submit it on a later turn
     assert back.get_slot("birth_myinfo")["nric"] == "S1234567D"
     assert "token" not in (back.get_slot("session_started_metadata") or {})
+    said = [e for e in back.events if e.type_name == "user"][0]
+    # the channel's identifiers come back for Rasa's authenticated API; the token never does
+    assert said.metadata == {"channel": "web", "person_id": "person-1", "phone": "+6591234567"}
 
 
 def test_rotated_key_still_reads_and_old_key_alone_does_not(tmp_path, key, monkeypatch):
