@@ -61,7 +61,8 @@ echo "action server    http://127.0.0.1:$ACTIONS_PORT/health"
 
 if [ "${1:-}" = "--shell" ]; then
   echo "type a message in any of English, 中文, Bahasa Melayu or தமிழ்; /stop to quit"
-  "$BIN/rasa" shell -m models --endpoints "$ENDPOINTS" || true  # in-process: no HTTP API is opened
+  # rasa shell serves its own REST channel on RASA_PORT: loopback only, no HTTP API.
+  "$BIN/rasa" shell -m models --endpoints "$ENDPOINTS" --interface 127.0.0.1 --port "$RASA_PORT" || true
   exit 0
 fi
 
