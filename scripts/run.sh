@@ -23,6 +23,12 @@ LOGS="$MOMENTS_VAR_DIR/logs"
 if [ -z "${MOMENTS_SECRETS_LOADED:-}" ]; then exec scripts/with-secrets.sh "$0" "$@"; fi
 SECRETS_FILE=$MOMENTS_SECRETS_FILE
 
+# What the assistant keeps (README): logs rotated on every start (5 kept), conversations whose last message is older
+# than CHAT_RETENTION (30d) deleted, handoff requests after HANDOFF_RETENTION (90d); `python -m moments.privacy`.
+"$BIN/python" -m moments.privacy rotate-logs --logs "$LOGS" >/dev/null
+"$BIN/python" -m moments.privacy purge --endpoints "$ENDPOINTS" --older-than "${CHAT_RETENTION:-30d}" --logs "$LOGS" \
+  || echo "warning: python -m moments.privacy purge failed; conversations past their retention are still stored" >&2
+
 pids=()
 stop() {
   trap - INT TERM EXIT

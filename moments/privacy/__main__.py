@@ -50,20 +50,28 @@ def tracker_store_url(endpoints: Optional[str] = None, db: Optional[str] = None,
         return url
     if db:
         return f"sqlite:///{Path(db).resolve()}"
+    import yaml
     from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.utils.endpoints import read_endpoint_config
 
     path = Path(endpoints or os.environ.get("ENDPOINTS") or ROOT / "endpoints.yml")
-    cfg = read_endpoint_config(str(path), "tracker_store")
-    if cfg is None or not cfg.type or not (cfg.type.lower() == "sql" or cfg.type.endswith("SQLTrackerStore")):
-        raise SystemExit(f"{path}: tracker_store is not an SQL store ({cfg.type if cfg else 'none'}); "
-                         "use --db or --url")
-    kw = dict(cfg.kwargs)
+    section = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("tracker_store") or {}
+    kind = str(section.get("type") or "")
+    if not (kind.lower() == "sql" or kind.lower().endswith("sqltrackerstore")):
+        raise SystemExit(f"{path}: tracker_store is not an SQL store ({kind or 'none'}); use --db or --url")
+    # ${VAR}s of this section only, as Rasa substitutes them (the other sections' secrets are not needed here)
+    kw = {}
+    for k, v in section.items():
+        if isinstance(v, str):
+            v = os.path.expandvars(v)
+            if "${" in v:
+                raise SystemExit(f"{path}: tracker_store.{k} needs {v} set in the environment")
+        kw[k] = v
+    cfg_url = kw.pop("url", None)
     dialect = kw.get("dialect", "sqlite")
     database = kw.get("db", "rasa.db")
     if dialect == "sqlite" and not Path(database).is_absolute():
         database = str(ROOT / database)  # Rasa resolves it from where `make run` starts: the root
-    return str(SQLTrackerStore.get_db_url(dialect=dialect, host=cfg.url, port=kw.get("port"), db=database,
+    return str(SQLTrackerStore.get_db_url(dialect=dialect, host=cfg_url, port=kw.get("port"), db=database,
                                           username=kw.get("username"), password=kw.get("password"),
                                           login_db=kw.get("login_db"), query=kw.get("query")))
 
