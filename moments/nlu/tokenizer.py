@@ -31,7 +31,7 @@ KEEP_PUNCT = {"?", "？"}
 
 def _is_dropped(word: str) -> bool:
     """Whitespace and punctuation-only tokens carry no meaning for the classifier."""
-    stripped = word.strip()
+    stripped = word.strip().replace("\ufffd", "")  # U+FFFD: what is left of a lone surrogate
     if not stripped:
         return True
     if stripped in KEEP_PUNCT:
@@ -83,15 +83,21 @@ class _Segmenters:
 
 
 def _blank_controls(text: str) -> str:
-    """Replaces control and invisible format characters (NUL, RTL overrides …) with spaces.
+    """Replaces control and invisible format characters (NUL, RTL overrides …) with spaces, and lone surrogates
+    (half an emoji from a broken client: "\\ud83d", which jieba and spaCy cannot encode) with U+FFFD.
 
     Same length as the input, so token offsets still point into the original message. Zero-width
     (non-)joiners are kept: Tamil spelling and emoji sequences use them.
     """
     return "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u200c\u200d" else ch
+        "\ufffd" if "\ud800" <= ch <= "\udfff"
+        else " " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u200c\u200d" else ch
         for ch in text
     )
+
+
+def _without_surrogates(text: str) -> str:
+    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
 
 
 def tokenize_text(text: str) -> List[Token]:
@@ -147,5 +153,5 @@ class MomentsTokenizer(Tokenizer):
         tokens = tokenize_text(text)
         if not tokens:
             # Rasa's featurizers expect at least one token; mirror WhitespaceTokenizer's behaviour.
-            tokens = [Token(text, 0, len(text))]
+            tokens = [Token(_without_surrogates(text), 0, len(text))]
         return self._apply_token_pattern(tokens)

@@ -1,0 +1,204 @@
+"""Rate limits against real servers (issue 10): the mock Singpass login stops a brute-force search within a handful
+of tries and locks the address out (the right NRIC too) until the lock ends; a REST flood from one sender or one
+address gets 429 with a polite reply in the conversation's language; a /model/parse flood gets 429.
+
+This module starts a stack of its own (agencies, action server, Rasa — moments/serve.py, as `make run` does) with
+tight, short limits, so the session's shared `servers` are never throttled. Rasa and the agencies trust
+X-Forwarded-For from 127.0.0.1 here (RATE_LIMIT_TRUSTED_PROXIES, as behind a reverse proxy), so each test plays a
+client address of its own (203.0.113.x) and the tests do not depend on each other's counts.
+"""
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+
+import pytest
+import requests
+
+from moments import ratelimit
+from moments.agencies import nric as nric_rules
+from testkit import MODEL, ROOT, Servers
+
+pytestmark = pytest.mark.slow
+
+LIM = "S9210102I"  # a seeded mother
+LIM_MOBILE = "+6591234567"
+LOCKOUT_SECONDS = 3
+TIGHT = {
+    "RATE_LIMIT_TRUSTED_PROXIES": "127.0.0.1",
+    # the login: failures as by default (5 in 15 min), a short lock-out so the test can see it end
+    "RATE_LIMIT_LOGIN_FAILURES": "5/900s",
+    "RATE_LIMIT_LOGIN_LOCKOUT": f"{LOCKOUT_SECONDS}s",
+    "RATE_LIMIT_LOGIN_ATTEMPTS": "10/60s",
+    # Rasa
+    "RATE_LIMIT_SENDER_MESSAGES": "4/60s",
+    "RATE_LIMIT_ADDRESS_MESSAGES": "6/60s",
+    "RATE_LIMIT_API_REQUESTS": "10/60s",
+}
+_addresses = (f"203.0.113.{i}" for i in itertools.count(1))
+
+
+def new_address() -> str:
+    return next(_addresses)
+
+
+@pytest.fixture(scope="module")
+def tight(tmp_path_factory):
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train`")
+    stack = Servers(tmp_path_factory.mktemp("tight-limits"))
+    stack.env.update(TIGHT)
+    try:
+        stack.start_assistant(MODEL, credentials=ROOT / "credentials.yml")
+        yield stack
+    finally:
+        stack.stop()
+
+
+def login(stack, address: str, nric: str | None = None, mobile: str | None = None, api_key: bool = False):
+    headers = {"X-Forwarded-For": address}
+    if api_key:
+        headers["X-API-Key"] = stack.secrets["AGENCIES_API_KEY"]
+    body = {"nric": nric} if nric else {"mobile": mobile}
+    return requests.post(f"{stack.agencies_url}/singpass/v1/login", json=body, headers=headers, timeout=10)
+
+
+def assert_login_limited(r: requests.Response) -> dict:
+    assert r.status_code == 429, (r.status_code, r.text[:300])
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert int(r.headers["Retry-After"]) >= 1
+    body = r.json()
+    assert body["code"] == "login_rate_limited" and body["status"] == 429 and body["type"] == "/problems/login_rate_limited"
+    assert "access_token" not in r.text
+    return body
+
+
+def candidates(n: int) -> list[str]:
+    """Checksum-valid NRICs nobody has (what the attacker of issue 10 tried, 1,000 of them at 389/s)."""
+    return [nric_rules.make("S", f"{7_000_000 + i:07d}") for i in range(n)]
+
+
+# -- the mock Singpass login ------------------------------------------------------------------------------------
+
+def test_a_brute_force_search_is_stopped_within_a_handful_of_tries(tight):
+    address = new_address()
+    tries = candidates(60)
+    tries.insert(40, LIM)  # the one that exists, somewhere in the list
+    answers = [login(tight, address, nric=n) for n in tries]
+    statuses = [r.status_code for r in answers]
+    assert statuses[:5] == [404] * 5, statuses[:8]
+    assert set(statuses[5:]) == {429}, statuses
+    assert all("access_token" not in r.text for r in answers)  # the existing NRIC was never found
+    body = assert_login_limited(answers[5])
+    assert body["retry_after"] >= 1
+
+
+def test_the_right_nric_is_locked_out_too_and_works_after_the_lock(tight):
+    address = new_address()
+    for n in candidates(5):
+        assert login(tight, address, nric=n).status_code == 404
+    assert_login_limited(login(tight, address, nric=LIM))  # right NRIC, same address: still locked
+    retry_after = int(login(tight, address, nric=LIM).headers["Retry-After"])
+    assert retry_after <= LOCKOUT_SECONDS
+    time.sleep(LOCKOUT_SECONDS + 0.5)
+    r = login(tight, address, nric=LIM)
+    assert r.status_code == 200, r.text[:300]
+    assert r.json()["access_token"]
+
+
+def test_another_address_is_not_locked_out(tight):
+    attacker, parent = new_address(), new_address()
+    for n in candidates(6):
+        login(tight, attacker, nric=n)
+    assert_login_limited(login(tight, attacker, nric=LIM))
+    assert login(tight, parent, nric=LIM).status_code == 200
+
+
+def test_attempts_per_address_are_limited_even_when_right(tight):
+    """RATE_LIMIT_LOGIN_ATTEMPTS=10/60s here: token farming or enumeration with known NRICs is slowed too."""
+    address = new_address()
+    statuses = [login(tight, address, nric=LIM).status_code for _ in range(12)]
+    assert statuses[:10] == [200] * 10 and statuses[10:] == [429, 429], statuses
+
+
+def test_failed_mobiles_are_locked_for_the_calling_system_too(tight):
+    """The SMS channel logs texters in by mobile with the agency key: a number that keeps failing is locked, and the
+    calling system itself (one address for many citizens) is not locked out for everyone."""
+    address = new_address()
+    stranger = "+6581234000"
+    statuses = [login(tight, address, mobile=stranger, api_key=True).status_code for _ in range(7)]
+    assert statuses == [404] * 5 + [429, 429], statuses
+    assert_login_limited(login(tight, address, mobile=stranger, api_key=True))
+    # the same system, the same address: other citizens still log in
+    assert login(tight, address, mobile=LIM_MOBILE, api_key=True).status_code == 200
+    assert login(tight, address, nric=LIM, api_key=True).status_code == 200
+
+
+def test_the_default_limits_stop_brute_force():
+    """What `make run` gets without any RATE_LIMIT_* variable."""
+    assert ratelimit.rate_from_env("login_failures", {}).count <= 5
+    assert ratelimit.login_lockout({}).lock_seconds >= 600
+    assert ratelimit.rate_from_env("login_attempts", {}).count <= 30
+
+
+# -- the REST channel -------------------------------------------------------------------------------------------
+
+def rest(stack, sender: str, text: str, address: str):
+    return requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                         headers={"X-Forwarded-For": address}, timeout=60)
+
+
+def assert_polite_429(r: requests.Response, sender: str, language: str) -> None:
+    assert r.status_code == 429, (r.status_code, r.text[:300])
+    assert int(r.headers["Retry-After"]) >= 1
+    assert r.json() == [{"recipient_id": sender, "text": ratelimit.SLOW_DOWN[language]}]
+
+
+@pytest.mark.parametrize("language,first,flood", [
+    ("zh", "你好呀，早上好", "婴儿花红有多少钱？"),
+    ("ta", "வணக்கம், எனக்கு இப்போது குழந்தை பிறந்தது, உதவி வேண்டும்", "ok"),  # the flood says nothing in Tamil
+])
+def test_a_flood_from_one_sender_gets_429_in_the_conversations_language(tight, language, first, flood):
+    sender, address = f"flood-{uuid.uuid4().hex[:8]}", new_address()
+    assert rest(tight, sender, first, address).status_code == 200
+    statuses = [rest(tight, sender, flood, address) for _ in range(5)]
+    assert [r.status_code for r in statuses] == [200, 200, 200, 429, 429], [r.status_code for r in statuses]
+    assert_polite_429(statuses[-1], sender, language)
+    events = tight.api("GET", f"/conversations/{sender}/tracker").json()["events"]
+    assert len([e for e in events if e["event"] == "user"]) == 4  # refused messages never reached the bot
+
+
+def test_a_flood_from_one_address_gets_429_whatever_the_sender(tight):
+    """Many senders from one address (RATE_LIMIT_ADDRESS_MESSAGES=6/60s); a new sender's reply is in the language of
+    its own message, as it has no conversation yet."""
+    address = new_address()
+    statuses = [rest(tight, f"addr-{uuid.uuid4().hex[:8]}", "hello", address).status_code for _ in range(6)]
+    assert statuses == [200] * 6
+    sender = f"addr-{uuid.uuid4().hex[:8]}"
+    assert_polite_429(rest(tight, sender, "saya nak mohon bonus bayi untuk anak saya", address), sender, "ms")
+    # another address is served
+    assert rest(tight, f"addr-{uuid.uuid4().hex[:8]}", "hello", new_address()).status_code == 200
+
+
+# -- Rasa's HTTP API ---------------------------------------------------------------------------------------------
+
+def test_a_model_parse_flood_gets_429(tight):
+    address = new_address()
+    answers = [tight.api("POST", "/model/parse", json={"text": "hello"}, headers={"X-Forwarded-For": address})
+               for _ in range(12)]
+    statuses = [r.status_code for r in answers]
+    assert statuses[:10] == [200] * 10 and statuses[10:] == [429, 429], statuses
+    assert int(answers[-1].headers["Retry-After"]) >= 1
+    assert answers[-1].json()["reason"] == "TooManyRequests"
+    # another client is not affected
+    assert tight.api("POST", "/model/parse", json={"text": "hello"},
+                     headers={"X-Forwarded-For": new_address()}).status_code == 200
+
+
+def test_an_anonymous_flood_is_limited_before_authentication(tight):
+    """Guessing the API token is rate-limited too: 401s count."""
+    address = new_address()
+    statuses = [requests.get(f"{tight.rasa_url}/conversations/x/tracker", params={"token": f"guess-{i}"},
+                             headers={"X-Forwarded-For": address}, timeout=10).status_code for i in range(12)]
+    assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429], statuses
