@@ -31,7 +31,7 @@ REFERENCE = re.compile(r"AP-[0-9A-Z]{8}")
 
 @pytest.fixture(scope="module")
 def agency(servers):
-    return Agencies(base_url=servers.agencies_url)
+    return Agencies(base_url=servers.agencies_url, api_key=servers.secrets["AGENCIES_API_KEY"])
 
 
 def written_in(lang, text):

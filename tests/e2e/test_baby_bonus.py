@@ -27,7 +27,7 @@ NAME = {p.key: p.name for p in PEOPLE}
 
 @pytest.fixture(scope="module")
 def agency(servers):
-    return Agencies(base_url=servers.agencies_url)
+    return Agencies(base_url=servers.agencies_url, api_key=servers.secrets["AGENCIES_API_KEY"])
 
 
 def parent(servers, agency, key: str) -> Chat:
