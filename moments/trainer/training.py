@@ -166,6 +166,10 @@ class Progress:
 
 
 QUICK_EPOCH_FRACTION = 0.25
+# MOMENTS_QUICK_EPOCH_FRACTION overrides it (tests use a tiny fraction to get a fine-tune that has drifted).
+import os as _os
+
+QUICK_EPOCH_FRACTION = float(_os.environ.get("MOMENTS_QUICK_EPOCH_FRACTION") or QUICK_EPOCH_FRACTION)
 
 
 def quick_base(project: Project, changed: List[str], state: Optional[Dict] = None) -> Optional[Path]:

@@ -92,6 +92,14 @@ def test_decisions_file_writes_examples_creates_new_intents_and_remembers_ignore
     drafted = yaml.safe_load(template.read_text(encoding="utf-8"))
     assert {d["text"] for d in drafted} >= {"berapa lama nak dapat duit bonus bayi lepas daftar"}
     assert all("S1234567D" not in d["text"] for d in drafted)
+    # The bot's guesses are comments, never decisions: the file applied unedited adds nothing.
+    assert all(d["intent"] is None and d["new_intent"] is None and d["ignore"] is None for d in drafted)
+    assert "# the bot guessed ask_baby_bonus" in template.read_text(encoding="utf-8")
+    before = project.nlu_file("ms").read_text(encoding="utf-8")
+    unedited = run_trainer(project.root, "review", "--tracker-db", str(store), "--decisions", str(template))
+    assert unedited.returncode == 0, unedited.stdout + unedited.stderr
+    assert "Added 0 example(s)" in unedited.stdout and f"Left {len(drafted)} message(s) undecided" in unedited.stdout
+    assert project.nlu_file("ms").read_text(encoding="utf-8") == before
 
     decisions = [
         {"text": "berapa lama nak dapat duit bonus bayi lepas daftar", "intent": "ask_baby_bonus"},

@@ -21,7 +21,7 @@ import yaml
 
 from moments.trainer.nlu_files import norm, read_examples
 from moments.evaluation.stack import free_port
-from moments.trainer.project import LANGS, RASA_ENV, Project, rasa_executable
+from moments.trainer.project import LANGS, RASA_ENV, Project
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -48,16 +48,22 @@ def run_trainer(root: Path, *args: str, env: Dict[str, str] = None, timeout: flo
 
 
 @contextmanager
-def rasa_server(project: Project, log: Path, *args: str) -> Iterator[Tuple[str, subprocess.Popen]]:
-    """`rasa run --enable-api` (as `make run` starts it) on a free port, serving the project's deployed model.
+def rasa_server(project: Project, log: Path, *args: str) -> Iterator[Tuple[str, subprocess.Popen, str]]:
+    """The Rasa server as `make run` starts it — `python -m moments.serve rasa` (API behind --auth-token, on
+    127.0.0.1) with secrets generated for this test — on a free port, serving the project's deployed model.
 
-    Yields (url, process) at once: the model may still be loading; wait with moments.evaluation.stack.wait_http.
+    Yields (url, process, token) at once: the model may still be loading; wait with moments.evaluation.stack.wait_http.
     """
-    proc = subprocess.Popen([rasa_executable(), "run", "--enable-api", "--port", str(port := free_port()), "-m",
+    from moments import secrets
+
+    values = secrets.ensure(log.parent / "secrets.env")
+    env = {k: v for k, v in os.environ.items() if k not in secrets.SECRETS and k != "MOMENTS_DEV"}
+    env = {**env, **RASA_ENV, **values, "MOMENTS_SECRETS_FILE": str(log.parent / "secrets.env")}
+    proc = subprocess.Popen([PYTHON, "-m", "moments.serve", "rasa", "--port", str(port := free_port()), "-m",
                              str(project.deployed_model), *args], cwd=project.root,
-                            env={**os.environ, **RASA_ENV}, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+                            env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     try:
-        yield f"http://127.0.0.1:{port}", proc
+        yield f"http://127.0.0.1:{port}", proc, values["RASA_AUTH_TOKEN"]
     finally:
         proc.terminate()
         try:
