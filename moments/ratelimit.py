@@ -457,6 +457,38 @@ def login_lockout(env: Optional[Mapping[str, str]] = None) -> Lockout:
                    store_from_url(env.get(STORE_VARIABLE)), _key_secret(env))
 
 
+class ChannelLimits:
+    """A channel's two limits: per sender (RATE_LIMIT_SENDER_MESSAGES) and per client address
+    (RATE_LIMIT_ADDRESS_MESSAGES), counted under the channel's name.
+
+        limits = ChannelLimits("sms")
+        decision = await limits.acheck(sender="+6591234567", address=None)   # or .check(...) in a thread
+        if not decision.allowed: ... slow_down_text(language), decision.retry_after_header, decision.first_refusal
+    """
+
+    def __init__(self, channel: str, env: Optional[Mapping[str, str]] = None):
+        self.channel = channel
+        self.per_sender = limiter("sender", env)
+        self.per_address = limiter("address", env)
+        self.proxies = trusted_proxies(env)
+
+    def address(self, peer: Optional[str], forwarded_for: Optional[str] = None) -> str:
+        return client_address(peer, forwarded_for, self.proxies)
+
+    async def acheck(self, sender: Optional[str], address: Optional[str] = None) -> Decision:
+        """The sender's limit first; the address's only for messages the sender's limit let through."""
+        decision = await self.per_sender.acheck(f"{self.channel}:{sender or 'default'}")
+        if decision.allowed and address:
+            decision = await self.per_address.acheck(f"{self.channel}:{address}")
+        return decision
+
+    def check(self, sender: Optional[str], address: Optional[str] = None) -> Decision:
+        decision = self.per_sender.check(f"{self.channel}:{sender or 'default'}")
+        if decision.allowed and address:
+            decision = self.per_address.check(f"{self.channel}:{address}")
+        return decision
+
+
 def trusted_proxies(env: Optional[Mapping[str, str]] = None) -> Tuple:
     env = os.environ if env is None else env
     nets = []

@@ -141,15 +141,11 @@ class SafeRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """Rasa's two routes (GET / and POST /webhook), with the rate limits and without the silent `[]`."""
         bp = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
-        per_sender, per_address = ratelimit.limiter("sender"), ratelimit.limiter("address")
-        proxies = ratelimit.trusted_proxies()
+        limits = ratelimit.ChannelLimits("rest")
         languages = _Languages()
 
         async def refused(request: Request, sender: Optional[str], text: str) -> Optional[response.HTTPResponse]:
-            decision = await per_sender.acheck(f"rest:{sender or 'default'}")
-            if decision.allowed:
-                address = ratelimit.client_address(request.ip, request.headers.get("x-forwarded-for"), proxies)
-                decision = await per_address.acheck(f"rest:{address}")
+            decision = await limits.acheck(sender, limits.address(request.ip, request.headers.get("x-forwarded-for")))
             if decision.allowed:
                 return None
             language = await languages.of(request, sender, text)

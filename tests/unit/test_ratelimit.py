@@ -334,3 +334,16 @@ def test_redis_from_the_environment(redis_stores):
 def test_redis_down_lets_requests_through():
     lim = Limiter("t", Rate(1, 60), ratelimit.RedisStore("redis://127.0.0.1:1/0", timeout=0.2))
     assert lim.check("a").allowed and lim.check("a").allowed
+
+
+def test_channel_limits_count_sender_then_address():
+    env = {"RATE_LIMIT_SENDER_MESSAGES": "2/60s", "RATE_LIMIT_ADDRESS_MESSAGES": "3/60s",
+           "RATE_LIMIT_STORE_URL": "", "RATE_LIMIT_KEY": uuid.uuid4().hex}
+    limits = ratelimit.ChannelLimits("unit", env)
+    assert limits.check("a", "1.1.1.1") and limits.check("a", "1.1.1.1")
+    assert not limits.check("a", "1.1.1.1")  # the sender's limit; the address was not counted
+    assert limits.check("b", "1.1.1.1")
+    refused = limits.check("c", "1.1.1.1")
+    assert not refused.allowed and refused.first_refusal  # the address's limit
+    assert limits.check("c", None)  # no address known: the sender's limit only
+    assert asyncio.run(limits.acheck("d", "2.2.2.2")).allowed
