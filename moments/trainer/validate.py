@@ -295,7 +295,7 @@ def check_entities(d: Data) -> List[Problem]:
 
 CATCH_ALL = "out_of_scope"
 TOPIC_SHARE = 0.2        # a topic word is in at least this share of the new intent's examples …
-TOPIC_ELSEWHERE = 0.003  # … in at most this share of the other intents' examples …
+TOPIC_ELSEWHERE = 0.001  # … in at most this share (or 1) of the other intents' examples …
 TOPIC_CATCH_ALL_MAX = 3  # … and in at most this many out_of_scope examples (more: it is a common word)
 
 
@@ -340,7 +340,7 @@ def check_topic_overlap(d: Data) -> List[Problem]:
                       for e in exs]
             elsewhere = Counter(t for toks in others for t in toks)
             topic = {t for t, n in mine.items() if n >= max(3, TOPIC_SHARE * len(examples))
-                     and elsewhere[t] <= TOPIC_ELSEWHERE * max(1, len(others)) and catch_count[t] <= TOPIC_CATCH_ALL_MAX}
+                     and elsewhere[t] <= max(1, TOPIC_ELSEWHERE * len(others)) and catch_count[t] <= TOPIC_CATCH_ALL_MAX}
             hits = [(e, sorted(toks & topic)) for e, toks in zip(catch_all, catch_tokens) if toks & topic]
             for example, words in hits:
                 out.append(Problem(

@@ -1,5 +1,7 @@
 """TRAINING.md, followed by a newcomer on the full bot: add `ask_preschool` in four languages, validate, train,
 evaluate, deploy to a running Rasa server — and the bot answers it in each language. No Python is edited.
+Then the mistakes trainers make: a broken YAML file (one plain message), an experiment trained with
+NO_VALIDATE=1 (refused by deploy), and a rollback to the model that was live before.
 
 The commands are TRAINING.md's own (read from its code blocks), run with `make` in this checkout against a
 copy of the project (MOMENTS_ROOT), so the guide cannot drift from what works. What a trainer would type
@@ -12,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Dict, List
@@ -21,6 +24,7 @@ import requests
 import yaml
 
 from trainer_testkit import ROOT, copy_project, rasa_server
+from moments.trainer.nlu_files import read_examples
 from moments.evaluation.stack import wait_http
 from moments.trainer.project import RASA_ENV
 
@@ -46,30 +50,15 @@ def guide_responses() -> Dict[str, str]:
     return {(v.get("condition") or [{"value": "en"}])[0]["value"]: v["text"] for v in variants}
 
 
-TOPIC_WORDS = ("preschool", "kindergarten", "childcare", "infant care", "幼儿园", "幼稚园", "托儿", "tadika", "taska",
-               "பாலர்", "மழலையர்")
-
-
-def move_out_of_scope(nlu_file: Path, words) -> List[str]:
-    """What the trainer does in an editor: cut the out_of_scope lines about the new topic (to paste them later)."""
-    lines, block, moved, kept = nlu_file.read_text(encoding="utf-8").splitlines(), None, [], []
-    for line in lines:
-        if line.startswith("- intent:"):
-            block = line.split(":", 1)[1].strip()
-        example = line.strip()[2:] if line.startswith("    - ") else None
-        if block == "out_of_scope" and example and any(w in example.lower() for w in words):
-            moved.append(example)
-        else:
-            kept.append(line)
-    nlu_file.write_text("\n".join(kept) + "\n", encoding="utf-8")
-    return moved
+TIMES: Dict[str, float] = {}  # command -> seconds, printed at the end (pytest -s shows them)
 
 
 class Trainer:
     """A trainer at the terminal in this checkout, working on the project copy."""
 
     def __init__(self, project_root: Path):
-        self.env = {**os.environ, **RASA_ENV, "MOMENTS_ROOT": str(project_root)}
+        self.env = {**{k: v for k, v in os.environ.items() if k not in ("RASA_TOKEN", "RASA_AUTH_TOKEN")},
+                    **RASA_ENV, "MOMENTS_ROOT": str(project_root)}
         self.make_vars = f"VENV={sys.prefix}"
 
     def run(self, command: str, timeout: float = 900, ok: bool = True) -> subprocess.CompletedProcess:
@@ -77,8 +66,10 @@ class Trainer:
             command = f"{command} {self.make_vars}"
         elif command.startswith(".venv/bin/python "):
             command = sys.executable + command[len(".venv/bin/python"):]
+        started = time.monotonic()
         result = subprocess.run(["bash", "-c", command], cwd=ROOT, env=self.env, capture_output=True, text=True,
                                 timeout=timeout)
+        TIMES[command] = time.monotonic() - started
         assert (result.returncode == 0) == ok, f"{command}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
         return result
 
@@ -93,13 +84,17 @@ def live_bot(tmp_path):
     project.models_dir.mkdir(parents=True)
     shutil.copy2(model, project.deployed_model)
     log = tmp_path / "rasa.log"
-    with rasa_server(project, log, "--endpoints", "endpoints.yml", "--credentials", "credentials.yml") as (url, proc):
-        yield project, url, proc, log
+    with rasa_server(project, log, "--endpoints", "endpoints.yml", "--credentials", "credentials.yml") as (url, proc,
+                                                                                                         token):
+        yield project, url, proc, log, token
 
 
 def test_training_md_adds_ask_preschool_to_the_running_bot_in_four_languages(live_bot, tmp_path):
-    project, url, server, server_log = live_bot
+    project, url, server, server_log, token = live_bot
     trainer = Trainer(project.root)
+    trainer.env["MOMENTS_SECRETS_FILE"] = str(server_log.parent / "secrets.env")  # the server's, as `make run`'s
+    parse = lambda text: requests.post(f"{url}/model/parse", params={"token": token}, json={"text": text},  # noqa
+                                       timeout=60).json()
     typed = yaml.safe_load((HERE / "walkthrough_preschool.yml").read_text(encoding="utf-8"))
 
     # 1.1 create the intent
@@ -113,13 +108,14 @@ def test_training_md_adds_ask_preschool_to_the_running_bot_in_four_languages(liv
     assert {re.search(r"IN=(\w+)", c).group(1) for c in guide_lines if "HELDOUT" not in c} == {"en", "zh", "ms", "ta"}
     for command in guide_lines:
         trainer.run(command)
-    # "Before a new topic goes live, look at out_of_scope": the trainer moves the lines about preschools
-    for lang in ("en", "zh", "ms", "ta"):
-        moved = move_out_of_scope(project.nlu_file(lang), TOPIC_WORDS)
-        if moved:
-            path = tmp_path / f"preschool-moved-{lang}.txt"
-            path.write_text("\n".join(moved) + "\n", encoding="utf-8")
-            trainer.run(f"make add-examples INTENT={INTENT} IN={lang} FILE={path}")
+    # "Before a new topic goes live, look at out_of_scope": validate points at the lines, move-examples moves them
+    overlap = trainer.run("make validate", ok=False).stdout
+    assert "[topic-overlap]" in overlap and "tadika mana bagus kat Tampines" in overlap, overlap[-3000:]
+    listing, move = guide_commands("make move-examples FROM=out_of_scope")
+    assert "LIST=1" in listing and "Would move" in trainer.run(listing).stdout
+    moved = trainer.run(move).stdout
+    assert "Moved" in moved and "tadika mana bagus kat Tampines" in moved, moved
+    assert "tadika mana bagus kat Tampines" in read_examples(project.nlu_file("ms"))[INTENT]
     for part, extra in (("examples", ""), ("heldout", " HELDOUT=1")):
         for lang, lines in typed[part].items():
             path = tmp_path / f"preschool-{part}-{lang}.txt"
@@ -138,18 +134,24 @@ def test_training_md_adds_ask_preschool_to_the_running_bot_in_four_languages(liv
 
     # 1.5 validate, 2 train, 3 evaluate
     assert "OK: all" in trainer.run("make validate").stdout
-    [train] = [c for c in guide_commands(".venv/bin/python -m moments.trainer train") if c.endswith(" train")]
+    [train] = [c for c in guide_commands("make train-candidate") if c == "make train-candidate"]
     trained = trainer.run(train, timeout=1800).stdout
     assert "New model: models/candidates/" in trained, trained[-3000:]
     wait_http(f"{url}/status", server, server_log)  # it loaded while the model trained
     evaluated = trainer.run("make evaluate").stdout
-    assert "PASSED" in evaluated, evaluated[-3000:]
+    assert "PASSED" in evaluated and "every intent has test messages in all four languages" in evaluated, \
+        evaluated[-3000:]
     report = (project.reports_dir / "index.html").read_text(encoding="utf-8")
     assert "<h2>New intents</h2>" in report and f"<td>{INTENT}</td>" in report, report[:3000]
 
-    # 4 deploy to the running server, which then answers the new intent in each language
-    deployed = trainer.run(f"make deploy RASA_URL={url}").stdout
-    assert "Deployed: the server now runs moments-" in deployed, deployed[-3000:]
+    # 4 deploy to the running server, which then answers the new intent in each language. Never deployed there
+    # from this checkout: deploy asks, and without a terminal says how to confirm.
+    unconfirmed = trainer.run(f"make deploy RASA_URL={url}", ok=False)
+    assert f"make deploy RASA_URL={url} CONFIRM=1" in unconfirmed.stderr, unconfirmed.stdout + unconfirmed.stderr
+    deployed = trainer.run(f"make deploy RASA_URL={url} CONFIRM=1").stdout
+    assert f"Server: {url}" in deployed and "new intents: ask_preschool" in deployed, deployed[-3000:]
+    assert f"Deployed: the server at {url} now runs moments-" in deployed, deployed[-3000:]
+    live_model = requests.get(f"{url}/status", params={"token": token}, timeout=10).json()["model_file"]
     assert "will not train it again" in deployed  # `make run` starts with it: models/.trained is up to date
     assert (project.models_dir / ".trained").stat().st_mtime >= project.deployed_model.stat().st_mtime - 1
     # New conversations, one per test message (never trained on): each is answered in its own language.
@@ -160,7 +162,38 @@ def test_training_md_adds_ask_preschool_to_the_running_bot_in_four_languages(liv
         for text in messages:
             body = {"sender": f"walkthrough-{lang}-{uuid.uuid4().hex[:8]}", "message": text}
             replies = requests.post(f"{url}/webhooks/rest/webhook", json=body, timeout=60).json()
-            intent = requests.post(f"{url}/model/parse", json={"text": text}, timeout=60).json()["intent"]
+            intent = parse(text)["intent"]
             answered.append(([r.get("text") for r in replies] == [answers[lang]], text, intent))
         # like any classifier it may miss one unseen message; the evaluation report above measures that
         assert sum(ok for ok, _, _ in answered) >= len(messages) - 1, (lang, answered)
+
+    # A slip in an editor: one example line indented by two spaces instead of four. Every command says it once,
+    # with the file and the line, and nothing else; nothing is written.
+    ms_file = project.nlu_file("ms")
+    good_text = ms_file.read_text(encoding="utf-8")
+    lines = good_text.splitlines()
+    slip = next(i for i, l in enumerate(lines) if l.startswith("    - ") and i > 30)
+    lines[slip] = "  " + lines[slip].strip()
+    ms_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for command in ("make validate", f'make add-examples INTENT={INTENT} IN=ms EXAMPLES="tadika murah kat Bedok"',
+                    "make review LIST=1"):
+        said = trainer.run(command, ok=False)
+        text = said.stdout + said.stderr
+        assert f"data/nlu/ms.yml, line {slip + 1}" in text and text.count("data/nlu/ms.yml") == 1, (command, text)
+        assert "Traceback" not in text and "examples of" not in text, (command, text)
+    assert ms_file.read_text(encoding="utf-8") == "\n".join(lines) + "\n"
+    ms_file.write_text(good_text, encoding="utf-8")
+
+    # An experiment: trained without the checks (here from Rasa's cache, so it is quick), never deployable.
+    experiment = trainer.run("make train-candidate NO_VALIDATE=1 FORCE=1", timeout=1800).stdout
+    assert "New model: models/candidates/experiment-" in experiment, experiment[-3000:]
+    refused = trainer.run(f"make deploy RASA_URL={url}", ok=False)
+    assert "NO_VALIDATE=1" in refused.stderr and "Not deploying" in refused.stderr, refused.stdout + refused.stderr
+    assert requests.get(f"{url}/status", params={"token": token}, timeout=10).json()["model_file"] == live_model
+
+    # Roll back: the model that was live before ask_preschool is answering again.
+    back = trainer.run(f"make deploy ROLLBACK=1 RASA_URL={url}", timeout=1800).stdout
+    assert "Rolled back: the server at" in back, back[-3000:]
+    assert requests.get(f"{url}/status", params={"token": token}, timeout=10).json()["model_file"] != live_model
+    assert parse(asks["en"][0])["intent"]["name"] != INTENT  # the old model does not know the intent
+    print("\n".join(f"[time] {seconds:7.1f}s  {command}" for command, seconds in TIMES.items()))
