@@ -5,7 +5,8 @@
 
 Works on a temporary copy of the project, so data/ and models/ are not touched. Untimed set-up: train
 the current data once (this fills the copy's Rasa cache, as the previously deployed model would have),
-start a Rasa server (--enable-api) on a free port with that model, and record it as deployed.
+start a Rasa server (`python -m moments.serve rasa`: the API behind a token generated for this run, as
+`make run` starts it) on a free port with that model, and record it as deployed.
 Timed: add-examples (10 Malay examples) -> train (Rasa reuses the cached dialogue policies, only NLU
 is retrained) -> evaluate (held-out split, regression gate) -> deploy (PUT /model) -> the server's
 /status shows the new model and /model/parse answers one of the new examples with it.
@@ -42,7 +43,7 @@ warnings.filterwarnings("ignore")
 
 from moments.trainer.deploy import deploy  # noqa: E402
 from moments.trainer.evaluate import baseline, evaluate, record_deployed  # noqa: E402
-from moments.trainer.project import RASA_ENV, Project, rasa_executable  # noqa: E402
+from moments.trainer.project import RASA_ENV, Project  # noqa: E402
 from moments.trainer.scaffold import add_examples  # noqa: E402
 from moments.trainer.training import train  # noqa: E402
 
@@ -99,9 +100,10 @@ def copy_project(dst: Path, worktree: bool = False, ref: str = "HEAD") -> Projec
 class Poller(threading.Thread):
     """Keeps parsing while the model is swapped: counts errors and the slowest answer (bounded)."""
 
-    def __init__(self, url: str, max_seconds: float = 300):
+    def __init__(self, url: str, token: str, max_seconds: float = 300):
         super().__init__(daemon=True)
         self.url, self.max_seconds = url, max_seconds
+        self.params = {"token": token}
         self.stop = threading.Event()
         self.ok = self.failed = 0
         self.slowest = 0.0
@@ -111,7 +113,7 @@ class Poller(threading.Thread):
         while not self.stop.is_set() and time.monotonic() < deadline:
             t0 = time.monotonic()
             try:
-                r = requests.post(f"{self.url}/model/parse", json={"text": "hello"}, timeout=60)
+                r = requests.post(f"{self.url}/model/parse", params=self.params, json={"text": "hello"}, timeout=60)
                 self.ok += r.status_code == 200
                 self.failed += r.status_code != 200
             except requests.RequestException:
@@ -151,15 +153,21 @@ def main() -> int:
         (work / "endpoints.yml").write_text(
             f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n')
         server_log = (work / "rasa.log").open("wb")
+        from moments import secrets
+
+        values = secrets.ensure(work / "secrets.env")
+        token = values["RASA_AUTH_TOKEN"]
+        server_env = {k: v for k, v in os.environ.items() if k not in secrets.SECRETS and k != "MOMENTS_DEV"}
         server = subprocess.Popen(
-            [rasa_executable(), "run", "--enable-api", "--port", str(port), "-m", str(first.model),
+            [sys.executable, "-m", "moments.serve", "rasa", "--port", str(port), "-m", str(first.model),
              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-            cwd=work, env={**os.environ, **RASA_ENV}, stdout=server_log, stderr=subprocess.STDOUT)
+            cwd=work, env={**server_env, **RASA_ENV, **values}, stdout=server_log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
+        auth = {"token": token}
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             try:
-                if requests.post(f"{url}/model/parse", json={"text": "hi"}, timeout=5).status_code == 200:
+                if requests.post(f"{url}/model/parse", params=auth, json={"text": "hi"}, timeout=5).status_code == 200:
                     break
             except requests.RequestException:
                 pass
@@ -193,12 +201,12 @@ def main() -> int:
         results["gate_passed"] = ev.gate.passed
         results["accuracy"] = {l: round(s["accuracy"], 3) for l, s in ev.scores.items()}
 
-        poller = Poller(url)
+        poller = Poller(url, token)
         poller.start()
         t = time.monotonic()
-        done = deploy(project, second.model, url=url, out=log)
-        parsed = requests.post(f"{url}/model/parse", json={"text": NEW_EXAMPLES[0]}, timeout=30).json()
-        status = requests.get(f"{url}/status", timeout=10).json()
+        done = deploy(project, second.model, url=url, token=token, out=log, confirmed=True)
+        parsed = requests.post(f"{url}/model/parse", params=auth, json={"text": NEW_EXAMPLES[0]}, timeout=30).json()
+        status = requests.get(f"{url}/status", params=auth, timeout=10).json()
         timings["deploy_s"] = time.monotonic() - t
         total = time.monotonic() - t_start
         poller.stop.set()
