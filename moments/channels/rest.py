@@ -55,9 +55,9 @@ def without_lone_surrogates(value: Any) -> Any:
 
 
 class _Languages:
-    """sender -> the conversation's language, remembered for a few minutes (so a flood costs one tracker read)."""
+    """sender -> the conversation's language, remembered for a minute (so a flood costs one tracker read)."""
 
-    TTL, MAX = 300.0, 10_000
+    TTL, MAX = 60.0, 10_000
 
     def __init__(self) -> None:
         self._known: Dict[str, tuple] = {}
