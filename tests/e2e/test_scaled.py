@@ -36,7 +36,7 @@ def replicas(servers, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("scaled")
     env = {**servers.env, "ACTION_SERVER_URL": f"{servers.actions_url}/webhook", "DB_HOST": "127.0.0.1",
            "DB_PORT": "5432", "DB_USER": "postgres", "DB_PASSWORD": "", "DB_NAME": db,
-           "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379"}
+           "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_LOCK_DB": "1"}
     procs, urls = [], []
     try:
         for i in range(2):
@@ -87,3 +87,36 @@ def test_a_conversation_moves_between_replicas_and_lands_in_postgres(replicas):
         count = conn.cursor()
         count.execute("SELECT count(*) FROM events WHERE sender_id = %s AND type_name = 'user'", (sender,))
         assert count.fetchone()[0] == len(turns)
+
+
+def test_messages_to_both_replicas_at_once_lose_no_turn(replicas):
+    """One message to each replica for the same conversation at the same moment, many rounds: every user message is
+    in PostgreSQL, each followed by the bot's answer — no lost turn, no fragment without its user message."""
+    import concurrent.futures
+
+    urls, db, token = replicas
+    sender = f"pairs-{uuid.uuid4().hex[:8]}"
+    rounds = 12
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        for i in range(rounds):
+            futures = [pool.submit(requests.post, f"{url}/webhooks/rest/webhook",
+                                   json={"sender": sender, "message": f"thanks {i}-{n}"}, timeout=120)
+                       for n, url in enumerate(urls)]
+            for f in futures:
+                r = f.result()
+                assert r.status_code == 200 and r.json(), r.text[:300]
+    tracker = requests.get(f"{urls[1]}/conversations/{sender}/tracker", params={"token": token}, timeout=30).json()
+    user = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    assert sorted(user) == sorted(f"thanks {i}-{n}" for i in range(rounds) for n in range(2)), user
+    # every turn is whole: user message, the bot's answer, back to listening, never interleaved with another turn
+    kinds = [e["event"] if e["event"] != "action" else e["name"] for e in tracker["events"]
+             if e["event"] in ("user", "bot") or (e["event"] == "action" and e["name"] == "action_listen")]
+    turns = "".join({"user": "U", "bot": "B", "action_listen": "L"}[k] for k in kinds)
+    import re
+    assert re.fullmatch(r"L?(UB+L)+", turns), turns
+
+    import psycopg2
+    with psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname=db) as conn:
+        count = conn.cursor()
+        count.execute("SELECT count(*) FROM events WHERE sender_id = %s AND type_name = 'user'", (sender,))
+        assert count.fetchone()[0] == 2 * rounds
