@@ -38,7 +38,7 @@ from moments.channels.menus import (Kind, Menu, Option, channel_text, language_o
                                     reply_hint, select)
 from moments.channels.plain_text import to_plain_text
 from moments.channels.segments import Segments, split_sms
-from moments.channels.stores import ClaimState, SmsStore, StoredReply, store_from_url
+from moments.channels.stores import RETRY_WINDOW, ClaimState, SmsStore, StoredReply, store_from_url
 from moments.channels.twilio_protocol import (
     FormError,
     normalise_sender,
@@ -101,6 +101,7 @@ class SmsConfig:
     max_body_chars: int = 2000        # longer Body: a polite "too long" reply, not processed
     max_request_bytes: int = 64 * 1024  # larger request: 413
     retry_wait_seconds: float = 20.0  # a retry that arrives while the first delivery is still processed waits
+    retry_window_seconds: float = RETRY_WINDOW  # a retry later than this is a replay (403)
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]], environ: Optional[Dict[str, str]] = None
@@ -134,6 +135,7 @@ class SmsConfig:
             max_body_chars=int(c.get("max_body_chars") or cls.max_body_chars),
             max_request_bytes=int(c.get("max_request_bytes") or cls.max_request_bytes),
             retry_wait_seconds=float(c.get("retry_wait_seconds") or cls.retry_wait_seconds),
+            retry_window_seconds=float(c.get("retry_window_seconds") or cls.retry_window_seconds),
         )
 
     def checked(self, environ: Optional[Dict[str, str]] = None) -> "SmsConfig":
@@ -242,6 +244,7 @@ class SmsGateway:
     def __post_init__(self) -> None:
         if self.store is None:
             self.store = store_from_url(self.config.store_url)
+        self.store.retry_window = self.config.retry_window_seconds
 
     # --- HTTP level -------------------------------------------------------------------------------
     async def admit(self, phone: str, client: Optional[str]) -> Optional[HttpReply]:

@@ -78,17 +78,19 @@ class _Seen:
         return cls(data.get("fp", ""), float(data.get("at", 0)), StoredReply(**reply) if reply else None)
 
 
-def _state_of(seen: "_Seen", fingerprint: str, now: float) -> Tuple[ClaimState, Optional[StoredReply]]:
+def _state_of(seen: "_Seen", fingerprint: str, now: float, window: float = RETRY_WINDOW
+              ) -> Tuple[ClaimState, Optional[StoredReply]]:
     if fingerprint and seen.fingerprint and not hmac.compare_digest(seen.fingerprint, fingerprint):
         return ClaimState.CONFLICT, None
     if seen.reply is None:
         return ClaimState.PENDING, None
-    if now - seen.at > RETRY_WINDOW:
+    if now - seen.at > window:
         return ClaimState.STALE, None
     return ClaimState.DONE, seen.reply
 
 
 class SmsStore(ABC):
+    retry_window: float = RETRY_WINDOW  # seconds a retry gets the first reply; later the same request is refused
     @abstractmethod
     async def get_menu(self, conversation_id: str) -> Optional[Menu]: ...
 
@@ -175,14 +177,14 @@ class MemorySmsStore(SmsStore):
         if seen is None:
             self._replies.set(message_key, _Seen(fingerprint, time.time()), ttl=PENDING_TTL)
             return ClaimState.NEW, None
-        return _state_of(seen, fingerprint, time.time())
+        return _state_of(seen, fingerprint, time.time(), self.retry_window)
 
     async def claim_peek(self, message_key: str, fingerprint: str = ""
                          ) -> Tuple[Optional[ClaimState], Optional[StoredReply]]:
         seen = self._replies.get(message_key)
         if seen is None:
             return None, None
-        state, reply = _state_of(seen, fingerprint, time.time())
+        state, reply = _state_of(seen, fingerprint, time.time(), self.retry_window)
         return state, (seen.reply if state is ClaimState.STALE else reply)
 
     async def finish(self, message_key: str, reply: StoredReply) -> None:
@@ -242,7 +244,7 @@ class RedisSmsStore(SmsStore):
             seen = _Seen.from_json(raw)
         except (ValueError, TypeError, AttributeError):  # an entry of an older version: treat as processed
             return ClaimState.STALE, None
-        state, reply = _state_of(seen, fingerprint, time.time())
+        state, reply = _state_of(seen, fingerprint, time.time(), self.retry_window)
         return state, (seen.reply if state is ClaimState.STALE else reply)
 
     async def finish(self, message_key: str, reply: StoredReply) -> None:
