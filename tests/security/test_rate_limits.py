@@ -202,3 +202,37 @@ def test_an_anonymous_flood_is_limited_before_authentication(tight):
     statuses = [requests.get(f"{tight.rasa_url}/conversations/x/tracker", params={"token": f"guess-{i}"},
                              headers={"X-Forwarded-For": address}, timeout=10).status_code for i in range(12)]
     assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429], statuses
+
+
+# -- across replicas ---------------------------------------------------------------------------------------------
+
+@pytest.mark.redis
+def test_two_agency_replicas_share_the_lock_out_through_redis(tmp_path):
+    """RATE_LIMIT_STORE_URL=redis://…: failures counted by one replica lock the address out at the other."""
+    import socket
+
+    from moments.evaluation.stack import BIN, Stack, free_port
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        pytest.skip("Redis not reachable at 127.0.0.1:6379 - the shared lock-out is not tested")
+    stack = Stack(tmp_path)
+    stack.env.update({"RATE_LIMIT_STORE_URL": "redis://127.0.0.1:6379/14", "RATE_LIMIT_KEY": uuid.uuid4().hex,
+                      "RATE_LIMIT_LOGIN_FAILURES": "5/60s", "RATE_LIMIT_LOGIN_LOCKOUT": "5s",
+                      "RATE_LIMIT_LOGIN_ATTEMPTS": "1000/60s", "AGENCIES_LOG_LEVEL": "WARNING"})
+    urls = []
+    try:
+        for name in ("a", "b"):
+            port = free_port()
+            stack.start(f"agencies-{name}", [str(BIN / "python"), "-m", "moments.agencies", "--port", str(port)],
+                        f"http://127.0.0.1:{port}/readyz", env={"DATABASE_URL": f"sqlite:///{tmp_path / name}.db"})
+            urls.append(f"http://127.0.0.1:{port}")
+        nrics = candidates(5)
+        statuses = [requests.post(f"{urls[i % 2]}/singpass/v1/login", json={"nric": n}, timeout=10).status_code
+                    for i, n in enumerate(nrics)]
+        assert statuses == [404] * 5
+        for url in urls:
+            assert_login_limited(requests.post(f"{url}/singpass/v1/login", json={"nric": LIM}, timeout=10))
+    finally:
+        stack.stop()
