@@ -441,10 +441,11 @@ def rate_from_env(name: str, env: Optional[Mapping[str, str]] = None) -> Optiona
         raise SystemExit(f"{variable}: {exc}") from None
 
 
-def limiter(name: str, env: Optional[Mapping[str, str]] = None) -> Limiter:
-    """The limit `name` (a key of LIMITS) as configured in the environment, on the configured store."""
+def limiter(name: str, env: Optional[Mapping[str, str]] = None, store=None) -> Limiter:
+    """The limit `name` (a key of LIMITS) as configured in the environment, on the configured store (or `store`)."""
     env = os.environ if env is None else env
-    return Limiter(name, rate_from_env(name, env), store_from_url(env.get(STORE_VARIABLE)), _key_secret(env))
+    store = store if store is not None else store_from_url(env.get(STORE_VARIABLE))
+    return Limiter(name, rate_from_env(name, env), store, _key_secret(env))
 
 
 def login_lockout(env: Optional[Mapping[str, str]] = None) -> Lockout:
@@ -467,9 +468,13 @@ class ChannelLimits:
     """
 
     def __init__(self, channel: str, env: Optional[Mapping[str, str]] = None):
+        env = os.environ if env is None else env
+        # In-process counts are the channel object's own (one per Rasa process, as the channel is; a test's fresh
+        # channel starts from zero); with RATE_LIMIT_STORE_URL every replica shares them.
+        store = None if (env.get(STORE_VARIABLE) or "").strip() else MemoryStore()
         self.channel = channel
-        self.per_sender = limiter("sender", env)
-        self.per_address = limiter("address", env)
+        self.per_sender = limiter("sender", env, store)
+        self.per_address = limiter("address", env, store)
         self.proxies = trusted_proxies(env)
 
     def address(self, peer: Optional[str], forwarded_for: Optional[str] = None) -> str:
