@@ -28,7 +28,7 @@ from typing import List, Optional, Set
 import sqlalchemy as sa
 
 from moments.privacy import audit, nrics_in
-from moments.privacy.tables import delete_conversations, events_table, index_table
+from moments.privacy.tables import delete_conversations, events_table, forgotten_table, index_table
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RETENTION = os.environ.get("CHAT_RETENTION", "30d")
@@ -97,8 +97,11 @@ def stale_conversations(engine: sa.engine.Engine, older_than: float, now: Option
 
 def purge(engine: sa.engine.Engine, older_than: float, now: Optional[float] = None) -> tuple:
     ids = stale_conversations(engine, older_than, now)
+    cutoff = (now if now is not None else time.time()) - older_than
     with engine.begin() as conn:
-        removed = delete_conversations(conn, ids)
+        removed = delete_conversations(conn, ids, tombstone=False)  # nothing is in flight for a stale conversation
+        if sa.inspect(conn).has_table("privacy_forgotten"):
+            conn.execute(forgotten_table.delete().where(forgotten_table.c.timestamp < cutoff))
     return len(ids), removed
 
 
@@ -242,8 +245,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not (a.conversation or a.phone or a.nric):
         p.error("forget needs --conversation, --phone or --nric")
     ids = resolve(engine, a.conversation, a.phone, a.nric)
+    from moments.privacy.crypto import Vault
+
     with engine.begin() as conn:
-        events = delete_conversations(conn, ids)
+        events = delete_conversations(conn, ids, vault=Vault.from_env())
     selector = ",".join(k for k, v in (("conversation", a.conversation), ("phone", a.phone), ("nric", a.nric)) if v)
     audit.record("forget", by="officer", selector=selector, conversations=len(ids), events=events)
     print(f"forgot {len(ids)} conversation(s) ({events} events)")

@@ -34,7 +34,7 @@ from moments.privacy import audit
 from moments.privacy.crypto import Vault
 from moments.privacy.events import at_rest, digests, forget_requested, from_rest
 from moments.privacy.marker import FORGET_SLOT
-from moments.privacy.tables import delete_conversations, index_table, metadata
+from moments.privacy.tables import delete_conversations, forgotten_at, index_table, metadata
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +58,17 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             events = list(self._additional_events(session, tracker))
             serialised = [e.as_dict() for e in events]
             if forget_requested(serialised, FORGET_SLOT):
-                removed = delete_conversations(session.connection(), [tracker.sender_id])
+                # no tombstone: this very save is the end of the conversation, nothing else is in flight for it
+                removed = delete_conversations(session.connection(), [tracker.sender_id], tombstone=False)
                 session.commit()
                 audit.record("forget", by="citizen", conversations=1, events=removed)
                 logger.info("conversation forgotten at the citizen's request (%d events deleted)", removed)
                 return
+            if events and len(events) == len(tracker.events):  # nothing stored: new, or forgotten meanwhile
+                since = forgotten_at(session.connection(), tracker.sender_id, self.vault)
+                if since is not None:  # an officer forgot it while this turn was running: keep only what is newer
+                    kept = [(e, d) for e, d in zip(events, serialised) if (d.get("timestamp") or 0) > since]
+                    events, serialised = [e for e, _ in kept], [d for _, d in kept]
             known = None
             for event, data in zip(events, serialised):
                 stored, found = at_rest(data, self.vault)

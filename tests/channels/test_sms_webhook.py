@@ -17,6 +17,9 @@ from testkit import GREETINGS
 
 pytestmark = pytest.mark.slow
 
+# The main menu: utter_help's five buttons and "Delete my chat" (moments.channels.menus.main_menu_extras).
+MAIN_MENU_OPTIONS = 6
+
 # Words only the `channel: sms` variation of utter_baby_bonus_info has: proof SMS users get the short text.
 SMS_ONLY = {"en": "$1-for-$1 co-matching", "zh": "存款一元对一元配对", "ms": "dipadankan $1 untuk $1", "ta": "டாலருக்கு டாலர்"}
 BABY_BONUS_WORDS = {"en": "baby bonus", "zh": "婴儿花红", "ms": "bonus bayi", "ta": "பேபி போனஸ்"}
@@ -153,8 +156,8 @@ def test_greeting_gets_a_numbered_menu_and_a_digit_picks_from_it(servers, lang):
     assert user.last_responses()[-1] == "utter_help", "the greeting should end with the menu"
     text = "\n".join(NUMBERED.sub("", m) for m in reply.messages)
     assert written_in(lang, text), text
-    assert len(menu_lines(reply)) == 5, text
-    assert reply_hint(5, lang) in text, f"no '{reply_hint(5, lang)}' in {text!r}"
+    assert len(menu_lines(reply)) == MAIN_MENU_OPTIONS, text
+    assert reply_hint(MAIN_MENU_OPTIONS, lang) in text, f"no '{reply_hint(MAIN_MENU_OPTIONS, lang)}' in {text!r}"
     assert_fits_sms(reply, UCS2 if lang in ("zh", "ta") else GSM7)
 
     reply = user.say("2")
@@ -189,7 +192,7 @@ def test_zero_or_a_menu_word_returns_to_the_main_menu_in_the_conversation_langua
     reply = user.say(word)
     assert user.last_responses() == ["utter_help"]
     assert user.slot("language") == lang
-    assert reply_hint(5, lang) in reply.joined()
+    assert reply_hint(MAIN_MENU_OPTIONS, lang) in reply.joined()
 
 
 @pytest.mark.parametrize("lang,expected", [
@@ -205,7 +208,7 @@ def test_a_digit_that_matches_no_option_is_explained_and_the_menu_repeated(serve
     reply = user.say("9")
     text = reply.joined()
     assert text.startswith(expected), text
-    assert len(menu_lines(reply)) == 5 and reply_hint(5, lang) in text
+    assert len(menu_lines(reply)) == MAIN_MENU_OPTIONS and reply_hint(MAIN_MENU_OPTIONS, lang) in text
     assert len(user.tracker()["events"]) == before, "a wrong number must not reach Rasa"
 
 
@@ -290,7 +293,7 @@ def test_journey_by_sms_in_tamil_greet_menu_pick_2_answer_then_0_back_to_menu(us
     """What exists today (the form-based journeys are being built): a Tamil speaker, digits only after hello."""
     reply = user.say("வணக்கம்")
     assert user.slot("language") == "ta"
-    assert len(menu_lines(reply)) == 5
+    assert len(menu_lines(reply)) == MAIN_MENU_OPTIONS
     assert_fits_sms(reply, UCS2)
 
     reply = user.say("2")
@@ -300,7 +303,7 @@ def test_journey_by_sms_in_tamil_greet_menu_pick_2_answer_then_0_back_to_menu(us
 
     reply = user.say("0")
     assert user.last_responses() == ["utter_help"]
-    assert reply_hint(6, "ta") in reply.joined()  # 6: "delete my chat" (moments.privacy) on the main menu
+    assert reply_hint(MAIN_MENU_OPTIONS, "ta") in reply.joined()
 
     reply = user.say("3")
     assert user.last_responses()[:1] == ["utter_vaccination_info"]

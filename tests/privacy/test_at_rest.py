@@ -111,3 +111,23 @@ def test_review_reads_the_masked_store(tmp_path, key):
     asyncio.run(store.save(tracker))
     messages = review.read_user_messages(f"sqlite:///{tmp_path / 't.db'}")
     assert [m.text for m in messages] == ["my account is *****6789, IC S****567D, call ****4567"]
+
+
+def test_a_turn_in_flight_when_an_officer_forgets_does_not_store_the_conversation_again(tmp_path, key):
+    import time
+
+    from moments.privacy.crypto import Vault
+    from moments.privacy.tables import delete_conversations
+
+    store = make_store(tmp_path)
+    tracker = DialogueStateTracker("conv-6", DOMAIN.slots)
+    turn(tracker)
+    asyncio.run(store.save(tracker))
+    in_flight = asyncio.run(store.retrieve("conv-6"))   # Rasa is handling a turn of this conversation …
+    in_flight.update(UserUttered("one more thing", {"intent": {"name": "inform", "confidence": 1.0}}))
+    time.sleep(0.01)
+    with store.engine.begin() as conn:                   # … when an officer forgets it
+        assert delete_conversations(conn, ["conv-6"], vault=Vault.from_env()) == len(tracker.events)
+    in_flight.update(BotUttered("answer after the deletion"))
+    asyncio.run(store.save(in_flight))
+    assert [json.loads(r[4])["event"] for r in rows(tmp_path)] == ["bot"]  # only what came after the deletion

@@ -137,6 +137,30 @@ def test_a_registration_and_a_baby_bonus_application(servers, agency, lang):
     assert DONE[lang]["application"].startswith("BB-")
 
 
+APPOINTMENT = {"utter_ask_myinfo_consent": "yes", "utter_ask_appointment_service": "vaccination",
+               "utter_ask_appointment_clinic": "AMK", "utter_ask_appointment_clinic_which": "1",
+               "utter_ask_appointment_clinic_suggested": "yes", "utter_ask_appointment_date": "next Monday",
+               "utter_ask_appointment_slot": "1", "utter_ask_book_appointment_confirm": "yes"}
+
+
+def test_an_appointment_for_the_new_baby(servers, agency):
+    chat = DONE["en"]["chat"]
+    chat.say(f"book a vaccination for {JOURNEY['en']['name']}")
+    for _ in range(10):
+        last = chat.last_responses()
+        if "utter_appointment_booked" in last:
+            break
+        ask = last[-1] if last else None
+        answer = JOURNEY["en"]["name"] if ask == "utter_ask_appointment_child" else APPOINTMENT.get(ask)
+        assert answer, f"unexpected step {last}"
+        chat.say(answer)
+    assert "utter_appointment_booked" in chat.last_responses()
+    booked = [a for a in agency.health.appointments(chat.token, status="booked")
+              if a["child"]["name"] == JOURNEY["en"]["name"]]
+    assert len(booked) == 1
+    DONE["appointment"] = booked[0]["reference"]
+
+
 def test_sms_conversation_with_a_registered_number(servers):
     phone = next(p for p in PEOPLE if p.key == "koh").mobile
     SEEN["phones"].add(phone[-8:])
@@ -175,6 +199,11 @@ def problems(text: str) -> list:
     found += [f"account …{a[-4:]}" for a in SEEN["accounts"] if a in digits or a in text]
     found += [f"phone …{p[-4:]}" for p in SEEN["phones"] if p in digits]
     return found
+
+
+def test_the_scan_finds_what_it_looks_for():
+    leaked = 'S8810201J eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln POSB 123-45678-9 call 9123 4567'
+    assert len(problems(leaked)) >= 4 and problems(_without_ciphertext("enc:v1:gAAAAS8810201J")) == []
 
 
 def test_nothing_personal_in_any_row_of_the_tracker_store(servers):
@@ -269,6 +298,7 @@ def test_forget_me_after_the_journeys_keeps_the_agency_records(servers, agency):
     forget(chat, "en")
     starts_afresh(servers, chat, "en")
     assert [a["reference"] for a in agency.msf.applications(chat.token)].count(DONE["en"]["application"]) == 1
+    assert agency.health.appointment(chat.token, DONE["appointment"])["status"] == "booked"
     assert DONE["en"]["registration"] in [r["reference"] for r in agency.ica.registrations(chat.token)]
     audit = (servers.workdir / "logs" / "privacy-audit.log").read_text()
     assert '"by": "citizen"' in audit and chat.sender not in audit
