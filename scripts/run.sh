@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts everything `make run` promises, with embedded defaults, and stops it all on Ctrl-C.
+# Starts everything `make run` promises, with embedded defaults, and stops it all on Ctrl-C. A service that dies is
+# started again (back-off 1 s, 2 s, 4 s … 30 s; reset after a minute up), with a line on the terminal saying so.
 #   scripts/run.sh           Rasa server :5005 (--enable-api), action server :5055, agency services :8000,
 #                            web page with the chat widget :8080
 #   scripts/run.sh --shell   the same services, then `rasa shell` in this terminal instead of the REST server
@@ -41,11 +42,33 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-wait_for() {  # name url seconds pid
-  local name=$1 url=$2 secs=$3 pid=$4
+# supervise NAME COMMAND…: runs COMMAND (log: $LOGS/NAME.log) and starts it again whenever it exits.
+# $LOGS/.NAME.exits counts the exits, so wait_for can tell "crashed while starting" from "still starting".
+supervise() {
+  local name=$1; shift
+  (
+    child=""
+    trap '[ -n "$child" ] && kill "$child" 2>/dev/null; [ -n "$child" ] && wait "$child" 2>/dev/null; exit 0' TERM INT
+    delay=1 exits=0
+    while true; do
+      started=$SECONDS
+      "$@" >>"$LOGS/$name.log" 2>&1 & child=$!
+      code=0; wait "$child" || code=$?
+      exits=$((exits + 1)); echo "$exits" >"$LOGS/.$name.exits"
+      if (( SECONDS - started > 60 )); then delay=1; fi
+      echo "$(date '+%H:%M:%S') $name exited (code $code); starting it again in ${delay}s (log: $LOGS/$name.log)" >&2
+      sleep "$delay"
+      delay=$(( delay * 2 > 30 ? 30 : delay * 2 ))
+    done
+  ) &
+  pids+=($!)
+}
+
+wait_for() {  # name url seconds
+  local name=$1 url=$2 secs=$3
   for _ in $(seq "$secs"); do
     if curl -fsS -o /dev/null "$url" 2>/dev/null; then return 0; fi
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if [ -s "$LOGS/.$name.exits" ]; then
       echo "error: $name exited while starting; last lines of its log:" >&2
       tail -n 20 "$LOGS/$name.log" >&2; exit 1
     fi
@@ -53,16 +76,17 @@ wait_for() {  # name url seconds pid
   done
   echo "error: $name did not answer at $url within ${secs}s (log: $LOGS/$name.log)" >&2; exit 1
 }
+rm -f "$LOGS"/.*.exits
 
 if [ -f moments/agencies/__main__.py ]; then
-  AGENCIES_PORT=$AGENCIES_PORT "$BIN/python" -m moments.agencies >"$LOGS/agencies.log" 2>&1 & pids+=($!)
-  wait_for agencies "http://127.0.0.1:$AGENCIES_PORT/openapi.json" 60 "${pids[-1]}"
+  AGENCIES_PORT=$AGENCIES_PORT supervise agencies "$BIN/python" -m moments.agencies
+  wait_for agencies "http://127.0.0.1:$AGENCIES_PORT/healthz" 60
   echo "agency services  http://127.0.0.1:$AGENCIES_PORT/docs"
 fi
 
-ACTIONS_PORT=$ACTIONS_PORT "$BIN/python" -m moments.serve actions --actions actions --port "$ACTIONS_PORT" \
-  >"$LOGS/actions.log" 2>&1 & pids+=($!)
-wait_for actions "http://127.0.0.1:$ACTIONS_PORT/health" 90 "${pids[-1]}"
+ACTIONS_PORT=$ACTIONS_PORT supervise actions "$BIN/python" -m moments.serve actions --actions actions \
+  --port "$ACTIONS_PORT"
+wait_for actions "http://127.0.0.1:$ACTIONS_PORT/health" 90
 echo "action server    http://127.0.0.1:$ACTIONS_PORT/health"
 
 if [ "${1:-}" = "--shell" ]; then
@@ -73,13 +97,13 @@ if [ "${1:-}" = "--shell" ]; then
 fi
 
 # --enable-api behind --auth-token $RASA_AUTH_TOKEN, on 127.0.0.1, CORS for the web page only (moments/serve.py).
-"$BIN/python" -m moments.serve rasa --port "$RASA_PORT" -m models \
-  --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" >"$LOGS/rasa.log" 2>&1 & pids+=($!)
-wait_for rasa "http://127.0.0.1:$RASA_PORT/version" 180 "${pids[-1]}"
+supervise rasa "$BIN/python" -m moments.serve rasa --port "$RASA_PORT" -m models \
+  --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS"
+wait_for rasa "http://127.0.0.1:$RASA_PORT/version" 180
 # The web page: the browser talks to Rasa's socket.io on RASA_PORT directly, and logs in through the agencies.
 WEB_PORT=$WEB_PORT RASA_PORT=$RASA_PORT AGENCIES_URL=${AGENCIES_URL:-http://127.0.0.1:$AGENCIES_PORT} \
-  "$BIN/python" -m moments.web >"$LOGS/web.log" 2>&1 & pids+=($!)
-wait_for web "http://127.0.0.1:$WEB_PORT/healthz" 30 "${pids[-1]}"
+  supervise web "$BIN/python" -m moments.web
+wait_for web "http://127.0.0.1:$WEB_PORT/healthz" 30
 echo "web page         http://127.0.0.1:$WEB_PORT/   <- open this in a browser"
 
 cat <<MSG
@@ -90,8 +114,6 @@ Secrets          $SECRETS_FILE (README "For operators")
 Talk to the bot:
   curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"你好"}'
   make shell        (in another terminal)
-Logs in $LOGS/. Press Ctrl-C to stop everything.
+Logs in $LOGS/. A service that stops is started again. Press Ctrl-C to stop everything.
 MSG
-wait -n "${pids[@]}" || true
-echo "a service stopped unexpectedly; see $LOGS/" >&2
-exit 1
+wait "${pids[@]}" || true

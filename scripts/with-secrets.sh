@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 PY=${VENV:-.venv}/bin/python
 "$PY" -m moments.secrets ensure
 SECRETS_FILE=$("$PY" -m moments.secrets path)
-while IFS='=' read -r key value; do
-  case "$key" in ''|'#'*) continue ;; esac
+while IFS= read -r line; do
+  case "$line" in ''|'#'*) continue ;; esac
+  key=${line%%=*} value=${line#*=}   # not `read` with IFS='=': it would eat a value's trailing '=' (base64)
   if [ -z "${!key:-}" ]; then export "$key=$value"; fi
 done <"$SECRETS_FILE"
 export MOMENTS_SECRETS_FILE=$SECRETS_FILE MOMENTS_SECRETS_LOADED=1
