@@ -60,6 +60,11 @@ crossval: $(STAMP)
 bench: $(MODEL_STAMP)
 	$(PY) -m moments.evaluation.conversations
 
+# A/B of moments/rasa_speedups.py (no schema pass over action replies, no responses in action calls), interleaved.
+.PHONY: bench-speedups
+bench-speedups: $(MODEL_STAMP)
+	$(PY) scripts/bench_speedups.py
+
 clean:
 	rm -rf models/*.tar.gz $(MODEL_STAMP) var reports results
 

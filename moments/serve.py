@@ -200,6 +200,9 @@ def serve_rasa(args: List[str]) -> None:
     if "*" in argv[argv.index("--cors") + 1:]:
         secrets.warn("Rasa server: --cors '*' lets any web page call the API from a browser.")
     _install_guards_on_rasas_app()
+    from moments import rasa_speedups
+
+    rasa_speedups.install()  # no JSON-schema pass over every action reply, no responses in every action call
     from rasa.__main__ import main
 
     sys.argv = ["rasa", *argv]
