@@ -18,6 +18,8 @@ SMS identifies the sender's number on each message).
   timestamp and the conversation id. Identifiers seen (NRICs, person ids, phone numbers) go to `privacy_index`
   as keyed hashes, so an officer can find the conversation for `python -m moments.privacy forget --nric`.
 - retrieve: slot values decrypted, so a form has on turn 6 the bank account typed on turn 3.
+- replace: a tracker that does not continue the stored events (`PUT …/tracker/events`) replaces them, as Rasa's API
+  promises (SQLTrackerStore only ever appended).
 - "forget me": when a turn sets the `privacy_forget` slot (action_forget_me), the conversation's rows (events and
   index) are deleted instead of storing the turn; the next message starts a new conversation.
 """
@@ -55,7 +57,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
         with self.session_scope() as session:
-            events = list(self._additional_events(session, tracker))
+            events = self._new_events(session, tracker)
             serialised = [e.as_dict() for e in events]
             if forget_requested(serialised, FORGET_SLOT):
                 # no tombstone: this very save is the end of the conversation, nothing else is in flight for it
@@ -87,6 +89,20 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                             session.execute(index_table.insert().values(
                                 sender_id=tracker.sender_id, digest=digest, timestamp=data.get("timestamp")))
             session.commit()
+
+    def _new_events(self, session, tracker: DialogueStateTracker) -> list:
+        """The tracker's events not stored yet. SQLTrackerStore stores the events beyond the number of rows it finds,
+        so a tracker that does not continue the stored one (Rasa's `PUT /conversations/<id>/tracker/events`, which
+        promises to replace the conversation, `[]` included) would leave the old rows in place: here it replaces
+        them."""
+        stored = [ts for (ts,) in self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False)
+                  .with_entities(self.SQLEvent.timestamp)]
+        mine = [e.timestamp for e in tracker.events]
+        if mine[:len(stored)] == stored:
+            return list(tracker.events)[len(stored):]
+        removed = delete_conversations(session.connection(), [tracker.sender_id], tombstone=False)
+        logger.info("conversation replaced through Rasa's API (%d stored events deleted)", removed)
+        return list(tracker.events)
 
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool
                         ) -> Optional[DialogueStateTracker]:

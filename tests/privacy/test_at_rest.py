@@ -131,3 +131,20 @@ def test_a_turn_in_flight_when_an_officer_forgets_does_not_store_the_conversatio
     in_flight.update(BotUttered("answer after the deletion"))
     asyncio.run(store.save(in_flight))
     assert [json.loads(r[4])["event"] for r in rows(tmp_path)] == ["bot"]  # only what came after the deletion
+
+
+def test_replacing_the_events_through_rasas_api_replaces_the_rows(tmp_path, key):
+    """PUT /conversations/<id>/tracker/events saves a tracker built from the given events: [] empties it."""
+    store = make_store(tmp_path)
+    tracker = DialogueStateTracker("conv-7", DOMAIN.slots)
+    turn(tracker)
+    asyncio.run(store.save(tracker))
+    again = asyncio.run(store.retrieve("conv-7"))      # an ordinary next turn still appends
+    again.update(UserUttered("hello again", {"intent": {"name": "greet", "confidence": 1.0}}))
+    asyncio.run(store.save(again))
+    assert len(rows(tmp_path)) == len(tracker.events) + 1
+    asyncio.run(store.save(DialogueStateTracker.from_dict("conv-7", [], DOMAIN.slots)))
+    assert rows(tmp_path) == []
+    one = DialogueStateTracker.from_dict("conv-7", [ActionExecuted("action_listen").as_dict()], DOMAIN.slots)
+    asyncio.run(store.save(one))
+    assert [r[3] for r in rows(tmp_path)] == ["action_listen"]
