@@ -29,6 +29,9 @@ SECRETS_FILE=$MOMENTS_SECRETS_FILE
 "$BIN/python" -m moments.privacy rotate-logs --logs "$LOGS" >/dev/null
 "$BIN/python" -m moments.privacy purge --endpoints "$ENDPOINTS" --older-than "${CHAT_RETENTION:-30d}" --logs "$LOGS" \
   || echo "warning: python -m moments.privacy purge failed; conversations past their retention are still stored" >&2
+if [ ! -f "$MOMENTS_VAR_DIR/.privacy-rewritten" ]; then  # once: rows an older version stored in clear
+  "$BIN/python" -m moments.privacy rewrite --endpoints "$ENDPOINTS" && touch "$MOMENTS_VAR_DIR/.privacy-rewritten"
+fi
 
 pids=()
 stop() {

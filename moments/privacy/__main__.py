@@ -7,6 +7,9 @@
     python -m moments.privacy forget --conversation ID | --phone +65… | --nric S…   (repeatable)
         deletes those conversations now; --phone finds the SMS conversation (SMS_CONVERSATION_KEY) and any
         conversation the number appeared in, --nric any conversation the NRIC appeared in (keyed-hash index).
+    python -m moments.privacy rewrite
+        applies the at-rest rule to rows stored before it existed (tokens, clear NRICs, accounts of an older
+        install); idempotent. scripts/run.sh runs it once per tracker store (var/.privacy-rewritten).
     python -m moments.privacy rotate-logs [--logs var/logs] [--keep 5]
         var/logs/x.log -> x.log.1 -> … -> x.log.5 (dropped); run by scripts/run.sh before the services start.
 
@@ -149,6 +152,44 @@ def rotate_logs(logs: Path, keep: int = 5) -> int:
     return n
 
 
+def rewrite(engine: sa.engine.Engine) -> int:
+    """Every stored event made as PrivateSQLTrackerStore stores it (decrypted first, so it is never encrypted
+    twice); returns how many rows changed."""
+    import json
+
+    from moments.privacy.crypto import Vault
+    from moments.privacy.events import at_rest, digests, from_rest
+    from moments.privacy.tables import metadata
+
+    if not _has_events(engine):
+        return 0
+    vault = Vault.from_env()
+    metadata.create_all(engine)
+    ciphertext = re.compile(r'"enc:v1:[^"]*"')
+
+    def shape(event: dict) -> str:
+        return ciphertext.sub('"enc"', json.dumps(event, sort_keys=True, ensure_ascii=False))
+
+    changed = 0
+    with engine.begin() as conn:
+        rows = conn.execute(sa.select(events_table.c.id, events_table.c.sender_id, events_table.c.timestamp,
+                                      events_table.c.data)).all()
+        indexed = {(s, d) for s, d in conn.execute(sa.select(index_table.c.sender_id, index_table.c.digest))}
+        for row_id, sender, timestamp, data in rows:
+            event = json.loads(data)
+            stored, found = at_rest(from_rest(event, vault), vault)
+            for digest in digests(found, vault):
+                if (sender, digest) not in indexed:
+                    indexed.add((sender, digest))
+                    conn.execute(index_table.insert().values(sender_id=sender, digest=digest, timestamp=timestamp))
+            if shape(stored) != shape(event):  # ciphertexts differ on every encryption: compare where they are
+                intent = (stored.get("parse_data") or {}).get("intent", {}).get("name")
+                conn.execute(events_table.update().where(events_table.c.id == row_id).values(
+                    data=json.dumps(stored), intent_name=intent, action_name=stored.get("name")))
+                changed += 1
+    return changed
+
+
 def normalise_phone(phone: str) -> List[str]:
     """How a number may have reached the SMS channel: '+6591234567' and the forms people type."""
     digits = re.sub(r"\D", "", phone)
@@ -224,6 +265,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     sf.add_argument("--phone", action="append", default=[], metavar="+65…")
     sf.add_argument("--nric", action="append", default=[], metavar="S…")
 
+    sw = sub.add_parser("rewrite", help="apply the at-rest rule to rows stored before it existed")
+    store_options(sw)
+
     sr = sub.add_parser("rotate-logs", help="rotate var/logs/*.log")
     sr.add_argument("--logs", type=Path, default=Path(os.environ.get("MOMENTS_VAR_DIR", "var")) / "logs")
     sr.add_argument("--keep", type=int, default=5)
@@ -233,6 +277,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"rotated {rotate_logs(a.logs, a.keep)} log(s) in {a.logs}")
         return 0
     engine = engine_for(tracker_store_url(a.endpoints, a.db, a.url))
+    if a.command == "rewrite":
+        n = rewrite(engine)
+        if n:
+            audit.record("rewrite", by="operator", events=n)
+        print(f"rewrote {n} stored event(s)")
+        return 0
     if a.command == "purge":
         conversations, events = purge(engine, a.older_than)
         handoffs = 0 if a.no_handoffs else purge_handoffs(a.handoff_url, a.handoffs_older_than)

@@ -189,3 +189,37 @@ def test_every_log_line_is_masked_whoever_logs_it(capsys):
     logs.mask_record(record)
     assert "T****567J" in record.exc_text and "T1234567J" not in record.exc_text
     assert stream.write("partial S12") and stream.write("34567D\n")
+
+
+def test_rewrite_applies_the_rule_to_rows_an_older_install_stored(tmp_path, env):
+    """Rows written by Rasa's plain SQL store (tokens, clear NRICs and accounts) are rewritten once; a second run
+    changes nothing, and the conversation still reads back with its slot values."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    from moments.privacy.store import PrivateSQLTrackerStore
+
+    db = tmp_path / "old.db"
+    plain = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db))
+    tracker = DialogueStateTracker("legacy", DOMAIN.slots)
+    for event in [SessionStarted(metadata={"token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwIn0.c2lnbmF0dXJl"}),
+                  ActionExecuted("action_listen"),
+                  UserUttered("IC S8810201J", {"intent": {"name": "inform", "confidence": 1}},
+                              metadata={"token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwIn0.c2lnbmF0dXJl"}),
+                  SlotSet("bb_account", "1234567890")]:
+        tracker.update(event)
+    asyncio.run(plain.save(tracker))
+    engine = sa.create_engine(f"sqlite:///{db}")
+    raw = lambda: " ".join(r[0] for r in engine.connect().execute(sa.text("select data from events")))  # noqa: E731
+    assert "S8810201J" in raw() and "eyJ" in raw()
+
+    def run() -> str:
+        out = subprocess.run([sys.executable, "-m", "moments.privacy", "rewrite", "--db", str(db)], cwd=ROOT,
+                             env=env, capture_output=True, text=True, timeout=180)
+        assert out.returncode == 0, out.stderr[-2000:]
+        return out.stdout
+
+    assert "rewrote 3 stored event(s)" in run()
+    assert "S8810201J" not in raw() and "eyJ" not in raw() and "1234567890" not in raw()
+    assert "rewrote 0 stored event(s)" in run()
+    back = asyncio.run(PrivateSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db)).retrieve("legacy"))
+    assert back.get_slot("bb_account") == "1234567890"
