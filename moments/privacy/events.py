@@ -38,9 +38,9 @@ DROPPED_KEYS = frozenset({"token", "access_token", "id_token", "refresh_token", 
 # Identifiers in metadata, encrypted at rest (any dict of the event).
 ENCRYPTED_KEYS = frozenset({"phone", "person_id", "mobile", "nric"})
 # Slots whose values are conversation state, stored readable when they hold nothing personal.
+# (Slots filled from text — consent answers, the SMS date-of-birth check — hold what the user typed: encrypted.)
 CLEAR_SLOTS = frozenset({"language", "requested_slot", "handoff_agency", "handoff_reference", "logged_in",
-                         "journey_aborted", "failed_tries", "bb_correcting", "birth_registered",
-                         "sms_identity_confirmed", "myinfo_consent", "confirm_submission", "bb_info_consent"})
+                         "journey_aborted", "failed_tries", "bb_correcting", "birth_registered"})
 SESSION_METADATA_SLOT = "session_started_metadata"
 
 
