@@ -18,6 +18,11 @@ What this channel does instead:
 - every message: the metadata the client sends (`customData`) is untrusted input. The channel rebuilds it:
   `{"channel": "web", "language": en|zh|ms|ta, "message_id": ..., "token": ..., "person_id": ...}`, where
   `token`/`person_id` are present only when the token verified just now; anything else is dropped;
+- a session belongs to whoever holds its session key: `session_confirm` sends the session id and a key
+  (HMAC of the id with a key derived from the channel's secret); a later `session_request` for that id must
+  present the key (the widget keeps both in localStorage, so reloads, reconnects and other tabs of the same
+  browser continue). A request for an existing id without its key gets a fresh session, never that
+  conversation's replies. Stateless: it survives restarts and works across replicas;
 - a message whose `message_id` was already seen for that session is acknowledged, not processed again
   (the widget re-sends after a reconnect until it gets the acknowledgement);
 - over-long or empty messages are refused with an error the widget shows in the user's language.
@@ -27,6 +32,8 @@ Every `user_uttered` is acknowledged (socket.io ack) once the bot has finished i
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -86,6 +93,22 @@ def verify_citizen_token(token: Any, secret: str, algorithm: str = "HS256") -> D
         raise TokenError("token_invalid") from None
 
 
+class SessionKeys:
+    """Per-session secrets: key = HMAC-SHA256(HMAC-SHA256(channel secret, purpose), session id). Whoever created a
+    session got its key; nobody else can compute it, so a session id seen in a log or a tracker store opens nothing."""
+
+    def __init__(self, secret: str):
+        if not secret:
+            raise ValueError("the web channel needs a secret to bind sessions")
+        self._key = hmac.new(secret.encode("utf-8"), b"moments-web-session-key/v1", hashlib.sha256).digest()
+
+    def key_for(self, session_id: str) -> str:
+        return hmac.new(self._key, session_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def valid(self, session_id: str, key: Any) -> bool:
+        return isinstance(key, str) and hmac.compare_digest(self.key_for(session_id), key)
+
+
 class SeenMessages:
     """Message ids already accepted, per session: bounded and forgetting after `ttl` seconds."""
 
@@ -135,6 +158,13 @@ class WebChatInput(SocketIOInput):
             raise ValueError("the web widget needs session_persistence: true (a reload keeps the conversation)")
         self.max_message_chars = max_message_chars
         self.seen = SeenMessages()
+        self.session_keys = SessionKeys(self.jwt_key)
+
+    async def admit(self, sid: str, state: Dict[str, Any], data: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        """Entry point for per-sender / per-address limits: called for every `user_uttered` before anything is
+        processed, with the socket's state ({"person_id", "session_id", "client"}); return an acknowledgement
+        (e.g. {"ok": False, "error": "rate_limited"}) to refuse the message."""
+        return None
 
     def verify(self, token: Any) -> Dict[str, Any]:
         return verify_citizen_token(token, self.jwt_key, self.jwt_algorithm)
@@ -181,26 +211,38 @@ class WebChatInput(SocketIOInput):
                 except TokenError as e:
                     logger.info("web chat: refused a connection (%s)", e.code)
                     raise RefuseConnection(e.code)
-            await sio.save_session(sid, {"person_id": person_id, "session_id": None}, namespace=ns)
+            await sio.save_session(sid, {"person_id": person_id, "session_id": None,
+                                         "client": _client_address(environ)}, namespace=ns)
             return True
 
         @sio.on("session_request", namespace=ns)
-        async def session_request(sid: Text, data: Any) -> None:
+        async def session_request(sid: Text, data: Any = None, *_: Any) -> None:
+            """Joins the session whose id *and* key the socket presents; anything else gets a new session."""
             wanted = data.get("session_id") if isinstance(data, dict) else None
-            session_id = wanted if isinstance(wanted, str) and _ID.fullmatch(wanted) else uuid.uuid4().hex
+            key = data.get("session_key") if isinstance(data, dict) else None
+            if isinstance(wanted, str) and _ID.fullmatch(wanted) and self.session_keys.valid(wanted, key):
+                session_id = wanted
+            else:
+                if wanted:
+                    logger.info("web chat: a socket asked for a session without its key; it gets a new one")
+                session_id = uuid.uuid4().hex
             state = await sio.get_session(sid, namespace=ns)
             if state.get("session_id") and state["session_id"] != session_id:
                 await sio.leave_room(sid, state["session_id"], namespace=ns)
             await sio.enter_room(sid, session_id, namespace=ns)
             state["session_id"] = session_id
             await sio.save_session(sid, state, namespace=ns)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=ns)
+            await sio.emit("session_confirm", (session_id, self.session_keys.key_for(session_id)), room=sid,
+                           namespace=ns)
 
         @sio.on(self.user_message_evt, namespace=ns)
-        async def handle_message(sid: Text, data: Any) -> Dict[str, Any]:
+        async def handle_message(sid: Text, data: Any = None, *_: Any) -> Dict[str, Any]:
             if not isinstance(data, dict):
                 return {"ok": False, "error": "bad_request"}
             state = await sio.get_session(sid, namespace=ns)
+            refused = await self.admit(sid, state, data)  # the one place a rate limit (or any other gate) plugs in
+            if refused is not None:
+                return refused
             session_id = state.get("session_id")
             if not session_id or data.get("session_id") != session_id:
                 return {"ok": False, "error": "no_session"}
@@ -229,3 +271,12 @@ class WebChatInput(SocketIOInput):
             return {"ok": True}
 
         return bp
+
+
+def _client_address(environ: Any) -> Optional[str]:
+    """The peer's address as python-socketio's Sanic integration hands it over (best effort; None if unknown)."""
+    if not isinstance(environ, dict):
+        return None
+    request = environ.get("sanic.request")
+    address = getattr(request, "remote_addr", None) or getattr(request, "ip", None) if request is not None else None
+    return address or environ.get("REMOTE_ADDR") or None

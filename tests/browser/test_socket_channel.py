@@ -1,5 +1,6 @@
 """The Rasa side of the widget over socket.io itself (moments.web.channel.WebChatInput), without a browser:
-who may connect, what metadata actions see, and that nothing is processed twice."""
+who may connect, what metadata actions see, who may join a session, and that nothing is processed twice.
+Tokens are signed with the test stack's AGENCIES_TOKEN_SECRET (servers.secrets), as the agencies sign them."""
 from __future__ import annotations
 
 import threading
@@ -15,8 +16,17 @@ from moments.agencies import security
 from moments.agencies.config import DEV_TOKEN_SECRET
 from moments.web import channel
 
+_SECRET: List[str] = []  # the stack's AGENCIES_TOKEN_SECRET, set by the `secret` fixture
 
-def token(sub: str = "person-1", secret: str = DEV_TOKEN_SECRET, ttl: int = 600, **extra) -> str:
+
+@pytest.fixture(autouse=True)
+def secret(servers) -> str:
+    _SECRET[:] = [servers.secrets["AGENCIES_TOKEN_SECRET"]]
+    return _SECRET[0]
+
+
+def token(sub: str = "person-1", secret: Optional[str] = None, ttl: int = 600, **extra) -> str:
+    secret = secret or _SECRET[0]
     now = int(time.time())
     claims = {"iss": channel.SINGPASS_ISSUER, "aud": channel.SINGPASS_AUDIENCE, "sub": sub, "scope": "myinfo.person",
               "iat": now, "exp": now + ttl, **extra}
@@ -27,21 +37,28 @@ class Socket:
     """A widget's socket (python-socketio's client over websocket, as the browser connects): connect, ask for a
     session, send, collect the bot's messages."""
 
-    def __init__(self, url: str, auth: Optional[dict] = None, session_id: Optional[str] = None):
+    def __init__(self, url: str, auth: Optional[dict] = None, session_id: Optional[str] = None,
+                 session_key: Optional[str] = None):
         self.client = socketio.Client(reconnection=False)
         self.bot: List[dict] = []
         self.session_id: Optional[str] = None
-        confirmed = threading.Event()
+        self.session_key: Optional[str] = None
+        self._confirmed = threading.Event()
 
-        def on_confirm(sid):
-            self.session_id = sid
-            confirmed.set()
+        def on_confirm(sid, key=None):
+            self.session_id, self.session_key = sid, key
+            self._confirmed.set()
 
         self.client.on("session_confirm", on_confirm)
         self.client.on("bot_uttered", self.bot.append)
         self.client.connect(url, auth=auth, transports=["websocket"], wait_timeout=15)
-        self.client.emit("session_request", {"session_id": session_id})
-        assert confirmed.wait(10), "no session_confirm"
+        self.request_session(session_id, session_key)
+
+    def request_session(self, session_id: Optional[str], session_key: Optional[str] = None) -> str:
+        self._confirmed.clear()
+        self.client.emit("session_request", {"session_id": session_id, "session_key": session_key})
+        assert self._confirmed.wait(10), "no session_confirm"
+        return self.session_id
 
     def call(self, data, timeout: float = 60):
         return self.client.call("user_uttered", data, timeout=timeout)
@@ -93,7 +110,8 @@ def test_a_guest_connects_and_the_bot_answers_in_the_session_room(sockets, serve
 
 def test_a_second_tab_of_the_same_session_gets_the_replies_too(sockets):
     first = sockets()
-    second = sockets(session_id=first.session_id)
+    second = sockets(session_id=first.session_id, session_key=first.session_key)  # the key is in localStorage
+    assert second.session_id == first.session_id
     first.send("/help")
     deadline = time.monotonic() + 5
     while not second.bot and time.monotonic() < deadline:
@@ -108,9 +126,13 @@ def test_a_logged_in_message_carries_the_verified_token_and_nothing_the_client_m
     assert ack == {"ok": True}
     [event] = user_events(servers, s.session_id)
     meta = event["metadata"]
-    assert meta["token"] == tok and meta["person_id"] == "c5979c40-1278-5311-a17e-d169dafa391d"
+    # What the actions saw is what the tracker store keeps minus the token (moments.privacy drops credentials at
+    # rest); the person id is the token's subject, never the client's claim.
+    assert "token" not in meta and tok not in str(event), "a bearer token was stored"
+    assert meta["person_id"] == "c5979c40-1278-5311-a17e-d169dafa391d"
     assert meta["channel"] == "web" and meta["language"] == "ta"
-    assert set(meta) - RASA_ADDS == {"channel", "language", "message_id", "token", "person_id"}
+    assert set(meta) - RASA_ADDS == {"channel", "language", "message_id", "person_id"}
+    assert s.bot and all("<script>" not in str(m) for m in s.bot)
 
 
 @pytest.mark.parametrize("bad, code", [  # signed when the test runs: collection may be long before
@@ -144,3 +166,19 @@ def test_oversized_empty_and_sessionless_messages_are_refused(sockets, servers):
     assert s.call({"message": "hi", "session_id": "someone-elses-session"}) == {"ok": False, "error": "no_session"}
     assert s.call("not a dict") == {"ok": False, "error": "bad_request"}
     assert user_events(servers, s.session_id) == []
+
+
+def test_the_session_key_comes_with_the_id_and_a_reconnect_with_it_continues(sockets, servers):
+    first = sockets()
+    assert isinstance(first.session_key, str) and len(first.session_key) == 64
+    assert first.send("/greet", language="en") == {"ok": True}
+    first.close()
+    again = sockets(session_id=first.session_id, session_key=first.session_key)  # a reload of the same page
+    assert again.session_id == first.session_id
+    assert again.send("/help") == {"ok": True}
+    assert len(user_events(servers, first.session_id)) == 2
+
+
+def test_the_development_secret_signs_nothing_the_channel_accepts(servers):
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        Socket(servers.rasa_url, auth={"token": token(secret=DEV_TOKEN_SECRET)})

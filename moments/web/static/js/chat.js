@@ -1,8 +1,10 @@
 /* The chat widget: Rasa's socket.io protocol (session_request → session_confirm, user_uttered → bot_uttered)
    over socket.io-client v4, rendered as plain, accessible HTML.
 
-   - The conversation (session id, transcript, unsent messages) is kept in localStorage, so a reload
-     shows the history and continues the same Rasa conversation.
+   - The conversation (session id and its session key, transcript, unsent messages) is kept in localStorage,
+     so a reload shows the history and continues the same Rasa conversation. session_confirm hands over the
+     session's key with its id; a later session_request must present it (the server gives anyone who asks for
+     an id without its key a new session, so a session id alone opens nobody's conversation).
    - Every message has an id and stays in an outbox until the server acknowledges it (after the bot's turn);
      after a reconnect unacknowledged messages are sent again and the server drops the ones it already has.
      So nothing is lost and nothing is processed twice.
@@ -31,7 +33,7 @@
   }
 
   function freshState() {
-    return { session_id: null, owner: null, greeted: false, history: [], outbox: [] };
+    return { session_id: null, session_key: null, owner: null, greeted: false, history: [], outbox: [] };
   }
 
   class MomentsChat {
@@ -90,9 +92,9 @@
       const s = this.socket;
       s.on("connect", () => {
         this.setStatus("connected");
-        s.emit("session_request", { session_id: this.state.session_id });
+        this.requestSession();
       });
-      s.on("session_confirm", (sessionId) => this.onSession(sessionId));
+      s.on("session_confirm", (sessionId, sessionKey) => this.onSession(sessionId, sessionKey));
       s.on("bot_uttered", (message) => this.onBotMessage(message));
       s.on("disconnect", (reason) => {
         this.sessionReady = false;
@@ -112,9 +114,21 @@
       });
     }
 
-    onSession(sessionId) {
+    requestSession() {
+      this.socket.emit("session_request", { session_id: this.state.session_id, session_key: this.state.session_key });
+    }
+
+    onSession(sessionId, sessionKey) {
       const isNew = this.state.session_id !== sessionId;
+      if (isNew && this.state.session_id) {
+        // The server did not accept the stored session (e.g. its key is missing): this is another conversation.
+        const owner = this.state.owner;
+        this.state = freshState();
+        this.state.owner = owner;
+        this.render();
+      }
       this.state.session_id = sessionId;
+      if (typeof sessionKey === "string") this.state.session_key = sessionKey;
       this.sessionReady = true;
       if (isNew && !this.state.greeted) {
         // A new conversation: set the bot's language to the page's, then let it greet with its menu.
@@ -198,7 +212,7 @@
       }
       if (!ack.ok && ack.error === "no_session") {
         this.sessionReady = false;
-        this.socket.emit("session_request", { session_id: this.state.session_id });
+        this.requestSession();
         return;
       }
       this.state.outbox = this.state.outbox.filter((m) => m.id !== item.id);
@@ -243,7 +257,7 @@
       this.showTyping(false);
       if (this.socket && this.socket.connected) {
         this.sessionReady = false;
-        this.socket.emit("session_request", { session_id: null });
+        this.requestSession(); // freshState(): no id, no key
       }
     }
 
