@@ -47,6 +47,7 @@ from moments.channels.twilio_protocol import (
     valid_signature,
 )
 from moments.privacy import mask_personal, mask_phone
+from moments.ratelimit import ChannelLimits, slow_down_text
 
 logger = logging.getLogger(__name__)
 
@@ -245,12 +246,26 @@ class SmsGateway:
         if self.store is None:
             self.store = store_from_url(self.config.store_url)
         self.store.retry_window = self.config.retry_window_seconds
+        self.limits = ChannelLimits(CHANNEL_NAME)  # RATE_LIMIT_SENDER_MESSAGES / _ADDRESS_MESSAGES (moments.ratelimit)
 
     # --- HTTP level -------------------------------------------------------------------------------
-    async def admit(self, phone: str, client: Optional[str]) -> Optional[HttpReply]:
+    async def admit(self, phone: str, client: Optional[str],
+                    assistant: Optional[Assistant] = None) -> Optional[HttpReply]:
         """Entry point for per-sender / per-address limits: called for every signed, well-formed request before
-        anything is processed; return a reply (one polite SMS, e.g. `self._twiml(text, "sms")`) to stop here."""
-        return None
+        anything is processed; return a reply (one polite SMS, e.g. `self._twiml(text, "sms")`) to stop here.
+
+        Per number (RATE_LIMIT_SENDER_MESSAGES); per client address only when signatures are not checked — a signed
+        request comes from Twilio, whose few addresses carry every texter's messages. A limited texter gets one
+        polite SMS in the conversation's language per period, then empty replies (no SMS) until the limit lifts."""
+        decision = await self.limits.acheck(phone, None if self.config.check_signatures else client)
+        if decision.allowed:
+            return None
+        if not decision.first_refusal:
+            return HttpReply(200, twiml([]))
+        logger.info("sms: %s is over the rate limit (retry in %ss)", mask_number(phone), decision.retry_after_header)
+        lang = (await self._language(assistant, conversation_id_for(phone, self.config.conversation_key))
+                if assistant is not None else "en")
+        return self._twiml(slow_down_text(lang), "sms")
 
     async def handle(self, body: bytes, url: str, signature: Optional[str], content_type: Optional[str],
                      assistant: Assistant, client: Optional[str] = None) -> HttpReply:
@@ -280,7 +295,7 @@ class SmsGateway:
         if phone is None:
             return HttpReply(400, "Bad request: From is not a phone number in E.164 format (+6591234567).\n",
                              TEXT_TYPE)
-        refused = await self.admit(phone, client)  # the one place a rate limit (or any other gate) plugs in
+        refused = await self.admit(phone, client, assistant)  # the one place a rate limit (or any other gate) plugs in
         if refused is not None:
             return refused
         if not (form.get("MessageSid") or form.get("SmsSid")):

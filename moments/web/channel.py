@@ -50,6 +50,8 @@ from sanic import Blueprint, response
 from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as RefuseConnection
 
+from moments.ratelimit import ChannelLimits
+
 logger = logging.getLogger(__name__)
 
 LANGUAGES = ("en", "zh", "ms", "ta")
@@ -159,12 +161,19 @@ class WebChatInput(SocketIOInput):
         self.max_message_chars = max_message_chars
         self.seen = SeenMessages()
         self.session_keys = SessionKeys(self.jwt_key)
+        self.limits = ChannelLimits("socketio")  # RATE_LIMIT_SENDER_MESSAGES / _ADDRESS_MESSAGES (moments.ratelimit)
 
     async def admit(self, sid: str, state: Dict[str, Any], data: Dict[str, Any]) -> Optional[Dict[str, Any]]:
         """Entry point for per-sender / per-address limits: called for every `user_uttered` before anything is
         processed, with the socket's state ({"person_id", "session_id", "client"}); return an acknowledgement
-        (e.g. {"ok": False, "error": "rate_limited"}) to refuse the message."""
-        return None
+        (e.g. {"ok": False, "error": "rate_limited"}) to refuse the message.
+
+        Per session (the socket's own id before it has one) and per client address; the widget shows
+        `rate_limited` in the user's language (static/js/i18n.js)."""
+        decision = await self.limits.acheck(state.get("session_id") or sid, state.get("client"))
+        if decision.allowed:
+            return None
+        return {"ok": False, "error": "rate_limited", "retry_after": int(decision.retry_after_header)}
 
     def verify(self, token: Any) -> Dict[str, Any]:
         return verify_citizen_token(token, self.jwt_key, self.jwt_algorithm)

@@ -204,6 +204,48 @@ def test_an_anonymous_flood_is_limited_before_authentication(tight):
     assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429], statuses
 
 
+# -- SMS and socket.io -------------------------------------------------------------------------------------------
+
+def test_an_sms_flood_gets_one_polite_message_then_silence(tight):
+    """RATE_LIMIT_SENDER_MESSAGES=4/60s: the fifth text gets one polite SMS in the conversation's language, and the
+    ones after it (still limited) get none — not one SMS per message."""
+    from moments.channels.simulator import SmsPhone
+
+    phone = SmsPhone(f"{tight.rasa_url}/webhooks/sms/webhook", phone=f"+659{uuid.uuid4().int % 10**7:07d}",
+                     token=tight.secrets["TWILIO_AUTH_TOKEN"])
+    first = phone.send("hai, saya baru bersalin dan perlukan bantuan")
+    assert first.ok and first.messages, first.text[:300]
+    for _ in range(3):
+        assert phone.send("apa itu bonus bayi").ok
+    limited = phone.send("helo?")
+    assert limited.status == 200 and limited.messages == [ratelimit.SLOW_DOWN["ms"]], limited.text[:300]
+    for _ in range(2):
+        again = phone.send("helo??")
+        assert again.status == 200 and again.messages == [], again.text[:300]
+
+
+def test_a_socket_flood_gets_rate_limited_acks(tight):
+    import socketio
+
+    client = socketio.Client(reconnection=False)
+    confirmed = {}
+    client.on("session_confirm", lambda sid, key=None: confirmed.update(id=sid))
+    client.connect(tight.rasa_url, transports=["websocket"], wait_timeout=15)
+    try:
+        client.emit("session_request", {"session_id": None})
+        for _ in range(100):
+            if confirmed:
+                break
+            time.sleep(0.1)
+        acks = [client.call("user_uttered", {"message": "hello", "session_id": confirmed["id"],
+                                             "customData": {"message_id": uuid.uuid4().hex, "language": "en"}},
+                            timeout=60) for _ in range(6)]
+    finally:
+        client.disconnect()
+    assert [a["ok"] for a in acks] == [True] * 4 + [False] * 2, acks
+    assert acks[-1]["error"] == "rate_limited" and acks[-1]["retry_after"] >= 1
+
+
 # -- across replicas ---------------------------------------------------------------------------------------------
 
 @pytest.mark.redis

@@ -223,7 +223,7 @@
         if (li) li.remove();
       }
       if (!ack.ok) {
-        const key = ack.error === "too_long" ? "too_long" : "send_failed";
+        const key = ack.error === "too_long" || ack.error === "rate_limited" ? ack.error : "send_failed";
         this.addEntry({ from: "error", key: key, id: randomId() }, true);
       }
       this.save();

@@ -48,6 +48,7 @@ window.MOMENTS_TEXTS = {
     too_long: "Messages can be up to {max} characters. Please shorten yours or send it in parts.",
     chars_left: "{n} characters left",
     send_failed: "Sorry, something went wrong and your message was not handled. Please try again.",
+    rate_limited: "You are sending messages faster than I can answer. Please wait a minute, then try again.",
     opens_new_tab: "(opens in a new tab)",
     footer_demo: "A demonstration of the Moments Assistant project. Not affiliated with the Government of Singapore; no real Singpass or agency records are used.",
     footer_privacy: "Your conversation is kept in this browser so that it survives a reload. Log out or start a new conversation to clear it."
@@ -98,6 +99,7 @@ window.MOMENTS_TEXTS = {
     too_long: "每条留言最多 {max} 个字符。请缩短内容，或分几次发送。",
     chars_left: "还可以输入 {n} 个字符",
     send_failed: "抱歉，出了点问题，您的留言没有被处理。请再试一次。",
+    rate_limited: "您发送消息的速度太快了，我来不及回答。请稍等一分钟再试。",
     opens_new_tab: "（在新标签页中打开）",
     footer_demo: "这是 Moments Assistant 项目的演示，与新加坡政府无关，不使用真实的 Singpass 或政府机构记录。",
     footer_privacy: "为了在重新加载页面后保留对话，对话记录会保存在此浏览器中。退出登录或开始新的对话即可清除。"
@@ -148,6 +150,7 @@ window.MOMENTS_TEXTS = {
     too_long: "Mesej boleh mengandungi sehingga {max} aksara. Sila pendekkan mesej anda atau hantar dalam beberapa bahagian.",
     chars_left: "{n} aksara lagi",
     send_failed: "Maaf, berlaku masalah dan mesej anda tidak diproses. Sila cuba lagi.",
+    rate_limited: "Anda menghantar mesej terlalu cepat untuk saya jawab. Sila tunggu seminit, kemudian cuba lagi.",
     opens_new_tab: "(dibuka dalam tab baharu)",
     footer_demo: "Demonstrasi projek Moments Assistant. Tidak bergabung dengan Pemerintah Singapura; tiada Singpass atau rekod agensi sebenar digunakan.",
     footer_privacy: "Perbualan anda disimpan dalam pelayar ini supaya tidak hilang apabila halaman dimuat semula. Log keluar atau mulakan perbualan baharu untuk memadamnya."
@@ -198,6 +201,7 @@ window.MOMENTS_TEXTS = {
     too_long: "ஒரு செய்தியில் அதிகபட்சம் {max} எழுத்துகள் இருக்கலாம். உங்கள் செய்தியைச் சுருக்குங்கள் அல்லது பகுதிகளாக அனுப்புங்கள்.",
     chars_left: "இன்னும் {n} எழுத்துகள் எழுதலாம்",
     send_failed: "மன்னிக்கவும், ஏதோ தவறு நடந்ததால் உங்கள் செய்தி கையாளப்படவில்லை. மீண்டும் முயலவும்.",
+    rate_limited: "நீங்கள் மிக வேகமாக செய்திகள் அனுப்புகிறீர்கள். ஒரு நிமிடம் காத்திருந்து மீண்டும் முயற்சிக்கவும்.",
     opens_new_tab: "(புதிய தாவலில் திறக்கும்)",
     footer_demo: "இது Moments Assistant திட்டத்தின் செயல்விளக்கம். சிங்கப்பூர் அரசாங்கத்துடன் தொடர்புடையது அல்ல; உண்மையான Singpass அல்லது அரசு அமைப்புகளின் பதிவுகள் பயன்படுத்தப்படவில்லை.",
     footer_privacy: "பக்கத்தை மீண்டும் ஏற்றினாலும் உரையாடல் இருக்கும்படி அது இந்த உலாவியில் வைக்கப்படுகிறது. அதை அழிக்க வெளியேறுங்கள் அல்லது புதிய உரையாடலைத் தொடங்குங்கள்."
