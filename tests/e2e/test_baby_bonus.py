@@ -131,9 +131,9 @@ def test_apply_starting_in_english_then_in_tamil(servers, agency):
         "OCBC", "******9012", NAME["priya"])
 
 
-def test_by_sms_numbered_menus_and_the_nric_check_before_the_summary(servers, agency):
+def test_by_sms_numbered_menus_and_the_date_of_birth_check_before_the_summary(servers, agency):
     """Koh texts from her registered mobile: buttons come as numbered menus, and before anything could be submitted
-    she confirms the last 4 characters of her NRIC. She stops at the summary (Rui En is applied for later)."""
+    she confirms her date of birth (digits, day month year). She stops at the summary (Rui En is applied for later)."""
     koh = next(p for p in PEOPLE if p.key == "koh")
     url = f"{servers.rasa_url}{WEBHOOK_PATH}"
     phone = SmsPhone(url, koh.mobile, token=servers.env["TWILIO_AUTH_TOKEN"])
@@ -152,7 +152,7 @@ def test_by_sms_numbered_menus_and_the_nric_check_before_the_summary(servers, ag
     text("123456789012", "utter_ask_bb_trustee")
     text("yes", "utter_ask_sms_identity_confirmed")
     text("0000", "utter_sms_identity_wrong", "utter_ask_sms_identity_confirmed")
-    summary = text(koh.nric[-4:], "utter_baby_bonus_summary")
+    summary = text(koh.born.strftime("%d %m %Y"), "utter_baby_bonus_summary")
     assert "OCBC" in summary and "123456789012" in summary
     text("stop", "utter_journey_stopped")
     assert applications(agency, parent(servers, agency, "koh"), "rui-en") == []
