@@ -18,7 +18,8 @@ NRIC_RE = re.compile(r"(?i)(?<![A-Z0-9])([STFGM])\s?(\d{3})(\d{4})\s?([A-Z])(?![
 PHONE_RE = re.compile(r"(?<!\d)(?:\+?65[\s-]?)?([3689]\d{3})[\s-]?(\d{4})(?!\d)")
 # Bank account numbers: 9 to 12 digits (the agencies' lengths for DBS/POSB, OCBC and UOB), spaces or dashes
 # allowed between groups ("123-45678-9"). Not inside a word or a reference ("NLB2026000101", "BB-2026-000123").
-ACCOUNT_RE = re.compile(r"(?<![A-Za-z0-9\-/])(\d(?:[ \-]?\d){8,11})(?![0-9A-Za-z]|\.\d)")
+# Not an ISO date and time ("2026-12-02 18:40:31" in every log line is not an account number).
+ACCOUNT_RE = re.compile(r"(?<![A-Za-z0-9\-/])(?!\d{4}-\d{2}-\d{2}\b)(\d(?:[ \-]?\d){8,11})(?![0-9A-Za-z]|\.\d)")
 # Bearer tokens: JWTs (three base64url parts, the first always starts "eyJ") and "Bearer <anything>".
 JWT_RE = re.compile(r"eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]*")
 BEARER_RE = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/\-]{8,}=*")

@@ -18,3 +18,10 @@ def test_other_numbers_untouched():
 def test_nric_inside_chinese_or_tamil_text():
     assert mask_nric("我的IC是S1234567D，谢谢") == "我的IC是S****567D，谢谢"
     assert mask_nric("என் IC T1234567Jதான்") == "என் IC T****567Jதான்"
+
+
+def test_log_timestamps_are_not_taken_for_account_numbers():
+    from moments.privacy import mask_personal
+
+    line = "2026-12-02 18:40:31,123 INFO rasa.core - account 0123456789"
+    assert mask_personal(line) == "2026-12-02 18:40:31,123 INFO rasa.core - account *****6789"
