@@ -148,7 +148,7 @@ recognises, per language.</p>""" if new_intents else "")
 <div class="verdict {verdict}"><strong>Regression gate {verdict.upper()}.</strong>
  {' '.join(e(r) + '.' for r in gate['reasons'])}
  {'<br>This model can be deployed: <code>make deploy</code>' if gate['passed'] else
-  '<br>Do not deploy it: fix the data (see the misunderstood messages below), train and evaluate again.'}</div>
+  '<br>It cannot be deployed: the reasons above say what to do; then <code>make train-candidate</code> and <code>make evaluate</code> again.'}</div>
 
 <h2>Per language</h2>
 <table>
@@ -158,7 +158,9 @@ recognises, per language.</p>""" if new_intents else "")
 </table>
 <p class="help"><b>Accuracy</b>: share of test messages whose intent the model got right. <b>Macro-F1</b>: the
 average over intents of how well each one is recognised, so a rare intent counts as much as a common one.
-The gate fails when any language loses more than {points:g} accuracy points against the deployed model.
+The gate passes only when the data checks are clean, every intent has test messages in all four languages, and no
+language lost more than {points:g} accuracy points <i>and</i> more test messages than retraining alone moves (the
+same test messages are compared one by one: a few always flip each way).
 <b>Language detected right</b>: messages whose language the detector named correctly (too-short messages such as
 "ok" get no language and count as misses).</p>
 {new_section}

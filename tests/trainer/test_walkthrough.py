@@ -83,6 +83,7 @@ def live_bot(tmp_path):
     project = copy_project(tmp_path / "project")
     project.models_dir.mkdir(parents=True)
     shutil.copy2(model, project.deployed_model)
+    (project.root / "var").mkdir(exist_ok=True)  # endpoints.yml's tracker store: var/tracker.db, as make run has it
     log = tmp_path / "rasa.log"
     with rasa_server(project, log, "--endpoints", "endpoints.yml", "--credentials", "credentials.yml") as (url, proc,
                                                                                                          token):
