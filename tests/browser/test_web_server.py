@@ -9,7 +9,6 @@ import requests
 import uvicorn
 
 from testkit import free_port
-from moments.agencies.config import DEV_TOKEN_SECRET
 from moments.web.app import WebSettings, create_app
 from moments.web.channel import verify_citizen_token
 
@@ -54,7 +53,7 @@ def test_login_returns_a_token_that_rasa_accepts(web):
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["person"] == {"id": tan["id"], "name": "Tan Wei Ming"} and body["expires_in"] > 60
-    assert verify_citizen_token(body["token"], DEV_TOKEN_SECRET)["sub"] == tan["id"]
+    assert verify_citizen_token(body["token"], web.servers.secrets["AGENCIES_TOKEN_SECRET"])["sub"] == tan["id"]
     assert not FULL_NRIC.search(r.text)
 
 

@@ -7,7 +7,6 @@ import time
 
 import jwt
 
-from moments.agencies.config import DEV_TOKEN_SECRET
 from moments.web.channel import SINGPASS_AUDIENCE, SINGPASS_ISSUER
 
 LANG_BUTTONS = {"en": "English", "zh": "中文", "ms": "Melayu", "ta": "தமிழ்"}
@@ -38,7 +37,7 @@ def test_log_in_switch_language_talk_click_a_quick_reply_and_reload(new_page, we
     assert pw.inner_text("#logged-in-name") == "Tan Wei Ming"
     tan = web.person("Tan Wei Ming")
     token = page.identity()["token"]
-    assert jwt.decode(token, DEV_TOKEN_SECRET, algorithms=["HS256"], audience=SINGPASS_AUDIENCE,
+    assert jwt.decode(token, web.servers.secrets["AGENCIES_TOKEN_SECRET"], algorithms=["HS256"], audience=SINGPASS_AUDIENCE,
                       issuer=SINGPASS_ISSUER)["sub"] == tan["id"]
 
     # The language picker: page texts, the lang attribute and the bot's language change together.
@@ -65,12 +64,14 @@ def test_log_in_switch_language_talk_click_a_quick_reply_and_reload(new_page, we
     assert re.search(r"[\u4e00-\u9fff]", answer), answer
     page.screenshot("02-logged-in-chinese")
 
-    # What the actions see: the verified token, the channel and the language, on every message after login.
+    # What is kept of each message after login: who (person_id), the channel and the language — never the token,
+    # which the actions saw during the turn and the tracker store drops (issue 11).
     events = web.user_events(page.session_id)
     assert page.session_id == guest_greeting, "logging in kept the conversation"
-    assert "token" not in events[0]["metadata"], "the greeting was sent before logging in"
+    assert "person_id" not in events[0]["metadata"], "the greeting was sent before logging in"
     last = events[-1]["metadata"]
-    assert (last["token"], last["person_id"], last["channel"], last["language"]) == (token, tan["id"], "web", "zh")
+    assert "token" not in last
+    assert (last["person_id"], last["channel"], last["language"]) == (tan["id"], "web", "zh")
 
     # A reload keeps the conversation, the login (this tab), the language and the Rasa session.
     before = page.transcript()
@@ -140,7 +141,8 @@ def test_an_expired_login_falls_back_to_a_guest_and_says_so(new_page, web):
     page = new_page()
     now = int(time.time())
     expired = jwt.encode({"iss": SINGPASS_ISSUER, "aud": SINGPASS_AUDIENCE, "sub": web.person("Lim Hui Min")["id"],
-                          "iat": now - 3600, "exp": now - 60}, DEV_TOKEN_SECRET, algorithm="HS256")
+                          "iat": now - 3600, "exp": now - 60}, web.servers.secrets["AGENCIES_TOKEN_SECRET"],
+                         algorithm="HS256")
     # The tab believes it is still logged in (its clock says the token is valid); the server knows better.
     page.pw.add_init_script(f"""window.sessionStorage.setItem('moments.identity.v1', JSON.stringify(
         {{token: '{expired}', expiresAt: Date.now() + 600000, expired: false,
