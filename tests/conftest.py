@@ -6,20 +6,14 @@ from typing import Iterator
 
 import pytest
 
-from testkit import MODEL, ROOT, Chat, Servers
+from testkit import Chat, Servers, running_servers
 
 
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory) -> Iterator[Servers]:
     """Agency services, action server and Rasa (the trained model, credentials.yml) for the whole session."""
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it for you)")
-    s = Servers(tmp_path_factory.mktemp("servers"))
-    try:
-        s.start_assistant(MODEL, credentials=ROOT / "credentials.yml")
+    with running_servers(tmp_path_factory.mktemp("servers")) as s:
         yield s
-    finally:
-        s.stop()
 
 
 @pytest.fixture

@@ -131,3 +131,19 @@ def fault(servers: Servers, agency_name: str, **spec) -> None:
 
 def clear_faults(servers: Servers) -> None:
     requests.delete(f"{servers.agencies_url}/admin/v1/faults", headers=servers.admin_headers, timeout=10).raise_for_status()
+
+
+from contextlib import contextmanager  # noqa: E402
+
+
+@contextmanager
+def running_servers(workdir: Path):
+    """Agency services, action server and Rasa (the trained model, credentials.yml), stopped afterwards."""
+    if not MODEL.exists():
+        raise RuntimeError(f"no trained model at {MODEL}: run `make train` (make test does it for you)")
+    s = Servers(workdir)
+    try:
+        s.start_assistant(MODEL, credentials=ROOT / "credentials.yml")
+        yield s
+    finally:
+        s.stop()
