@@ -34,7 +34,7 @@ SCOPES = {
 
 api_key_scheme = APIKeyHeader(
     name="X-API-Key", auto_error=False, scheme_name="ApiKey",
-    description="Key of the calling system (the action server). `AGENCIES_API_KEY`; dev default `dev-agencies-key`.",
+    description="Key of the calling system (the action server). `AGENCIES_API_KEY` (this installation's, var/secrets.env).",
 )
 bearer_scheme = HTTPBearer(
     auto_error=False, scheme_name="SingpassToken", bearerFormat="JWT",
