@@ -18,7 +18,7 @@ from actions.appointments import (
     today_sgt,
 )
 from actions.common import report_agency_error
-from actions.formatting import format_date, format_datetime
+from moments.text.formatting import format_date, format_datetime
 from actions.labels import SERVICES, clinic_name, label
 from moments.agencies.client import AgencyError
 

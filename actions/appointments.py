@@ -27,7 +27,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-import unicodedata
 from abc import ABC, abstractmethod
 from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
@@ -38,9 +37,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import clinic_search
-from actions.base import MomentsFormValidation, normalise_answer
+from actions.base import MomentsFormValidation
 from actions.common import agencies, call, idempotency_key, identify, report_agency_error
-from actions.formatting import SGT, format_date, format_datetime, parse_time, to_sgt
+from moments.text.formatting import SGT, format_date, format_datetime, parse_time, to_sgt
+from moments.text.languages import language_of
+from moments.text.normalise import fold
+from moments.text.vocab import NAME_PARTICLES, is_stop as is_stop_word
+from moments.text.words import has_stem as has_any
 from actions.labels import SERVICES, clinic_name, label
 from moments.agencies.client import AgencyError
 from moments.dates import parse_date
@@ -59,10 +62,6 @@ JOURNEY_SLOTS = (
     "confirm_submission", "failed_tries", "journey_aborted",
 )
 
-# A bare "cancel" inside a form means "stop this" (the NLU may read 取消 / ரத்து as cancel_appointment).
-STOP_WORDS = {"stop", "cancel", "quit", "exit", "stop it", "never mind", "nevermind", "取消", "停止", "算了", "不要了",
-              "不用了", "batal", "berhenti", "tak jadi", "tak payah", "ரத்து", "நிறுத்து", "நிறுத்துங்கள்", "வேண்டாம் நிறுத்து"}
-
 SERVICE_WORDS = {
     "vaccination": ("vaccin", "vacin", "jab", "injection", "immunis", "immuniz", "疫苗", "打针", "接种", "预防针",
                     "vaksin", "suntik", "imunisasi", "தடுப்பூசி", "ஊசி"),
@@ -80,7 +79,6 @@ CHANGE_WORDS = {
 # answer unless it plainly is one (see AppointmentFormValidation.answers).
 DIGRESSION_INTENTS = {"stop", "help", "human_handoff", "change_language", "ask_birth_registration", "ask_baby_bonus",
                       "ask_vaccination_schedule"}
-NAME_PARTICLES = {"bin", "binte", "binti", "s/o", "d/o", "so", "do", "a/l", "a/p"}
 REFERENCE = re.compile(r"\bAP-[0-9A-Z]{4,12}\b", re.IGNORECASE)
 
 
@@ -94,23 +92,8 @@ def now_sgt() -> datetime:
     return datetime.now(SGT).replace(tzinfo=None)
 
 
-def language_of(tracker: Tracker) -> str:
-    return tracker.get_slot("language") or "en"
-
-
 def _norm(text: Any) -> str:
-    return unicodedata.normalize("NFKC", str(text or "")).casefold().strip()
-
-
-def has_any(text: str, words) -> bool:
-    t = _norm(text)
-    for w in words:
-        if w.isascii():
-            if re.search(r"(?<![a-z])" + re.escape(w), t):
-                return True
-        elif w in t:
-            return True
-    return False
+    return fold(text).strip()
 
 
 def choice_number(text: Any, count: int) -> Optional[int]:
@@ -119,10 +102,6 @@ def choice_number(text: Any, count: int) -> Optional[int]:
     if m and 1 <= int(m.group(1)) <= count:
         return int(m.group(1)) - 1
     return None
-
-
-def is_stop_word(text: Any) -> bool:
-    return normalise_answer(str(text or "")) in STOP_WORDS
 
 
 def trigger_text(tracker: Tracker, intents: tuple) -> str:

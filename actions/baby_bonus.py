@@ -26,7 +26,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import MomentsFormValidation
 from actions.common import agencies, call, identify, idempotency_key, latest_intent, report_agency_error
-from actions.formatting import format_date, join_list, lang_or_en
+from moments.text.formatting import format_date, join_list
+from moments.text.fuzzy import edit_distance, one_typo_away
+from moments.text.languages import language_of
+from moments.text.normalise import fold, latin_words
+from moments.text.vocab import NAME_PARTICLES
+from moments.text.words import contains_any
 from moments.agencies.baby_bonus import ACCOUNT_LENGTHS  # the agency's own rule: one place for it
 from moments.agencies.baby_bonus_rules import BANKS
 from moments.agencies.client import AgencyError
@@ -43,10 +48,6 @@ ABORT = {"journey_aborted": True, "requested_slot": None}
 # -- formatting values for the conversation's language (the sentences are in the domain) --------------------------
 # Dates and lists: actions/formatting.py (shared by the journeys).
 OR_WORD = {"en": " or ", "zh": "或", "ms": " atau ", "ta": " அல்லது "}
-
-
-def language_of(tracker: Tracker) -> str:
-    return lang_or_en(tracker.get_slot("language"))
 
 
 def money(amount: int) -> str:
@@ -71,30 +72,6 @@ def join_or(items: Sequence[Any], lang: str) -> str:
 
 
 # -- understanding answers ----------------------------------------------------------------------------------------
-def fold(text: Any) -> str:
-    return unicodedata.normalize("NFKC", str(text or "")).casefold()
-
-
-def latin_words(text: str) -> List[str]:
-    return re.findall(r"[a-z]+", fold(text))
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Damerau-Levenshtein (optimal string alignment): 'ocbs' → 'ocbc' is 1, 'obcc' → 'ocbc' is 1."""
-    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
-    for i in range(len(a) + 1):
-        d[i][0] = i
-    for j in range(len(b) + 1):
-        d[0][j] = j
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
-    return d[-1][-1]
-
-
 # Latin words (typos forgiven), phrases and other scripts (substrings) that name each bank.
 BANK_WORDS = {"DBS/POSB": ("dbs", "posb"), "OCBC": ("ocbc",), "UOB": ("uob",)}
 BANK_PHRASES = {
@@ -112,7 +89,7 @@ def parse_bank(text: Any) -> Optional[str]:
     for word in latin_words(folded):
         for bank, names in BANK_WORDS.items():
             for name in names:
-                if word == name or (len(word) >= 3 and word[0] == name[0] and edit_distance(word, name) <= 1):
+                if one_typo_away(word, name):
                     found.add(bank)
     return found.pop() if len(found) == 1 else None
 
@@ -130,9 +107,6 @@ def account_problem(bank: str, digits: Optional[str]) -> Optional[str]:
     if len(digits) not in ACCOUNT_LENGTHS.get(bank, ()):
         return "length"
     return None
-
-
-NAME_PARTICLES = {"bin", "binte", "binti", "so", "do", "al", "ap"}
 
 
 def name_words(name: str) -> List[str]:
@@ -155,18 +129,6 @@ def match_person(text: Any, people: Sequence[Dict[str, Any]]) -> Optional[Dict[s
     if best == 0 or scores.count(best) > 1:
         return None
     return people[scores.index(best)]
-
-
-def contains_any(text: str, words: Iterable[str]) -> bool:
-    """Latin words match whole words; other scripts (Chinese, Tamil) match inside the text."""
-    said = set(latin_words(text))
-    for w in words:
-        if re.fullmatch(r"[a-z ]+", w):
-            if (" " in w and w in " ".join(latin_words(text))) or w in said:
-                return True
-        elif w in text:
-            return True
-    return False
 
 
 SELF_WORDS = ("me", "myself", "mine", "我自己", "我本人", "本人", "是我", "我来", "saya sendiri", "diri saya",

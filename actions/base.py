@@ -12,17 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.common import Identity, identify, latest_intent
+from moments.text import vocab
+from moments.text.normalise import FULL_WIDTH_DIGITS, normalise_answer
+from moments.text.vocab import NO_WORDS, YES_WORDS
 
-YES_WORDS = {"yes", "y", "ya", "yah", "yeah", "yep", "ok", "okay", "sure", "confirm", "correct", "boleh", "betul",
-             "setuju", "好", "好的", "是", "是的", "对", "可以", "确认", "சரி", "ஆம்", "ஆமா", "உறுதி"}
-NO_WORDS = {"no", "n", "nope", "nah", "tak", "tidak", "bukan", "tak nak", "不", "不是", "不要", "不用", "否",
-            "இல்லை", "இல்ல", "வேண்டாம்"}
-SKIP_WORDS = {"skip", "none", "no", "nil", "na", "n/a", "-", "tiada", "takde", "tak ada", "langkau", "跳过", "没有",
-              "不用", "无", "இல்லை", "தவிர்", "வேண்டாம்"}
-
-
-def normalise_answer(text: Optional[str]) -> str:
-    return re.sub(r"[\s.!?,。！？，]+$", "", (text or "").strip().lower())
 
 
 # The one-time check before an SMS submission: the texter's date of birth, as MyInfo holds it. Neither the demo
@@ -38,7 +31,7 @@ SMS_CHECK_SLOT = "sms_identity_failures"  # {"count": n, "since": unix time of t
 def parse_birth_date(text: Any) -> Optional[date]:
     """A date of birth typed on a phone: 05031958, 5 3 1958, 05/03/1958, 5-3-1958, 5.3.1958 (day month year), or
     1958年3月5日 / 1958-03-05 (year first). None if it is not a real date."""
-    groups = re.findall(r"\d+", str(text or "").translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+    groups = re.findall(r"\d+", str(text or "").translate(FULL_WIDTH_DIGITS))
     try:
         if len(groups) == 1 and len(groups[0]) == 8:
             g = groups[0]
@@ -94,7 +87,7 @@ class MomentsFormValidation(FormValidationAction):
 
     @staticmethod
     def is_skip(text: Optional[str]) -> bool:
-        return normalise_answer(text) in SKIP_WORDS or normalise_answer(text) == "/deny"
+        return vocab.is_skip(text)
 
     # -- identity ----------------------------------------------------------------------------------------------
     async def identity(self, tracker: Tracker) -> Identity:

@@ -9,19 +9,21 @@ accepts. The short labels below (sex, "married", month names) go into placeholde
 from __future__ import annotations
 
 import re
-import unicodedata
+
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Dict, List, Optional, Tuple
 
-from actions.base import NO_WORDS, SKIP_WORDS, YES_WORDS, MomentsFormValidation, normalise_answer
-from actions.formatting import EN_MONTHS, MS_MONTHS, TA_MONTHS, lang_or_en
 from moments.agencies import birth_rules
 from moments.dates import parse_date
 from moments.privacy import mask_nric
-
-CANCEL_WORDS = {"stop", "cancel", "cancel it", "quit", "exit", "取消", "停止", "不要了", "不办了", "batal", "berhenti",
-                "batalkan", "ரத்து", "ரத்து செய்", "நிறுத்து", "/stop"}
+from moments.text import vocab
+from moments.text.formatting import NO_VALUE, format_date
+from moments.text.languages import lang_or_en
+from moments.text.normalise import nfkc, normalise_answer
+from moments.text.scripts import has_ethnic_script, in_ethnic_script
+from moments.text.vocab import LOWER_CASE_NAME_WORDS, NO_WORDS, SKIP_WORDS, YES_WORDS
+from moments.text.words import find_word, has_word
 
 # -- labels inside the summary and the buttons ------------------------------------------------------------------
 SEX_LABELS = {
@@ -33,19 +35,12 @@ MARRIED_LABELS = {
     False: {"en": "not married to each other", "zh": "没有结婚", "ms": "tidak berkahwin", "ta": "திருமணமாகாதவர்கள்"},
 }
 NO_FATHER = {"en": "not included", "zh": "不列入", "ms": "tidak dimasukkan", "ta": "சேர்க்கப்படவில்லை"}
-NONE = "—"
-MONTHS = {"en": EN_MONTHS, "ms": MS_MONTHS, "ta": TA_MONTHS}
+NONE = NO_VALUE
 
 
-def format_date(value: Any, lang: str) -> str:
-    """'2026-11-23' → '23 Nov 2026' / '2026年11月23日' / '23 Nov 2026' / '23 நவம்பர் 2026'."""
-    if not value:
-        return NONE
-    d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    lang = lang_or_en(lang)
-    if lang == "zh":
-        return f"{d.year}年{d.month}月{d.day}日"
-    return f"{d.day} {MONTHS[lang][d.month - 1]} {d.year}"
+def birth_date(value: Any, lang: str) -> str:
+    """'2026-11-23' → '23 Nov 2026' / '2026年11月23日' / '23 Nov 2026' / '23 நவம்பர் 2026' (no weekday)."""
+    return format_date(value, lang, weekday=False)
 
 
 def sex_label(sex: Optional[str], lang: str) -> str:
@@ -65,30 +60,15 @@ def summary_labels(father: Optional[Dict[str, Any]], married: bool, lang: str) -
 
 
 # -- reading answers -----------------------------------------------------------------------------------------------
-def _script(ch: str) -> Optional[str]:
-    cp = ord(ch)
-    if 0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x2FA1F:
-        return "han"
-    if 0x0B80 <= cp <= 0x0BFF:
-        return "tamil"
-    if 0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0xFB50 <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFF:
-        return "jawi"
-    return None
-
-
-def in_ethnic_script(text: str) -> bool:
-    """Only Chinese characters, Tamil or Jawi (and spaces): e.g. a Chinese name typed where the English one goes."""
-    chars = [c for c in text if not c.isspace() and c not in "\u200c\u200d\u00b7"]
-    return bool(chars) and all(_script(c) for c in chars)
+# More ways to say "none" to an optional question of this journey (the ethnic name, the dialects).
+MORE_SKIP_WORDS = {"skip it", "no need", "tak perlu", "不需要", "தேவையில்லை", "இல்லை"}
 
 
 def is_skip(text: Any) -> bool:
-    return MomentsFormValidation.is_skip(text if isinstance(text, str) else None) or \
-        normalise_answer(text if isinstance(text, str) else "") in {"skip it", "no need", "tak perlu", "不需要", "தேவையில்லை", "இல்லை"}
+    return vocab.is_skip(text) or (isinstance(text, str) and normalise_answer(text) in MORE_SKIP_WORDS)
 
 
-def is_cancel(text: Any) -> bool:
-    return isinstance(text, str) and normalise_answer(text) in CANCEL_WORDS
+is_cancel = vocab.is_stop
 
 
 @dataclass(frozen=True)
@@ -109,14 +89,13 @@ NAME_PREFIX = re.compile(
     r"|^(?:名字|姓名|英文名字?)\s*(?:是|叫|为|:|：)\s*|^叫"
     r"|^பெயர்\s*[:：]?\s*", re.IGNORECASE)
 NAME_CHARS = re.compile(r"[A-Za-z .,'@/()\-]")
-NAME_SMALL_WORDS = {"bin", "binte", "binti", "bte", "s/o", "d/o", "a/l", "a/p", "@", "de", "da", "van", "von"}
 
 
 def tidy_name(name: str) -> str:
     """Collapses spaces; an all-lower-case name gets capitals ("tan kai xuan" → "Tan Kai Xuan", "bin" stays)."""
     name = " ".join(name.split())
     if name == name.lower():
-        name = " ".join(w if w in NAME_SMALL_WORDS else "-".join(p[:1].upper() + p[1:] for p in w.split("-"))
+        name = " ".join(w if w in LOWER_CASE_NAME_WORDS else "-".join(p[:1].upper() + p[1:] for p in w.split("-"))
                         for w in name.split(" "))
     return name
 
@@ -124,9 +103,9 @@ def tidy_name(name: str) -> str:
 def check_child_name(raw: Any) -> Checked:
     if normalise_answer(str(raw or "")) in YES_WORDS | NO_WORDS | SKIP_WORDS | {"/affirm", "/deny", ""}:
         return Checked(error="utter_birth_name_needed")  # "no", "skip", "ok": not a name
-    text = unicodedata.normalize("NFKC", str(raw or "")).strip()
+    text = nfkc(raw).strip()
     text = NAME_PREFIX.sub("", text).strip().strip("\"“”「」")
-    if in_ethnic_script(text) or any(_script(c) for c in text):
+    if in_ethnic_script(text) or has_ethnic_script(text):
         return Checked(error="utter_birth_name_not_english")
     if any(c.isdigit() for c in text):
         return Checked(error="utter_birth_name_has_digits")
@@ -147,7 +126,7 @@ def check_child_name(raw: Any) -> Checked:
 def check_ethnic_name(raw: Any) -> Checked:
     if is_skip(raw):
         return Checked(value="")
-    text = unicodedata.normalize("NFKC", str(raw or "")).strip().strip("\"“”「」")
+    text = nfkc(raw).strip().strip("\"“”「」")
     text = re.sub(r"^(?:中文名字?|华文名字?|名字)\s*(?:是|叫|:|：)\s*|^(?:தமிழ்ப்?\s*பெயர்)\s*[:：]?\s*", "", text)
     try:
         return Checked(value=birth_rules.clean_ethnic_name(text)[0])
@@ -163,15 +142,9 @@ SEX_WORDS = {
 }
 
 
-def _has_word(text: str, word: str) -> bool:
-    if word.isascii():
-        return re.search(r"(?<![a-z])" + re.escape(word) + r"(?![a-z])", text) is not None
-    return word in text
-
-
 def check_sex(raw: Any) -> Checked:
-    text = unicodedata.normalize("NFKC", str(raw or "")).lower().strip()
-    found = {sex for sex, words in SEX_WORDS.items() if any(_has_word(text, w) for w in words)}
+    text = nfkc(raw).lower().strip()
+    found = {sex for sex, words in SEX_WORDS.items() if any(has_word(text, w) for w in words)}
     if len(found) == 1:
         return Checked(value=found.pop())
     return Checked(error="utter_birth_sex_not_understood")
@@ -226,7 +199,7 @@ def check_dialects(raw: Any, father_on_certificate: bool) -> Checked:
     """"skip" → {}; "Hokkien" → both parents; "Hokkien, Teochew" / "father Teochew" → mother first, then father."""
     if is_skip(raw):
         return Checked(value={})
-    text = unicodedata.normalize("NFKC", str(raw or "")).strip()
+    text = nfkc(raw).strip()
     parts = [p for p in DIALECT_SPLIT.split(text) if p.strip()]
     if not parts or len(parts) > 2:
         return Checked(error="utter_birth_dialect_invalid")
@@ -238,9 +211,9 @@ def check_dialects(raw: Any, father_on_certificate: bool) -> Checked:
         if dialect is None:
             return Checked(error="utter_birth_dialect_invalid")
         low = part.lower()
-        if any(_has_word(low, w) for w in FATHER_WORDS):
+        if any(has_word(low, w) for w in FATHER_WORDS):
             father = dialect
-        elif any(_has_word(low, w) for w in MOTHER_WORDS):
+        elif any(has_word(low, w) for w in MOTHER_WORDS):
             mother = dialect
         else:
             positional.append(dialect)
@@ -293,29 +266,19 @@ class Correction:
     value: Optional[str]       # the new value as typed, or None ("change the name": ask it again)
 
 
-def _find(text: str, word: str) -> Optional[Tuple[int, int]]:
-    if word.isascii():
-        m = re.search(r"(?<![a-z])" + re.escape(word) + r"(?![a-z])", text)
-    else:
-        i = text.find(word)
-        m = None if i < 0 else (i, i + len(word))
-        return m
-    return (m.start(), m.end()) if m else None
-
-
 def parse_correction(text: Any) -> Optional[Correction]:
     """"change the name to Tan Wei Ming" → (birth_child_name, "Tan Wei Ming"); "名字改成陈伟明"; "tukar nama kepada
     Adam"; "பெயரை Kavin என்று மாற்று"; "change the name" → (birth_child_name, None); "change something" → (None, None).
     None when the text does not ask for a change."""
     if not isinstance(text, str) or not text.strip() or text.strip().startswith("/"):
         return None
-    original = unicodedata.normalize("NFKC", text).strip()
+    original = nfkc(text).strip()
     low = original.lower()
-    has_verb = any(_find(low, w) for w in CHANGE_WORDS)
+    has_verb = any(find_word(low, w) for w in CHANGE_WORDS)
     best: Optional[Tuple[int, int, str]] = None  # (start, -length, field)
     for field, words in FIELD_WORDS.items():
         for word in words:
-            pos = _find(low, word)
+            pos = find_word(low, word)
             if pos and (best is None or (pos[0], -(pos[1] - pos[0])) < (best[0], best[1])):
                 best = (pos[0], -(pos[1] - pos[0]), field)
     if best is None:
@@ -370,7 +333,7 @@ TOPIC_RESPONSES = {
 
 
 def question_topic(text: Optional[str]) -> Optional[str]:
-    low = unicodedata.normalize("NFKC", text or "").lower()
+    low = nfkc(text).lower()
     for topic, words in TOPICS:
         for w in words:
             if w.isascii() and w.isalpha():

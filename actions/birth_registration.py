@@ -33,11 +33,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import MomentsFormValidation
 from actions.birth_answers import (
     FIELD_WORDS, NONE, Checked, Correction, check_child_name, check_date_of_birth, check_dialects,
-    check_ethnic_name, check_sex, format_date, in_ethnic_script, is_cancel, is_skip, parse_correction,
+    check_ethnic_name, check_sex, birth_date, in_ethnic_script, is_cancel, is_skip, parse_correction,
     TOPIC_RESPONSES, person_label, question_topic, sex_label, summary_labels,
 )
 from actions.common import agencies, call, idempotency_key, identify, latest_intent, report_agency_error
-from actions.formatting import lang_or_en
+from moments.text.languages import language_of
 from moments.agencies import birth_rules
 from moments.agencies.client import AgencyError
 from moments.dates import parse_date
@@ -62,10 +62,6 @@ ENLB = re.compile(r"^NLB\d{10}$")
 
 def today_sgt() -> date:
     return datetime.now(SGT).date()
-
-
-def language_of(tracker: Tracker) -> str:
-    return lang_or_en(tracker.get_slot("language"))
 
 
 # -- the agency's data, kept small in slots -------------------------------------------------------------------------
@@ -119,7 +115,7 @@ def summary_values(tracker: Tracker) -> Dict[str, Any]:
         "child_name": tracker.get_slot("birth_child_name") or NONE,
         "ethnic_name": tracker.get_slot("birth_ethnic_name") or NONE,
         "sex": sex_label(tracker.get_slot("birth_child_sex"), lang),
-        "date_of_birth": format_date(tracker.get_slot("birth_child_dob"), lang),
+        "date_of_birth": birth_date(tracker.get_slot("birth_child_dob"), lang),
         "time_of_birth": details.get("time_of_birth", NONE),
         "hospital": details.get("hospital_name", NONE),
         "enlb": details.get("enlb", NONE),
@@ -249,8 +245,8 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
                                reference=chosen.get("reference") or NONE)
         if chosen["status"] == "late":
             dispatcher.utter_message(response="utter_birth_registration_late",
-                                     date_of_birth=format_date(chosen["date_of_birth"], lang),
-                                     deadline=format_date(chosen["deadline"], lang))
+                                     date_of_birth=birth_date(chosen["date_of_birth"], lang),
+                                     deadline=birth_date(chosen["deadline"], lang))
             return {"birth_notification": None, "journey_aborted": True, "requested_slot": None}
         details = {**chosen, "married": parents_married(tracker.get_slot("birth_myinfo"), chosen)}
         return self.accept("birth_notification", chosen["enlb"], tracker, birth_details=details,
@@ -336,7 +332,7 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
         checked = check_date_of_birth(value, today_sgt(), on_record)
         if not checked.ok:
             lang = language_of(tracker)
-            values = {k: format_date(v, lang) for k, v in (checked.values or {}).items()}
+            values = {k: birth_date(v, lang) for k, v in (checked.values or {}).items()}
             return self.reject("birth_child_dob", checked.error, dispatcher, tracker, **values)
         return self.accept("birth_child_dob", checked.value, tracker)
 
@@ -378,7 +374,7 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
         elif field == "birth_child_dob":
             checked = check_date_of_birth(value, today_sgt(), details.get("date_of_birth"))
             if checked.values:
-                checked = Checked(error=checked.error, values={k: format_date(v, lang) for k, v in checked.values.items()})
+                checked = Checked(error=checked.error, values={k: birth_date(v, lang) for k, v in checked.values.items()})
         else:
             checked = check_dialects(value, bool(details.get("married")))
         if not checked.ok:
@@ -447,8 +443,8 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
             return {slot: None, "confirm_submission": None, "birth_change_menu": False}
         if err.code == "registration_late":
             dispatcher.utter_message(response="utter_birth_registration_late",
-                                     date_of_birth=format_date(details.get("date_of_birth"), lang),
-                                     deadline=format_date(err.problem.get("deadline") or details.get("deadline"), lang))
+                                     date_of_birth=birth_date(details.get("date_of_birth"), lang),
+                                     deadline=birth_date(err.problem.get("deadline") or details.get("deadline"), lang))
         elif err.code == "already_registered":
             dispatcher.utter_message(response="utter_birth_already_registered",
                                      reference=err.problem.get("registration_reference") or NONE)
@@ -472,7 +468,7 @@ class ActionAskBirthNotification(Action):
         lang = language_of(tracker)
         buttons = []
         for n in tracker.get_slot("birth_notifications") or []:
-            title = f"{sex_label(n['sex'], lang)} · {format_date(n['date_of_birth'], lang)} · {n['hospital_code']}"
+            title = f"{sex_label(n['sex'], lang)} · {birth_date(n['date_of_birth'], lang)} · {n['hospital_code']}"
             buttons.append({"title": title, "payload": n["enlb"]})
         dispatcher.utter_message(response="utter_ask_birth_notification", buttons=buttons)
         return []
@@ -520,7 +516,7 @@ class ActionFinishBirthRegistration(Action):
         if not result:
             return reset_events() + [SlotSet("birth_registered", False)]
         lang = language_of(tracker)
-        dispatcher.utter_message(response="utter_birth_registered", **{**result, "expires": format_date(result["expires"], lang)})
+        dispatcher.utter_message(response="utter_birth_registered", **{**result, "expires": birth_date(result["expires"], lang)})
         return reset_events() + [SlotSet("birth_registered", True), SlotSet("birth_registered_child", result["child_name"])]
 
 
@@ -538,8 +534,8 @@ class ActionAnswerBirthRegistration(Action):
         if topic == "deadline" and details:
             lang = language_of(tracker)
             dispatcher.utter_message(response="utter_birth_info_deadline_for_baby",
-                                     date_of_birth=format_date(details["date_of_birth"], lang),
-                                     deadline=format_date(details["deadline"], lang),
+                                     date_of_birth=birth_date(details["date_of_birth"], lang),
+                                     deadline=birth_date(details["deadline"], lang),
                                      days_left=max(0, int(details.get("days_left") or 0)))
         else:
             dispatcher.utter_message(response=TOPIC_RESPONSES.get(topic or "", "utter_birth_registration_info"))

@@ -14,10 +14,11 @@ suggestions. A 6-digit postal code is not a name: the caller asks the agency for
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Dict, Iterable, List, Optional
+
+from moments.text.normalise import fold
 
 GENERIC_WORDS = [
     # longest first, so "综合诊疗所" goes before "诊疗所"
@@ -40,7 +41,7 @@ ACCEPT, CLOSE = 0.8, 0.1  # a match needs this score, and to beat the runner-up 
 
 
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text or "").casefold()
+    text = fold(text)
     text = re.sub(r"[^\w\s\u0b80-\u0bff]", " ", text)  # keep Tamil vowel signs
     for word in GENERIC_WORDS:
         if word.isascii():

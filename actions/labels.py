@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Dict, Optional
 
-from actions.formatting import lang_or_en
+from moments.text.formatting import lang_or_en
 
 Names = Dict[str, Dict[str, str]]
 

@@ -12,9 +12,9 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.appointments import language_of
 from actions.common import agencies, call, identify, report_agency_error
-from actions.formatting import format_date
+from moments.text.languages import language_of
+from moments.text.formatting import format_date
 from actions.labels import RECORDS, STATES, label
 from moments.agencies.client import AgencyError
 

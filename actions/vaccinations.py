@@ -15,9 +15,10 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.appointments import child_mentioned, language_of, today_sgt
+from actions.appointments import child_mentioned, today_sgt
 from actions.common import agencies, call, identify, report_agency_error
-from actions.formatting import format_date, join_list, to_date
+from moments.text.languages import language_of
+from moments.text.formatting import format_date, join_list, to_date
 from actions.labels import VACCINES, label
 from moments.agencies.client import AgencyError
 

@@ -18,6 +18,8 @@ import unicodedata
 from datetime import date, timedelta
 from typing import Optional
 
+from moments.text.words import has_word
+
 MONTHS = {
     # English (full and short), Malay, Tamil
     **{m: i for i, ms in enumerate([
@@ -121,12 +123,6 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def _has_word(text: str, word: str) -> bool:
-    if word.isascii():
-        return re.search(r"(?<![a-z])" + re.escape(word) + r"(?![a-z])", text) is not None
-    return word in text
-
-
 def parse_date(text: Optional[str], today: Optional[date] = None, prefer: Optional[str] = None) -> Optional[date]:
     if not text:
         return None
@@ -186,17 +182,17 @@ def parse_date(text: Optional[str], today: Optional[date] = None, prefer: Option
 
     # Relative days (after weekday/number patterns so "前天" is not "N天前")
     for words, offset in RELATIVE_DAYS:
-        if any(_has_word(t, w) for w in words):
+        if any(has_word(t, w) for w in words):
             return today + timedelta(days=offset)
 
     # Weekday names with last/next/this in en/ms/ta
     for name, target in sorted(WEEKDAYS.items(), key=lambda kv: -len(kv[0])):
-        if _has_word(t, name):
-            if any(_has_word(t, w) for w in PAST_WORDS):
+        if has_word(t, name):
+            if any(has_word(t, w) for w in PAST_WORDS):
                 return _weekday(target, today, "last")
-            if any(_has_word(t, w) for w in NEXT_WORDS):
+            if any(has_word(t, w) for w in NEXT_WORDS):
                 return _weekday(target, today, "next")
-            if any(_has_word(t, w) for w in THIS_WORDS):
+            if any(has_word(t, w) for w in THIS_WORDS):
                 return _weekday(target, today, "nearest-future")
             return _weekday(target, today, "nearest-past" if prefer == "past" else "nearest-future")
     return None

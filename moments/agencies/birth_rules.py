@@ -12,6 +12,8 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
+from moments.text.scripts import script_of
+
 REGISTRATION_WINDOW_DAYS = 42
 FEE_CENTS = 1800
 CERTIFICATE_VALID_DAYS = 90
@@ -62,17 +64,6 @@ def clean_english_name(raw: str) -> str:
     return name
 
 
-def _script_of(ch: str) -> str | None:
-    cp = ord(ch)
-    if 0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x2FA1F:
-        return "han"
-    if 0x0B80 <= cp <= 0x0BFF:
-        return "tamil"
-    if 0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0xFB50 <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFF:
-        return "jawi"
-    return None
-
-
 def clean_ethnic_name(raw: str) -> tuple[str, str]:
     """(name, script) for a name in Chinese characters, Tamil or Jawi script, or RuleError('ethnic_name_invalid').
 
@@ -85,7 +76,7 @@ def clean_ethnic_name(raw: str) -> tuple[str, str]:
     for ch in name:
         if ch in " \u200c\u200d\u00b7":
             continue
-        script = _script_of(ch)
+        script = script_of(ch)
         if script is None:
             raise RuleError(
                 "ethnic_name_invalid",

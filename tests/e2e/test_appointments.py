@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
-from actions.formatting import SGT, format_date
+from moments.text.formatting import SGT, format_date
 from testkit import Chat
 from moments.agencies.client import Agencies
 from moments.agencies.seed import PEOPLE

@@ -24,7 +24,7 @@ from actions.appointments import (
     ValidateCancelAppointmentForm,
     ValidateRescheduleAppointmentForm,
 )
-from actions.formatting import format_date, format_datetime, parse_time
+from moments.text.formatting import format_date, format_datetime, parse_time
 from actions.labels import RECORDS, SERVICES, STATES, VACCINES
 from actions.status import ActionShowStatus
 from actions.vaccinations import ActionVaccinationStatus

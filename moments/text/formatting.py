@@ -5,7 +5,8 @@
     format_datetime(dt, "ms") -> "Selasa, 1 Dis 2026, 9.30 pagi"
     format_datetime(dt, "ta") -> "செவ்வாய், 1 டிசம்பர் 2026, காலை 9:30"
 
-`year=False` leaves the year out (for short lists of slots in the coming weeks). Agency datetimes are ISO strings
+`year=False` leaves the year out (for short lists of slots in the coming weeks); `weekday=False` leaves the day of
+the week out (dates of birth and deadlines in a summary: "23 Nov 2026", "2026年11月23日"). Agency datetimes are ISO strings
 with the Singapore offset; they are shown in Singapore time.
 `parse_time("下午两点半")` -> (14, 30): the time of day in a reply such as "9.30am", "2pm", "pukul 2.15 petang",
 "மாலை 3 மணி"; an hour without am/pm before 8 is read as the afternoon (polyclinics open 8 am to 5 pm).
@@ -16,6 +17,9 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Optional, Tuple, Union
+
+from moments.text.languages import lang_or_en
+from moments.text.words import has_word
 
 SGT = timezone(timedelta(hours=8), "SGT")
 
@@ -38,6 +42,7 @@ def to_sgt(value: Union[datetime, str]) -> datetime:
 
 
 def to_date(value: DateLike) -> date:
+    """A date, an agency datetime (its Singapore day) or an ISO date string as a date."""
     if isinstance(value, datetime):
         return to_sgt(value).date()
     if isinstance(value, date):
@@ -45,20 +50,25 @@ def to_date(value: DateLike) -> date:
     return to_sgt(value).date() if "T" in value else date.fromisoformat(value)
 
 
-def lang_or_en(language: Optional[str]) -> str:
-    return language if language in ("en", "zh", "ms", "ta") else "en"
+NO_VALUE = "—"  # what a summary shows for an answer not given
+MONTHS = {"en": EN_MONTHS, "zh": EN_MONTHS, "ms": MS_MONTHS, "ta": TA_MONTHS}
 
 
-def format_date(value: DateLike, language: Optional[str], year: bool = True) -> str:
-    d = to_date(value)
+def format_date(value: Optional[DateLike], language: Optional[str], year: bool = True, weekday: bool = True) -> str:
+    """'Tue 1 Dec 2026' / '2026年12月1日（星期二）' / 'Selasa, 1 Dis 2026' / 'செவ்வாய், 1 டிசம்பர் 2026';
+    without the weekday '1 Dec 2026' / '2026年12月1日' / '1 Dis 2026' / '1 டிசம்பர் 2026'. No value: NO_VALUE."""
+    if not value:
+        return NO_VALUE
+    d = to_date(value if isinstance(value, (date, datetime)) or "T" in str(value) else str(value)[:10])
     lang = lang_or_en(language)
     if lang == "zh":
-        return (f"{d.year}年" if year else "") + f"{d.month}月{d.day}日（{ZH_DAYS[d.weekday()]}）"
-    if lang == "ms":
-        return f"{MS_DAYS[d.weekday()]}, {d.day} {MS_MONTHS[d.month - 1]}" + (f" {d.year}" if year else "")
-    if lang == "ta":
-        return f"{TA_DAYS[d.weekday()]}, {d.day} {TA_MONTHS[d.month - 1]}" + (f" {d.year}" if year else "")
-    return f"{EN_DAYS[d.weekday()]} {d.day} {EN_MONTHS[d.month - 1]}" + (f" {d.year}" if year else "")
+        return (f"{d.year}年" if year else "") + f"{d.month}月{d.day}日" + (f"（{ZH_DAYS[d.weekday()]}）" if weekday else "")
+    day = f"{d.day} {MONTHS[lang][d.month - 1]}" + (f" {d.year}" if year else "")
+    if not weekday:
+        return day
+    if lang == "en":
+        return f"{EN_DAYS[d.weekday()]} {day}"
+    return f"{(MS_DAYS if lang == 'ms' else TA_DAYS)[d.weekday()]}, {day}"
 
 
 def format_time(value: Union[datetime, str], language: Optional[str]) -> str:
@@ -88,10 +98,6 @@ def join_list(items: Iterable[str], language: Optional[str]) -> str:
     return ("、" if lang_or_en(language) == "zh" else ", ").join(items)
 
 
-def bullet_lines(items: Iterable[str]) -> str:
-    return "\n".join(f"• {item}" for item in items)
-
-
 # --- times as typed ---------------------------------------------------------------------------------------------
 
 PM_MARKERS = ("pm", "p.m", "下午", "晚上", "傍晚", "中午", "petang", "ptg", "tengah hari", "malam", "மதியம்", "மாலை",
@@ -99,12 +105,6 @@ PM_MARKERS = ("pm", "p.m", "下午", "晚上", "傍晚", "中午", "petang", "pt
 AM_MARKERS = ("am", "a.m", "上午", "早上", "早晨", "pagi", "காலை")
 ZH_NUM = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
           "十一": 11, "十二": 12}
-
-
-def _has_marker(text: str, marker: str) -> bool:
-    if marker.isascii():
-        return re.search(r"(?<![a-z])" + re.escape(marker) + r"(?![a-z])", text) is not None
-    return marker in text
 
 
 def parse_time(text: Optional[str]) -> Optional[Tuple[int, int]]:
@@ -131,9 +131,9 @@ def parse_time(text: Optional[str]) -> Optional[Tuple[int, int]]:
             hour, minute = int(m.group(1)), 0
     if hour is None or minute is None or hour > 23 or minute > 59:
         return None
-    if any(_has_marker(t, p) for p in PM_MARKERS) and hour < 12:
+    if any(has_word(t, p) for p in PM_MARKERS) and hour < 12:
         hour += 12
-    elif any(_has_marker(t, a) for a in AM_MARKERS):
+    elif any(has_word(t, a) for a in AM_MARKERS):
         hour = 0 if hour == 12 else hour
     elif 1 <= hour < 8:  # "2.30" at a polyclinic is the afternoon
         hour += 12
