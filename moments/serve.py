@@ -203,6 +203,9 @@ def serve_rasa(args: List[str]) -> None:
     from moments import rasa_speedups
 
     rasa_speedups.install()  # no JSON-schema pass over every action reply, no responses in every action call
+    from moments import resilience
+
+    resilience.install()  # action server down or slow: a reply in the user's language within seconds, no raw slot
     from rasa.__main__ import main
 
     sys.argv = ["rasa", *argv]
