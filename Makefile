@@ -50,7 +50,7 @@ test: $(MODEL_STAMP)
 	$(PY) -m pytest tests
 
 eval: $(STAMP)
-	$(PY) -m moments.evaluation
+	$(PY) -m moments.evaluation $(if $(MODEL),--model $(call shq,$(MODEL))) $(if $(OURS_ONLY),--ours-only) $(if $(REVEAL_BLIND),--reveal-blind)
 
 # Where the training data is weak: 3-fold cross-validation of data/nlu only (never the held-out split).
 .PHONY: crossval

@@ -13,6 +13,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 HELDOUT_DIR = ROOT / "tests" / "nlu" / "heldout"
+FRESH_DIR = ROOT / "tests" / "nlu" / "fresh"  # the blind set: aggregates only, see moments/evaluation/blind.py
 LANGS = ("en", "zh", "ms", "ta")
 
 
@@ -38,6 +39,18 @@ class LanguageResult:
     texts: List[str] = field(default_factory=list)
     # the classifier's own top two (intent, confidence), before FallbackClassifier's verdict
     top_two: List[Tuple[Tuple[str, float], ...]] = field(default_factory=list)
+
+    def add_parse(self, text: str, gold: str, body: Dict, latency_ms: Optional[float] = None) -> None:
+        """Records one /model/parse answer (or Agent.parse_message result) for `text` whose intent is `gold`."""
+        self.texts.append(text)
+        self.gold.append(gold)
+        self.predicted.append((body.get("intent") or {}).get("name") or "")
+        self.detected.append(body.get("language"))
+        ranking = [(r["name"], float(r["confidence"])) for r in body.get("intent_ranking") or []
+                   if r["name"] != "nlu_fallback"]
+        self.top_two.append(tuple(ranking[:2]))
+        if latency_ms is not None:
+            self.latencies_ms.append(latency_ms)
 
     @property
     def accuracy(self) -> float:
@@ -90,14 +103,7 @@ async def _evaluate_agent(agent, langs=LANGS, directory: Path = HELDOUT_DIR) -> 
         for text, intent in load_heldout(lang, directory):
             t0 = time.perf_counter()
             parsed = await agent.parse_message(text)
-            res.latencies_ms.append((time.perf_counter() - t0) * 1000)
-            res.texts.append(text)
-            res.gold.append(intent)
-            res.predicted.append((parsed.get("intent") or {}).get("name") or "")
-            res.detected.append(parsed.get("language"))
-            ranking = [(r["name"], r["confidence"]) for r in parsed.get("intent_ranking") or []
-                       if r["name"] != "nlu_fallback"]
-            res.top_two.append(tuple(ranking[:2]))
+            res.add_parse(text, intent, parsed, (time.perf_counter() - t0) * 1000)
         results[lang] = res
     return results
 
