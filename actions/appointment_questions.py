@@ -20,7 +20,7 @@ from actions.appointments import (
 from actions.common import report_agency_error
 from moments.text.formatting import format_date, format_datetime
 from actions.labels import SERVICES, clinic_name, label
-from moments.agencies.client import AgencyError
+from moments.agency_client.client import AgencyError
 
 
 class ActionAskAppointmentChild(Action):

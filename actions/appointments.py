@@ -45,7 +45,7 @@ from moments.text.normalise import fold
 from moments.text.vocab import NAME_PARTICLES, is_stop as is_stop_word
 from moments.text.words import has_stem as has_any
 from actions.labels import SERVICES, clinic_name, label
-from moments.agencies.client import AgencyError
+from moments.agency_client.client import AgencyError
 from moments.dates import parse_date
 
 logger = logging.getLogger(__name__)

@@ -32,9 +32,9 @@ from moments.text.languages import language_of
 from moments.text.normalise import fold, latin_words
 from moments.text.vocab import NAME_PARTICLES
 from moments.text.words import contains_any
-from moments.agencies.baby_bonus import ACCOUNT_LENGTHS  # the agency's own rule: one place for it
-from moments.agencies.baby_bonus_rules import BANKS
-from moments.agencies.client import AgencyError
+from moments.rules.baby_bonus import ACCOUNT_LENGTHS  # the agency's own rule: one place for it
+from moments.rules.baby_bonus import BANKS
+from moments.agency_client.client import AgencyError
 
 logger = logging.getLogger(__name__)
 

@@ -128,7 +128,7 @@ class MomentsFormValidation(FormValidationAction):
                                               tracker: Tracker, domain: Dict) -> Dict[Text, Any]:
         """The texter's date of birth (see parse_birth_date) against MyInfo's; locked after 3 wrong answers."""
         from actions.common import agencies, call  # local: keeps the import graph flat
-        from moments.agencies.client import AgencyError
+        from moments.agency_client.client import AgencyError
 
         if value is True:  # confirmed earlier in the conversation (prefilled when a form starts)
             return self.accept("sms_identity_confirmed", True, tracker)

@@ -3,7 +3,7 @@ dialects, corrections at the summary ("change the name to Tan Wei Ming", "名字
 "பெயரை … என்று மாற்று") and the topic of a question. Pure functions: actions/birth_registration.py uses them.
 
 Each check returns `Checked(value)` or `Checked(error=<response name>, values=<its placeholders>)`. The agency's
-own rules (moments.agencies.birth_rules: characters, lengths, scripts) are applied last, so what passes here ICA
+own rules (moments.rules.birth: characters, lengths, scripts) are applied last, so what passes here ICA
 accepts. The short labels below (sex, "married", month names) go into placeholders of domain responses.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Dict, List, Optional, Tuple
 
-from moments.agencies import birth_rules
+from moments.rules import birth as birth_rules
 from moments.dates import parse_date
 from moments.privacy import mask_nric
 from moments.text import vocab

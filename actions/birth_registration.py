@@ -38,8 +38,8 @@ from actions.birth_answers import (
 )
 from actions.common import agencies, call, idempotency_key, identify, latest_intent, report_agency_error
 from moments.text.languages import language_of
-from moments.agencies import birth_rules
-from moments.agencies.client import AgencyError
+from moments.rules import birth as birth_rules
+from moments.agency_client.client import AgencyError
 from moments.dates import parse_date
 
 logger = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, Optional, TypeVar
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from moments.agencies.client import Agencies, AgencyError
+from moments.agency_client.client import Agencies, AgencyError
 from moments.channels import identity as sms_identity
 from moments.privacy import mask_personal
 

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from moments.handoff import HandoffStore
+if TYPE_CHECKING:  # the store is SQLAlchemy's: loaded at the first handoff, not with the action server
+    from moments.handoff import HandoffStore
 
 logger = logging.getLogger(__name__)
 
@@ -49,14 +50,16 @@ def last_topic_message(tracker: Tracker) -> Optional[str]:
 
 
 class ActionHumanHandoff(Action):
-    _store: Optional[HandoffStore] = None
+    _store: Optional["HandoffStore"] = None
 
     def name(self) -> Text:
         return "action_human_handoff"
 
     @classmethod
-    def store(cls) -> HandoffStore:
+    def store(cls) -> "HandoffStore":
         if cls._store is None:
+            from moments.handoff import HandoffStore
+
             cls._store = HandoffStore()
         return cls._store
 

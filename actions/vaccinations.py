@@ -20,7 +20,7 @@ from actions.common import agencies, call, identify, report_agency_error
 from moments.text.languages import language_of
 from moments.text.formatting import format_date, join_list, to_date
 from actions.labels import VACCINES, label
-from moments.agencies.client import AgencyError
+from moments.agency_client.client import AgencyError
 
 logger = logging.getLogger(__name__)
 

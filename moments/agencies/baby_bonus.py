@@ -12,7 +12,9 @@ from pydantic import BaseModel, Field, root_validator, validator
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from . import baby_bonus_rules as rules
+from moments.rules import baby_bonus as rules
+from moments.rules.baby_bonus import ACCOUNT_LENGTHS
+
 from . import clock, idempotency
 from .common import caller, children_of, json_response, new_reference, own_child, sessions
 from .errors import Problem, domain_error, problems
@@ -23,8 +25,6 @@ from .security import Citizen, citizen, require_api_key
 log = logging.getLogger("moments.agencies.msf")
 
 router = APIRouter(prefix="/msf/v1", tags=["MSF Baby Bonus"])
-
-ACCOUNT_LENGTHS = {"DBS/POSB": (9, 10), "OCBC": (10, 12), "UOB": (10,)}
 
 
 class SchemeOut(BaseModel):

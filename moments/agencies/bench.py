@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from . import clock
-from . import nric as nric_rules
+from moments.rules import nric as nric_rules
 from .db import make_engine, make_session_factory
 from .models import LiveBirthNotification, Person
 

@@ -14,8 +14,10 @@ from pydantic import BaseModel, Field, validator
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from . import birth_rules, certificate, clock, idempotency
-from . import nric as nric_rules
+from moments.rules import birth as birth_rules
+
+from . import certificate, clock, idempotency
+from moments.rules import nric as nric_rules
 from .common import caller, json_response, new_reference, sessions
 from .errors import Problem, domain_error, problems
 from .immunisation import AT_BIRTH

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+from moments.rules.calendar import add_months  # noqa: F401  (the agencies' schedules use it from here)
+
 SGT = timezone(timedelta(hours=8), "SGT")
 
 
@@ -20,14 +22,3 @@ def aware(value: datetime) -> datetime:
     """A stored naive SGT datetime as an aware one (for JSON: '2026-11-02T08:42:00+08:00')."""
     return value.replace(tzinfo=SGT) if value.tzinfo is None else value.astimezone(SGT)
 
-
-def add_months(day: date, months: int) -> date:
-    """Calendar months, clamped to the month's end: 31 Jan + 1 month = 28/29 Feb."""
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")

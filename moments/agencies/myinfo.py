@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from moments.privacy import mask_personal
 
-from . import nric as nric_rules
+from moments.rules import nric as nric_rules
 from .common import caller, children_of, json_response, sessions
 from .errors import Problem, domain_error, problems
 from .idempotency import HEADER as IDEMPOTENCY_HEADER, KEY_SHAPE

@@ -7,7 +7,7 @@ from typing import Optional
 
 from pydantic import BaseModel, Field
 
-from . import nric as nric_rules
+from moments.rules import nric as nric_rules
 from .errors import domain_error
 from .models import Person
 

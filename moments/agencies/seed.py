@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from . import clock
-from . import nric as nric_rules
+from moments.rules import nric as nric_rules
 from .immunisation import NCIS
 from .models import (
     Appointment,

@@ -17,7 +17,7 @@ import requests
 from sqlalchemy import select
 
 from moments.agencies import clock
-from moments.agencies import nric as nric_rules
+from moments.rules import nric as nric_rules
 from moments.agencies.db import make_engine, make_session_factory
 from moments.agencies.models import LiveBirthNotification, Person
 

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from agencies_testkit import API_KEY, LIM, free_port
-from moments.agencies.client import TIMEOUT, UNAVAILABLE, Agencies, AgencyError
+from moments.agency_client.client import TIMEOUT, UNAVAILABLE, Agencies, AgencyError
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from moments.agencies import baby_bonus_rules as bb
-from moments.agencies import birth_rules, geo, nric
+from moments.rules import baby_bonus as bb
+from moments.agencies import geo
+from moments.rules import birth as birth_rules, nric
 from moments.agencies.immunisation import NCIS, status_for
 from moments.agencies.logs import MaskingFormatter
 from moments.agencies.seed import CLINICS, PEOPLE

@@ -17,7 +17,7 @@ import requests
 
 from moments.text.formatting import SGT, format_date
 from testkit import Chat
-from moments.agencies.client import Agencies
+from moments.agency_client.client import Agencies
 from moments.agencies.seed import PEOPLE
 from moments.dates import parse_date
 from moments.nlu.scripts import count_scripts

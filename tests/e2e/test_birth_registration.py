@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from testkit import Chat, clear_faults, fault, say, texts, written_in  # noqa: F401
-from moments.agencies.client import Agencies
+from moments.agency_client.client import Agencies
 from moments.agencies.seed import PEOPLE
 
 pytestmark = pytest.mark.slow

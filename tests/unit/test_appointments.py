@@ -28,7 +28,7 @@ from moments.text.formatting import format_date, format_datetime, parse_time
 from actions.labels import RECORDS, SERVICES, STATES, VACCINES
 from actions.status import ActionShowStatus
 from actions.vaccinations import ActionVaccinationStatus
-from moments.agencies.client import AgencyError
+from moments.agency_client.client import AgencyError
 from moments.agencies.seed import CLINICS
 from moments.nlu.scripts import count_scripts
 

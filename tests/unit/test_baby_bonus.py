@@ -29,9 +29,9 @@ from actions.baby_bonus import (
     parse_corrections,
     parse_trustee,
 )
-from moments.agencies import baby_bonus_rules as rules
+from moments.rules import baby_bonus as rules
 from moments.agencies.baby_bonus import _present
-from moments.agencies.client import AgencyError
+from moments.agency_client.client import AgencyError
 
 TODAY = date.today()
 ME = {"id": "p-lim", "name": "Lim Hui Min", "nric": "S9210102H"}

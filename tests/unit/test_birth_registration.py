@@ -16,7 +16,7 @@ from actions.birth_answers import (
     check_child_name, check_date_of_birth, check_dialects, check_ethnic_name, check_sex,
     parse_correction, question_topic,
 )
-from moments.agencies.client import AgencyError
+from moments.agency_client.client import AgencyError
 from moments.text.formatting import format_date
 
 TODAY = date(2026, 11, 28)  # a Saturday

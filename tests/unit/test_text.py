@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from moments.agencies import birth_rules
+from moments.rules import birth as birth_rules
 from moments.nlu import scripts as nlu_scripts
 from moments.text import vocab
 from moments.text.formatting import format_date

@@ -17,10 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from .clock import add_months
+from moments.rules.calendar import add_months
 
 NEW_SCHEME_START = date(2023, 2, 14)
 BANKS = ("DBS/POSB", "OCBC", "UOB")
+# Account number lengths per bank (digits only): the agency refuses others, the bot asks again before submitting.
+ACCOUNT_LENGTHS = {"DBS/POSB": (9, 10), "OCBC": (10, 12), "UOB": (10,)}
 
 
 @dataclass(frozen=True)
