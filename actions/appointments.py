@@ -46,6 +46,7 @@ from moments.text.vocab import NAME_PARTICLES, is_stop as is_stop_word
 from moments.text.words import has_stem as has_any
 from actions.labels import SERVICES, clinic_name, label
 from moments.agency_client.client import AgencyError
+from moments.agency_client.codes import Code
 from moments.dates import parse_date
 
 logger = logging.getLogger(__name__)
@@ -460,7 +461,7 @@ class ValidateBookAppointmentForm(AppointmentFormValidation):
             try:
                 nearest = await call(agencies().health.clinics, postal_code=postal_code, limit=3)
             except AgencyError as err:
-                if err.code == "postal_code_invalid":
+                if err.code == Code.POSTAL_CODE_INVALID:
                     return self.reject("appointment_clinic", "utter_postal_code_invalid", dispatcher, tracker,
                                        postal_code=postal_code)
                 report_agency_error(dispatcher, err)
@@ -534,9 +535,9 @@ class ValidateBookAppointmentForm(AppointmentFormValidation):
             if err.unavailable:
                 dispatcher.utter_message(response="utter_agency_unavailable")
                 return {"confirm_submission": None}
-            if err.code in ("slot_taken", "slot_in_past"):
+            if err.code in (Code.SLOT_TAKEN, Code.SLOT_IN_PAST):
                 return await self.offer_next_slots(dispatcher, tracker)
-            if err.code == "appointment_exists":
+            if err.code == Code.APPOINTMENT_EXISTS:
                 name = next((c["name"] for c in tracker.get_slot("appointment_children") or [] if c["id"] == child), "")
                 dispatcher.utter_message(response="utter_appointment_exists", child=name,
                                          reference=err.problem.get("appointment_reference") or "")
@@ -598,7 +599,7 @@ class PickAppointmentMixin(AppointmentFormValidation):
         return self.reject("appointment_pick", "utter_appointment_pick_unclear", dispatcher, tracker)
 
     def no_longer_open(self, dispatcher: CollectingDispatcher, err: AgencyError, reference: str) -> Dict[Text, Any]:
-        if err.code in ("appointment_cancelled", "appointment_past", "appointment_not_found", "appointment_changed"):
+        if err.code in (Code.APPOINTMENT_CANCELLED, Code.APPOINTMENT_PAST, Code.APPOINTMENT_NOT_FOUND, Code.APPOINTMENT_CHANGED):
             dispatcher.utter_message(response="utter_appointment_no_longer_open", reference=reference)
         else:
             report_agency_error(dispatcher, err)
@@ -641,9 +642,9 @@ class ValidateRescheduleAppointmentForm(PickAppointmentMixin):
             if err.unavailable:
                 dispatcher.utter_message(response="utter_agency_unavailable")
                 return {"confirm_submission": None}
-            if err.code in ("slot_taken", "slot_in_past"):
+            if err.code in (Code.SLOT_TAKEN, Code.SLOT_IN_PAST):
                 return await self.offer_next_slots(dispatcher, tracker)
-            if err.code == "slot_unchanged":
+            if err.code == Code.SLOT_UNCHANGED:
                 return {**self.reject("appointment_slot", "utter_appointment_same_slot", dispatcher, tracker),
                         "confirm_submission": None}
             return self.no_longer_open(dispatcher, err, appt["reference"])

@@ -35,6 +35,7 @@ from moments.text.words import contains_any
 from moments.rules.baby_bonus import ACCOUNT_LENGTHS  # the agency's own rule: one place for it
 from moments.rules.baby_bonus import BANKS
 from moments.agency_client.client import AgencyError
+from moments.agency_client.codes import Code
 
 logger = logging.getLogger(__name__)
 
@@ -646,10 +647,10 @@ class ValidateBabyBonusForm(MomentsFormValidation):
     async def refused(self, err: AgencyError, dispatcher: CollectingDispatcher, tracker: Tracker, token: str,
                       child: Dict[str, Any], lang: str) -> Dict[Text, Any]:
         """The agency's answer mapped to what the user can do; everything they entered is kept where it helps."""
-        if err.unavailable or err.code == "idempotency_in_progress":
+        if err.unavailable or err.code == Code.IDEMPOTENCY_IN_PROGRESS:
             dispatcher.utter_message(response="utter_agency_unavailable")
             return {"confirm_submission": None}
-        if err.code == "application_exists":
+        if err.code == Code.APPLICATION_EXISTS:
             reference = err.problem.get("application_reference")
             if not reference:  # "submitted a moment ago" (e.g. by the other parent): look it up
                 try:
@@ -660,22 +661,22 @@ class ValidateBabyBonusForm(MomentsFormValidation):
             dispatcher.utter_message(response="utter_baby_bonus_already_applied", child_name=child["name"],
                                      reference=reference or "")
             return dict(ABORT)
-        if err.code == "not_eligible":
+        if err.code == Code.NOT_ELIGIBLE:
             reasons = err.problem.get("reasons") or []
             dispatcher.utter_message(response=not_eligible_response(reasons), child_name=child["name"],
                                      apply_by=format_date(child["apply_by"], lang) if child.get("apply_by") else "")
             return dict(ABORT)
-        if err.code == "bank_account_invalid":
+        if err.code == Code.BANK_ACCOUNT_INVALID:
             bank = tracker.get_slot("bb_bank")
             dispatcher.utter_message(response="utter_bb_account_wrong_length", bank=bank,
                                      lengths=join_or(ACCOUNT_LENGTHS.get(bank, ()), lang),
                                      count=len(tracker.get_slot("bb_account") or ""))
             return {"bb_account": None, "confirm_submission": None}
-        if err.code == "cda_trustee_invalid":
+        if err.code == Code.CDA_TRUSTEE_INVALID:
             dispatcher.utter_message(response="utter_bb_trustee_rejected")
             return {"bb_trustee": None, "confirm_submission": None}
         report_agency_error(dispatcher, err)
-        if err.code in ("token_expired", "token_invalid", "token_missing"):
+        if err.code in (Code.TOKEN_EXPIRED, Code.TOKEN_INVALID, Code.TOKEN_MISSING):
             return {"confirm_submission": None}  # log in again, then "yes" submits what is kept
         return dict(ABORT)
 

@@ -40,6 +40,7 @@ from actions.common import agencies, call, idempotency_key, identify, latest_int
 from moments.text.languages import language_of
 from moments.rules import birth as birth_rules
 from moments.agency_client.client import AgencyError
+from moments.agency_client.codes import Code
 from moments.dates import parse_date
 
 logger = logging.getLogger(__name__)
@@ -431,25 +432,25 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
         """What ICA's answer means for the conversation: try again, fix one field, or stop here."""
         lang = language_of(tracker)
         details = tracker.get_slot("birth_details") or {}
-        if err.unavailable or err.code == "idempotency_in_progress":
+        if err.unavailable or err.code == Code.IDEMPOTENCY_IN_PROGRESS:
             dispatcher.utter_message(response="utter_agency_unavailable")
             return {"confirm_submission": None, "birth_change_menu": False}  # everything kept; "yes" retries
-        fix_one = {"name_invalid": ("birth_child_name", "utter_birth_name_refused"),
-                   "ethnic_name_invalid": ("birth_ethnic_name", "utter_birth_ethnic_name_invalid"),
-                   "dialect_invalid": ("birth_dialects", "utter_birth_dialect_invalid")}
+        fix_one = {Code.NAME_INVALID: ("birth_child_name", "utter_birth_name_refused"),
+                   Code.ETHNIC_NAME_INVALID: ("birth_ethnic_name", "utter_birth_ethnic_name_invalid"),
+                   Code.DIALECT_INVALID: ("birth_dialects", "utter_birth_dialect_invalid")}
         if err.code in fix_one:
             slot, response = fix_one[err.code]
             dispatcher.utter_message(response=response, max=birth_rules.ETHNIC_NAME_MAX)
             return {slot: None, "confirm_submission": None, "birth_change_menu": False}
-        if err.code == "registration_late":
+        if err.code == Code.REGISTRATION_LATE:
             dispatcher.utter_message(response="utter_birth_registration_late",
                                      date_of_birth=birth_date(details.get("date_of_birth"), lang),
                                      deadline=birth_date(err.problem.get("deadline") or details.get("deadline"), lang))
-        elif err.code == "already_registered":
+        elif err.code == Code.ALREADY_REGISTERED:
             dispatcher.utter_message(response="utter_birth_already_registered",
                                      reference=err.problem.get("registration_reference") or NONE)
-        elif err.code in ("notification_mismatch", "marital_status_mismatch", "father_required",
-                          "notification_not_found", "validation_failed"):
+        elif err.code in (Code.NOTIFICATION_MISMATCH, Code.MARITAL_STATUS_MISMATCH, Code.FATHER_REQUIRED,
+                          Code.NOTIFICATION_NOT_FOUND, Code.VALIDATION_FAILED):
             dispatcher.utter_message(response="utter_birth_details_mismatch")
         else:
             report_agency_error(dispatcher, err)

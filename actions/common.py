@@ -24,6 +24,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from moments.agency_client.client import Agencies, AgencyError
+from moments.agency_client.codes import Code
 from moments.channels import identity as sms_identity
 from moments.privacy import mask_personal
 
@@ -137,13 +138,13 @@ def idempotency_key(tracker: Tracker, journey: str, payload: Dict[str, Any]) -> 
 
 # Problem codes from the agencies → responses in four languages. Anything else: utter_agency_error.
 AGENCY_ERROR_RESPONSES = {
-    "agency_unavailable": "utter_agency_unavailable",
-    "token_expired": "utter_login_expired",
-    "token_invalid": "utter_login_expired",
-    "token_missing": "utter_login_required",
-    "consent_missing": "utter_consent_needed",
-    "not_authorised": "utter_not_your_record",
-    "not_a_parent": "utter_not_your_record",
+    Code.AGENCY_UNAVAILABLE: "utter_agency_unavailable",
+    Code.TOKEN_EXPIRED: "utter_login_expired",
+    Code.TOKEN_INVALID: "utter_login_expired",
+    Code.TOKEN_MISSING: "utter_login_required",
+    Code.CONSENT_MISSING: "utter_consent_needed",
+    Code.NOT_AUTHORISED: "utter_not_your_record",
+    Code.NOT_A_PARENT: "utter_not_your_record",
 }
 
 

@@ -1,7 +1,8 @@
 """Errors as RFC 9457 problem details (`application/problem+json`) with a stable machine-readable `code`.
 
 The bot maps `code` to a message in the user's language, so codes never change meaning; new ones may be added.
-`CATALOGUE` is the one list of them (served at GET /problems and listed in docs/agencies.md).
+`CATALOGUE` (moments.agency_client.codes, imported by the bot too) is the one list of them, served at GET
+/problems and listed in docs/agencies.md.
 """
 from __future__ import annotations
 
@@ -14,72 +15,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, PydanticValueError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from moments.agency_client.codes import CATALOGUE, Code  # noqa: F401  (the one catalogue, shared with the bot)
+
 log = logging.getLogger("moments.agencies")
 
 PROBLEM_JSON = "application/problem+json"
-
-CATALOGUE: dict[str, tuple[int, str]] = {
-    # request shape
-    "validation_failed": (422, "The request is not valid"),
-    "nric_invalid": (422, "The NRIC/FIN is not valid"),
-    "mobile_invalid": (422, "The mobile number is not a Singapore mobile number"),
-    "name_invalid": (422, "The child's name does not follow the naming rules"),
-    "ethnic_name_invalid": (422, "The name in ethnic script is not valid"),
-    "dialect_invalid": (422, "The dialect is not valid"),
-    "scope_invalid": (422, "Unknown consent scope"),
-    "bank_account_invalid": (422, "The bank account number is not valid for that bank"),
-    "postal_code_invalid": (422, "The postal code is not a Singapore postal code"),
-    "date_range_invalid": (422, "The date range is not valid"),
-    "idempotency_key_invalid": (422, "The Idempotency-Key header is not valid"),
-    "idempotency_key_reused": (422, "The Idempotency-Key was already used for a different request"),
-    # authentication and authorisation
-    "api_key_missing": (401, "The X-API-Key header is required"),
-    "api_key_invalid": (401, "The API key is not valid"),
-    "admin_key_invalid": (401, "The admin key is missing or not valid"),
-    "login_rate_limited": (429, "Too many login attempts; wait before trying again"),
-    "token_missing": (401, "A Singpass token is required"),
-    "token_invalid": (401, "The Singpass token is not valid"),
-    "token_expired": (401, "The Singpass token has expired"),
-    "consent_missing": (403, "The citizen has not consented to this use of their data"),
-    "not_authorised": (403, "This record belongs to someone else"),
-    "not_a_parent": (403, "Only a parent of the child can do this"),
-    # lookups
-    "not_found": (404, "No such resource"),
-    "method_not_allowed": (405, "Method not allowed"),
-    "person_not_found": (404, "No person with that NRIC/FIN or mobile number"),
-    "notification_not_found": (404, "No notification of live birth with that number"),
-    "registration_not_found": (404, "No birth registration with that reference"),
-    "certificate_not_found": (404, "No certificate at this link"),
-    "certificate_expired": (410, "The certificate link has expired"),
-    "child_not_found": (404, "No child of yours with that id"),
-    "application_not_found": (404, "No Baby Bonus application with that reference"),
-    "clinic_not_found": (404, "No clinic with that id"),
-    "slot_not_found": (404, "No appointment slot with that id"),
-    "appointment_not_found": (404, "No appointment with that reference"),
-    # business rules
-    "registration_late": (422, "The 42-day period to register the birth online is over"),
-    "notification_mismatch": (422, "The details do not match the hospital's notification of live birth"),
-    "marital_status_mismatch": (422, "The marital status does not match ICA's records"),
-    "father_required": (422, "The father's NRIC/FIN is required when the parents are married"),
-    "already_registered": (409, "This birth is already registered"),
-    "not_eligible": (422, "The child is not eligible for the Baby Bonus"),
-    "application_exists": (409, "A Baby Bonus application for this child already exists"),
-    "cda_trustee_invalid": (422, "The CDA trustee must be a parent of the child"),
-    "slot_taken": (409, "That slot has just been taken"),
-    "slot_in_past": (422, "That slot has already started"),
-    "slot_unchanged": (422, "The new slot is the appointment's current slot"),
-    "service_mismatch": (422, "The slot is for a different service"),
-    "appointment_exists": (409, "The child already has a booked appointment for this service"),
-    "appointment_cancelled": (409, "The appointment is cancelled"),
-    "appointment_past": (409, "The appointment has already taken place"),
-    "appointment_changed": (409, "The appointment was changed by another request; fetch it and try again"),
-    "idempotency_in_progress": (409, "A request with this Idempotency-Key is still being processed"),
-    # the service itself
-    "agency_unavailable": (503, "The agency is unavailable"),
-    "agency_error": (500, "The agency failed to answer"),
-    "storage_busy": (503, "The agency is busy; retry shortly"),
-    "internal_error": (500, "Unexpected error"),
-}
 
 
 class Problem(Exception):
