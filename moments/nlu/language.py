@@ -6,7 +6,9 @@ number must give None (keep the current language), while a real sentence in anot
 
 - Han or Tamil script decides by itself (code-mixed "我要register孩子的出生" is Chinese,
   "baby bonus apply பண்ணணும்" is Tamil).
-- Latin script is English or Malay: function words that each community types (and that the other
+- Latin script: a set phrase names its language by itself ("assalamualaikum", "salam" → ms; "vanakkam" → ta);
+  romanised Tamil ("enakku appointment venum") is Tamil when its marker words outnumber the English and Malay
+  ones; otherwise English or Malay: function words that each community types (and that the other
   rarely code-mixes) decide, and lingua — restricted to English and Malay — breaks ties and judges
   longer messages without such words. Content words both communities share ("apply", "baby bonus",
   "appointment") count for neither.
@@ -52,6 +54,37 @@ MS_MARKERS = frozenset(
     tukar batal batalkan ubah tunda semak bahasa inggeris melayu cina tamil pun je jer sahaja saje cuma
     nanti esok semalam pagi petang malam hari minggu bulan tahun isteri suami encik cik puan bagi beri dapat kan ke-""".split()
 )
+
+# Romanised Tamil ("Tanglish" typed on a Latin keyboard): function words, verb endings and everyday words that
+# neither English nor Malay (nor Singlish particles: lah, lor, meh, ah) uses. When they outnumber the English and
+# Malay markers the message is Tamil. Names ("Kavin Raj", "Muthu") are deliberately absent.
+TA_ROMAN_MARKERS = frozenset(
+    """enakku enaku ennaku enakk naan naanu nanga naanga unga ungal ungaluku ungalukku avanga ivanga yaaru yaar
+    venum venun vennum venam venaam vendam vendaam vendum venuma venumaa pannunga pannungal pannanum pannunum
+    pannalaam pannalama pannitten pannitaen pannidunga pannu panna pannuven panren eppo eppa eppadi epdi ippo ippa
+    appo appuram apram illa illai ille illaya illaiya irukku iruku irukka irukkaa irukkum irukkanga irukeenga
+    irukinga sollunga sollu solla sollanum sollunga sollungal theriyum theriyala theriyuma mudiyum mudiyala
+    mudiyuma aachu aacha achu aagum aaguma enna ennoda ennudaiya evlo evvalavu evalavu ethana ethanai
+    enga engey konjam romba rombha nandri vanakkam vanakam vannakam kuzhandhai kulanthai kuzhanthai kozhandhai
+    paapa pappa paiyan ponnu varanum poganum varen poren vaanga ponga paakanum paakalam paarkanum kodunga
+    kudunga thaanga thanga seyyanum seiyanum seyyunga maathanum maathunga mathanum ratthu thaduppoosi
+    thadupoosi oosi pathivu padhivu aama aamaa seri sari sariyaa sariya sariyilla pesanum pesa pesunga oru nalla nallaa kitta kittae kitte""".split()
+)
+
+# Set phrases that name their language on their own, however short: the Muslim greetings Malay speakers use,
+# and the Tamil greeting and thanks typed in Latin letters. Compared after lower-casing, without punctuation.
+SET_PHRASES: Dict[str, str] = {
+    **{p: "ms" for p in (
+        "assalamualaikum", "assalamualaikom", "asalamualaikum", "assalammualaikum", "assalamu alaikum",
+        "assalamualaikum wbt", "assalamualaikum warahmatullah", "salam", "salam sejahtera", "salam semua",
+        "waalaikumsalam", "wa alaikum salam", "waalaikumussalam", "wassalam", "salam alaikum", "salam cik",
+        "salam puan", "salam encik", "assalamualaikum cik", "assalamualaikum puan", "assalamualaikum encik")},
+    **{p: "ta" for p in (
+        "vanakkam", "vanakam", "vannakam", "vanakkam sir", "vanakkam madam", "vanakkamnga", "vanakkam nga",
+        "nandri", "romba nandri", "rombha nandri", "nandri nga", "nandringa")},
+}
+MS_GREETINGS = frozenset({"assalamualaikum", "assalamualaikom", "asalamualaikum", "assalammualaikum",
+                          "waalaikumsalam", "waalaikumussalam", "wassalam", "salam", "sejahtera", "alaikum"})
 
 # Names of the four languages, as users type them in any of the four languages.
 LANGUAGE_NAMES: Dict[str, List[str]] = {
@@ -121,8 +154,14 @@ def detect_language(text: Optional[str]) -> Optional[str]:
     if not counts.latin:
         return None
     words = [w.lower() for w in _WORD.findall(text)]
+    phrase = SET_PHRASES.get(" ".join(words))
+    if phrase and not any(ch.isdigit() for ch in text):
+        return phrase
     n_en = sum(w in EN_MARKERS for w in words)
-    n_ms = sum(w in MS_MARKERS for w in words)
+    n_ms = sum(w in MS_MARKERS or w in MS_GREETINGS for w in words)
+    n_ta = sum(w in TA_ROMAN_MARKERS for w in words)
+    if n_ta and n_ta > max(n_en, n_ms) and (len(words) >= MIN_LATIN_WORDS or n_ta == len(words) >= 2):
+        return "ta"  # romanised Tamil dominates ("enakku appointment venum", "eppo vaccine")
     if len(words) < MIN_LATIN_WORDS:
         # A two-word phrase made only of one language's words ("selamat pagi", "terima kasih") is enough.
         if len(words) == 2 and (n_ms == 2) != (n_en == 2):
