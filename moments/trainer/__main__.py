@@ -63,10 +63,21 @@ def _examples_from(args) -> List[str]:
     return examples
 
 
+def _unknown_language(lang: Optional[str]) -> Optional[str]:
+    """The message for IN= that is not one of the four languages, or None."""
+    if lang is None or lang in LANGS:
+        return None
+    return (f"IN={lang} is not one of the bot's languages: IN=en (English), IN=zh (Chinese), IN=ms (Malay) or "
+            "IN=ta (Tamil).")
+
+
 def cmd_add_examples(args) -> int:
     from moments.trainer.scaffold import TrainerError, add_examples, describe_added
 
     project = _project(args)
+    if (bad := _unknown_language(args.lang)):
+        print(f"Nothing added: {bad}", file=sys.stderr)
+        return 2
     try:
         result = add_examples(project, args.intent, args.lang, _examples_from(args), heldout=args.heldout)
     except TrainerError as e:
@@ -80,6 +91,9 @@ def cmd_move_examples(args) -> int:
     from moments.trainer.scaffold import TrainerError, describe_moved, move_examples
 
     project = _project(args)
+    if (bad := _unknown_language(args.lang)):
+        print(f"Nothing moved: {bad}", file=sys.stderr)
+        return 2
     try:
         moved = move_examples(project, args.source, args.target, args.match, [args.lang] if args.lang else None,
                               dry_run=args.list)
@@ -164,9 +178,20 @@ def cmd_review(args) -> int:
     project = _project(args)
     try:
         url = rv.tracker_store_url(project, args.tracker_db, args.db_url)
+    except rv.NoConversationsYet as e:
+        print(e)
+        return 0
+    except rv.ReviewError as e:
+        print(e, file=sys.stderr)
+        return 2
+    try:
         messages = rv.read_user_messages(url)
     except Exception as e:  # noqa: BLE001 - say it plainly
-        print(f"Cannot read the conversations: {e}", file=sys.stderr)
+        where = url.split("///", 1)[1] if url.startswith("sqlite:///") else "the tracker store"
+        why = ("it has no conversations table (events)" if e.__class__.__name__ == "NoSuchTableError"
+               else (str(e).strip().splitlines() or [e.__class__.__name__])[0])
+        print(f"Cannot read the conversations in {where}: {why}. Is it the bot's tracker store? Say which file: "
+              "make review TRACKER_DB=var/tracker.db", file=sys.stderr)
         return 2
     items = rv.build_queue(project, messages, below=args.below)
     if args.template:
@@ -224,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("add-examples", help="add examples of an intent in one language")
     p.add_argument("intent")
-    p.add_argument("--lang", required=True, choices=LANGS)
+    p.add_argument("--lang", required=True, help="en, zh, ms or ta")
     p.add_argument("examples", nargs="*", help="the examples (quote each one)")
     p.add_argument("--file", help="a text file with one example per line")
     p.add_argument("--separator", help="also split each example on this string (make uses '|')")
@@ -235,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="source", required=True, help="the intent they are under now, e.g. out_of_scope")
     p.add_argument("--to", dest="target", required=True, help="the intent they belong to")
     p.add_argument("--match", required=True, help='words to look for, separated by |, e.g. "幼儿园|托儿所"')
-    p.add_argument("--lang", choices=LANGS, help="only this language (default: all four)")
+    p.add_argument("--lang", help="only this language: en, zh, ms or ta (default: all four)")
     p.add_argument("--list", action="store_true", help="only show what would move")
     p.set_defaults(func=cmd_move_examples)
 

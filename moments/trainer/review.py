@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -40,22 +41,70 @@ def tracker_store_url(project: Project, db: Optional[str] = None, url: Optional[
     if url:
         return url
     if db:
+        if not Path(db).is_file():
+            raise ReviewError(f"There is no file {db} (TRACKER_DB= names the bot's SQLite tracker store, "
+                              "var/tracker.db unless endpoints.yml says otherwise).")
         return f"sqlite:///{Path(db).resolve()}"
     from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.shared.utils.io import read_config_file
 
-    cfg = (read_config_file(str(project.endpoints)) or {}).get("tracker_store") or {}
+    cfg = _tracker_store_section(project)
     # `SQL`, Rasa's class by path, or a subclass such as moments.privacy.store.PrivateSQLTrackerStore (same table)
     if not (str(cfg.get("type", "")).lower() == "sql" or str(cfg.get("type", "")).lower().endswith("sqltrackerstore")):
-        raise ValueError(f"{project.rel(project.endpoints)} has no SQL tracker store; say where the conversations are: "
+        raise ReviewError(f"{project.rel(project.endpoints)} has no SQL tracker store; say where the conversations are: "
                          "make review TRACKER_DB=var/tracker.db")
     dialect = cfg.get("dialect", "sqlite")
     database = cfg.get("db", "rasa.db")
     if dialect == "sqlite" and not Path(database).is_absolute():
         database = str(project.root / database)  # Rasa resolves it from where `make run` starts: the root
+    if dialect == "sqlite" and not Path(database).exists():
+        raise NoConversationsYet(f"No conversations yet: there is no {project.rel(Path(database))} (the bot creates it when "
+                          "make run has its first conversation). Conversations kept elsewhere: "
+                          "make review TRACKER_DB=<file>")
     return str(SQLTrackerStore.get_db_url(dialect=dialect, host=cfg.get("url"), port=cfg.get("port"), db=database,
                                           username=cfg.get("username"), password=cfg.get("password"),
                                           login_db=cfg.get("login_db"), query=cfg.get("query")))
+
+
+class ReviewError(Exception):
+    """The conversations cannot be read; the message says why and what to do."""
+
+
+class NoConversationsYet(ReviewError):
+    """The configured SQLite store does not exist yet: nothing to review (not a failure)."""
+
+
+_ENV_VAR = re.compile(r"\$\{([^}]+)\}")
+
+
+def _tracker_store_section(project: Project) -> Dict:
+    """endpoints.yml's tracker_store, with ${VARIABLES} filled in from the environment.
+
+    Only that section: Rasa's own reader expands every ${…} in the file (the action server's secret too), which a
+    trainer's terminal does not have and review does not need.
+    """
+    import os
+
+    rel = project.rel(project.endpoints)
+    try:
+        doc = yaml.safe_load(project.endpoints.read_text(encoding="utf-8")) or {}
+    except OSError:
+        raise ReviewError(f"There is no {rel} to say where the conversations are; say it yourself: "
+                          "make review TRACKER_DB=var/tracker.db")
+    section = doc.get("tracker_store") if isinstance(doc, dict) else None
+    if not isinstance(section, dict):
+        return {}
+
+    def fill(value):
+        if not isinstance(value, str):
+            return value
+        missing = [name for name in _ENV_VAR.findall(value) if name not in os.environ]
+        if missing:
+            raise ReviewError(f"{rel}'s tracker_store needs {', '.join(missing)}, which is not set here. Run it with "
+                              "this installation's secrets (scripts/with-secrets.sh make review), or say where the "
+                              "conversations are: make review TRACKER_DB=var/tracker.db")
+        return _ENV_VAR.sub(lambda m: os.environ[m.group(1)], value)
+
+    return {key: fill(value) for key, value in section.items()}
 
 
 @dataclass

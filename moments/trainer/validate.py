@@ -20,6 +20,26 @@ from moments.trainer.responses import response_problems
 
 NEAR_DUPLICATE_RATIO = 0.9  # difflib ratio of the normalised texts
 
+# Words (and Chinese characters) that turn a message into its opposite: "betul" (affirm) and "x betul" (deny,
+# SMS Malay for "tak betul") differ by one letter but are not near-duplicates.
+NEGATION_WORDS = frozenset({
+    # en
+    "no", "not", "dont", "never", "cannot", "cant", "wont", "isnt", "didnt", "doesnt", "nope", "nah",
+    # ms
+    "x", "tak", "tk", "tidak", "tdk", "bukan", "bkn", "jangan", "jgn", "belum", "blm", "takde", "xde", "tiada",
+    # ta (and Tamil written in Latin letters)
+    "இல்லை", "இல்ல", "வேண்டாம்", "வேணாம்", "அல்ல", "முடியாது", "மாட்டேன்", "illa", "illai", "venam", "vendam",
+})
+NEGATION_CHARS = frozenset("不没沒别別未非无無勿")
+
+
+def negations(text: str) -> Counter:
+    """The negating words of `text` (after norm() of each word) and its Chinese negating characters."""
+    words = [norm(w) for w in re.split(r"[\s,.!?;:()\"“”]+", text.replace("'", "").replace("’", ""))]
+    found = Counter(w for w in words if w in NEGATION_WORDS)
+    found.update(ch for ch in text if ch in NEGATION_CHARS)
+    return found
+
 
 @dataclass
 class Problem:
@@ -156,7 +176,8 @@ def check_duplicates(d: Data) -> List[Problem]:
 
 
 def check_near_duplicates(d: Data) -> List[Problem]:
-    """Almost the same example under two intents in one language (difflib ratio >= 0.9)."""
+    """Almost the same example under two intents in one language (difflib ratio >= 0.9), unless one of them
+    negates what the other says (NEGATION_WORDS)."""
     out = []
     for lang in LANGS:
         items = sorted(
@@ -182,7 +203,8 @@ def check_near_duplicates(d: Data) -> List[Problem]:
                 if 2 * shared < need + NEAR_DUPLICATE_RATIO * len(b) - 1e-9:
                     continue
                 m.set_seq1(b)
-                if m.ratio() >= NEAR_DUPLICATE_RATIO and (ea, eb) not in reported:
+                if m.ratio() >= NEAR_DUPLICATE_RATIO and (ea, eb) not in reported \
+                        and negations(ea) == negations(eb):  # one says "not": opposites, not near-duplicates
                     reported.add((ea, eb))
                     out.append(Problem(
                         "near-duplicate", _where(d.project, d.project.nlu_file(lang)),

@@ -80,18 +80,61 @@ def test_no_traceback_even_when_something_unexpected_breaks(tiny_project):
     assert decisions.returncode != 0 and "Traceback" not in decisions.stderr, decisions.stderr
 
 
-def test_make_targets_print_only_our_message_at_a_terminal(tiny_project):
-    """At a terminal (here a pseudo-terminal from `script`) make adds no "Error 1" line; without one (CI) the
-    exit status stays the command's."""
+def test_a_failing_make_target_exits_non_zero_at_a_terminal_too(tiny_project):
+    """Scripts and CI rely on the exit status, and so does a trainer's `make validate && make train-candidate`:
+    at a terminal (here a pseudo-terminal from `script -e`, which returns the command's status) as in a pipe."""
     _slip_indentation(tiny_project.nlu_file("ms"))
     env = {**RASA_ENV, "MOMENTS_ROOT": str(tiny_project.root), "PATH": "/usr/bin:/bin"}
     make = f"make --no-print-directory validate VENV={Path(__import__('sys').prefix)}"
     piped = subprocess.run(["bash", "-c", make], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert piped.returncode != 0 and "data/nlu/ms.yml, line" in piped.stdout, piped.stdout + piped.stderr
-    tty = subprocess.run(["script", "-qec", make, "/dev/null"], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=300)
-    assert "data/nlu/ms.yml, line" in tty.stdout, tty.stdout + tty.stderr
-    assert "Error" not in tty.stdout and "make: ***" not in tty.stdout, tty.stdout
+    tty = subprocess.run(["script", "-qec", f"{make} && echo NEXT-STEP-RAN", "/dev/null"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert tty.returncode != 0 and "data/nlu/ms.yml, line" in tty.stdout, tty.stdout + tty.stderr
+    assert "NEXT-STEP-RAN" not in tty.stdout and tty.stdout.count("make: ***") == 1, tty.stdout
+    assert tty.stdout.rstrip().splitlines()[-1].startswith("make: ***"), tty.stdout  # after our message, once
+
+
+def test_commands_say_what_to_type_when_an_argument_is_wrong(tiny_project):
+    """make forms (IN=, TRACKER_DB=), never argparse's usage text or an option name."""
+    for command, said_first in ((("add-examples", "greet", "--lang", "fr", "bonjour"), "Nothing added: IN=fr is not"),
+                                (("move-examples", "--from", "greet", "--to", "thank", "--match", "hi", "--lang", "de"),
+                                 "Nothing moved: IN=de is not")):
+        result = run_trainer(tiny_project.root, *command)
+        said = result.stdout + result.stderr
+        assert result.returncode == 2 and said.startswith(said_first), said
+        assert "IN=en (English), IN=zh (Chinese), IN=ms (Malay) or IN=ta (Tamil)" in said
+        assert "usage:" not in said and "--lang" not in said, said
+    missing = run_trainer(tiny_project.root, "review", "--tracker-db", str(tiny_project.root / "none.db"))
+    assert missing.returncode == 2 and "There is no file" in missing.stderr and "TRACKER_DB=" in missing.stderr
+    assert not (tiny_project.root / "none.db").exists()  # not created empty on the way
+
+
+def _review_list(root: Path, unset: tuple) -> subprocess.CompletedProcess:
+    """`review --list` from a terminal that has none of the variables in `unset` (no scripts/with-secrets.sh)."""
+    import os
+    import sys
+
+    env = {**{k: v for k, v in os.environ.items() if k not in unset}, **RASA_ENV}
+    return subprocess.run([sys.executable, "-m", "moments.trainer", "--root", str(root), "review", "--list"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_review_reads_only_the_tracker_store_of_endpoints_yml(tiny_project):
+    """endpoints.yml names the action server's secret as ${ACTION_SERVER_SECRET}; a trainer's terminal does not
+    have it and review does not need it. No store yet is not a failure; a store that needs an unset variable
+    says which, and how to run with the secrets."""
+    (tiny_project.root / "endpoints.yml").write_text((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    result = _review_list(tiny_project.root, ("ACTION_SERVER_SECRET",))
+    said = result.stdout + result.stderr
+    assert result.returncode == 0 and "No conversations yet: there is no var/tracker.db" in result.stdout, said
+    assert "ACTION_SERVER_SECRET" not in said
+    (tiny_project.root / "endpoints.yml").write_text(
+        "tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: db.internal\n  password: ${TRACKER_DB_PASSWORD}\n")
+    result = _review_list(tiny_project.root, ("TRACKER_DB_PASSWORD",))
+    assert result.returncode == 2 and "needs TRACKER_DB_PASSWORD, which is not set here" in result.stderr, \
+        result.stdout + result.stderr
+    assert "scripts/with-secrets.sh make review" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_move_examples_moves_a_topic_from_out_of_scope_in_training_and_test_data(project):

@@ -63,6 +63,22 @@ def test_near_duplicate_across_intents(project):
     assert [p for p in found if p.check == "near-duplicate" and near in p.message], found
 
 
+@pytest.mark.parametrize("lang, yes, no, twin", [
+    ("ms", "betul sekali", "x betul sekali", "betul sekalii"),  # SMS Malay: x = tak
+    ("en", "i can make it on monday morning", "i cant make it on monday morning", "i can make it on monday mornin"),
+    ("zh", "这个日期是对的", "这个日期是不对的", "这个日期是对的啦"),
+])
+def test_a_message_and_its_negation_are_not_near_duplicates(project, lang, yes, no, twin):
+    """One letter or word apart, opposite meanings: affirm and deny may hold them both. The same message with a
+    typo instead of the negation is still a near-duplicate."""
+    path = project.nlu_file(lang)
+    found = new_problems(project, v.check_near_duplicates,
+                         lambda: (merge_examples(path, "affirm", [yes]), merge_examples(path, "deny", [no])))
+    assert not [p for p in found if f"'{yes}'" in p.message and f"'{no}'" in p.message], found
+    found = new_problems(project, v.check_near_duplicates, lambda: merge_examples(path, "greet", [twin]))
+    assert [p for p in found if f"'{yes}'" in p.message and f"'{twin}'" in p.message], found
+
+
 def test_response_missing_a_language(project):
     def plant():
         (project.domain_dir / "broken.yml").write_text(

@@ -23,9 +23,9 @@ import pytest
 import requests
 import yaml
 
-from trainer_testkit import ROOT, copy_project, rasa_server
+from testkit import Servers
+from trainer_testkit import ROOT, copy_project
 from moments.trainer.nlu_files import read_examples
-from moments.evaluation.stack import wait_http
 from moments.trainer.project import RASA_ENV
 
 GUIDE = ROOT / "TRAINING.md"
@@ -76,27 +76,29 @@ class Trainer:
 
 @pytest.fixture
 def live_bot(tmp_path):
-    """The full project copy, with the checkout's model deployed and a Rasa server running it (`make run`)."""
+    """The full project copy with the checkout's model deployed, and the assistant running it as `make run` does:
+    agency services, the action server and Rasa, each through moments.serve with secrets generated for this test
+    and exported to all three (testkit.Servers, the test suites' stack), Rasa's endpoints pointing at that action
+    server (every new conversation starts with the custom action_session_start)."""
     model = ROOT / "models" / "moments.tar.gz"
     if not model.exists():
         pytest.skip("no trained model: `make train` first (make test does it)")
     project = copy_project(tmp_path / "project")
     project.models_dir.mkdir(parents=True)
     shutil.copy2(model, project.deployed_model)
-    (project.root / "var").mkdir(exist_ok=True)  # endpoints.yml's tracker store: var/tracker.db, as make run has it
-    log = tmp_path / "rasa.log"
-    with rasa_server(project, log, "--endpoints", "endpoints.yml", "--credentials", "credentials.yml") as (url, proc,
-                                                                                                         token):
-        yield project, url, proc, log, token
+    servers = Servers(tmp_path / "servers")
+    try:
+        servers.start_assistant(project.deployed_model, credentials=ROOT / "credentials.yml")
+        yield project, servers
+    finally:
+        servers.stop()
 
 
-@pytest.mark.skip(reason="issue 22 open: the walkthrough's Rasa runs without an action server, and every new "
-                         "conversation now starts with the custom action_session_start (actions/session.py), so its "
-                         "replies fail; its new steps (broken YAML, experiment refused, rollback) have not run yet")
 def test_training_md_adds_ask_preschool_to_the_running_bot_in_four_languages(live_bot, tmp_path):
-    project, url, server, server_log, token = live_bot
+    project, servers = live_bot
+    url, token = servers.rasa_url, servers.rasa_token
     trainer = Trainer(project.root)
-    trainer.env["MOMENTS_SECRETS_FILE"] = str(server_log.parent / "secrets.env")  # the server's, as `make run`'s
+    trainer.env["MOMENTS_SECRETS_FILE"] = servers.env["MOMENTS_SECRETS_FILE"]  # the server's, as `make run`'s
     parse = lambda text: requests.post(f"{url}/model/parse", params={"token": token}, json={"text": text},  # noqa
                                        timeout=60).json()
     typed = yaml.safe_load((HERE / "walkthrough_preschool.yml").read_text(encoding="utf-8"))
@@ -141,7 +143,6 @@ def test_training_md_adds_ask_preschool_to_the_running_bot_in_four_languages(liv
     [train] = [c for c in guide_commands("make train-candidate") if c == "make train-candidate"]
     trained = trainer.run(train, timeout=1800).stdout
     assert "New model: models/candidates/" in trained, trained[-3000:]
-    wait_http(f"{url}/status", server, server_log)  # it loaded while the model trained
     evaluated = trainer.run("make evaluate").stdout
     assert "PASSED" in evaluated and "every intent has test messages in all four languages" in evaluated, \
         evaluated[-3000:]
