@@ -56,7 +56,10 @@ def test_every_channel_text_exists_in_the_four_languages_and_scripts(key):
     ("ta", 3, "1, 2 அல்லது 3 அனுப்புங்கள்"),
     ("en", 2, "Reply 1 or 2"),
     ("en", 1, "Reply 1"),
-    ("ms", 5, "Balas 1, 2, 3, 4 atau 5"),
+    ("ms", 5, "Balas 1-5"),
+    ("en", 6, "Reply 1-6"),
+    ("zh", 4, "请回复 1-4"),
+    ("ta", 6, "1-6 அனுப்புங்கள்"),
     (None, 2, "Reply 1 or 2"),
     ("xx", 2, "Reply 1 or 2"),
 ])
