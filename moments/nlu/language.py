@@ -7,8 +7,8 @@ number must give None (keep the current language), while a real sentence in anot
 - Han or Tamil script decides by itself (code-mixed "我要register孩子的出生" is Chinese,
   "baby bonus apply பண்ணணும்" is Tamil).
 - Latin script: a set phrase names its language by itself ("assalamualaikum", "salam" → ms; "vanakkam" → ta);
-  romanised Tamil ("enakku appointment venum") is Tamil when its marker words outnumber the English and Malay
-  ones; otherwise English or Malay: function words that each community types (and that the other
+  romanised Tamil ("enakku appointment venum") is Tamil when its marker words, counted twice, are at least as many
+  as the English and Malay ones; otherwise English or Malay: function words that each community types (and that the other
   rarely code-mixes) decide, and lingua — restricted to English and Malay — breaks ties and judges
   longer messages without such words. Content words both communities share ("apply", "baby bonus",
   "appointment") count for neither.
@@ -43,7 +43,10 @@ EN_MARKERS = frozenset(
     am was were be been being do does did don't doesn't didn't have has had what how when where which
     who whom why this that these those there here want wants wanted need needs would could should will
     shall to of for from with about into on in at by and or but if please thank thanks much many
-    any some good morning afternoon evening can't cannot won't isn't aren't just also only still already yet after before""".split()
+    any some good morning afternoon evening can't cannot won't isn't aren't just also only still already yet after before
+    can got anyone someone something anything nothing else other another gotta see ahead not no wrong pls plz bye
+    make new next last back let lets let's tell show give know dont thats that's it's what's whats im ive i've
+    u ur really one""".split()
 )
 MS_MARKERS = frozenset(
     """saya aku sy kami kita awak anda engkau kau dia mereka nak hendak mahu mau tak tidak tk bukan
@@ -52,7 +55,9 @@ MS_MARKERS = frozenset(
     ade tolong terima kasih selamat sila kena perlu harus mesti anak bayi kelahiran daftar mendaftar
     pendaftaran permohonan mohon memohon temujanji suntikan imunisasi vaksin jumpa baik betul salah
     tukar batal batalkan ubah tunda semak bahasa inggeris melayu cina tamil pun je jer sahaja saje cuma
-    nanti esok semalam pagi petang malam hari minggu bulan tahun isteri suami encik cik puan bagi beri dapat kan ke-""".split()
+    nanti esok semalam pagi petang malam hari minggu bulan tahun isteri suami encik cik puan bagi beri dapat kan ke-
+    punya eh sihat sangat sgt membantu cucu kensel jom lepas sebab kalau tapi juga semua pergi datang buat beli
+    bayar guna cakap tanya hantar ambil baru mak ayah abah emak nenek atuk""".split()
 )
 
 # Romanised Tamil ("Tanglish" typed on a Latin keyboard): function words, verb endings and everyday words that
@@ -68,7 +73,7 @@ TA_ROMAN_MARKERS = frozenset(
     enga engey konjam romba rombha nandri vanakkam vanakam vannakam kuzhandhai kulanthai kuzhanthai kozhandhai
     paapa pappa paiyan ponnu varanum poganum varen poren vaanga ponga paakanum paakalam paarkanum kodunga
     kudunga thaanga thanga seyyanum seiyanum seyyunga maathanum maathunga mathanum ratthu thaduppoosi
-    thadupoosi oosi pathivu padhivu aama aamaa seri sari sariyaa sariya sariyilla pesanum pesa pesunga oru nalla nallaa kitta kittae kitte""".split()
+    thadupoosi oosi pathivu padhivu thappu podunga ellam ellathayum intha antha ithu athu aama aamaa seri sari sariyaa sariya sariyilla pesanum pesa pesunga oru nalla nallaa kitta kittae kitte""".split()
 )
 
 # Set phrases that name their language on their own, however short: the Muslim greetings Malay speakers use,
@@ -83,6 +88,9 @@ SET_PHRASES: Dict[str, str] = {
         "vanakkam", "vanakam", "vannakam", "vanakkam sir", "vanakkam madam", "vanakkamnga", "vanakkam nga",
         "nandri", "romba nandri", "rombha nandri", "nandri nga", "nandringa")},
 }
+# Tamil verb endings typed in Latin letters (pannunga, sollunga, azhinga, kekkatheenga, pannanum, paakanum): a word
+# of 6+ letters ending so is a Tamil marker too (no English or Malay word of that length ends so; "bunga" is 5).
+TA_ROMAN_ENDINGS = ("unga", "inga", "eenga", "anum")
 MS_GREETINGS = frozenset({"assalamualaikum", "assalamualaikom", "asalamualaikum", "assalammualaikum",
                           "waalaikumsalam", "waalaikumussalam", "wassalam", "salam", "sejahtera", "alaikum"})
 
@@ -159,9 +167,11 @@ def detect_language(text: Optional[str]) -> Optional[str]:
         return phrase
     n_en = sum(w in EN_MARKERS for w in words)
     n_ms = sum(w in MS_MARKERS or w in MS_GREETINGS for w in words)
-    n_ta = sum(w in TA_ROMAN_MARKERS for w in words)
-    if n_ta and n_ta > max(n_en, n_ms) and (len(words) >= MIN_LATIN_WORDS or n_ta == len(words) >= 2):
-        return "ta"  # romanised Tamil dominates ("enakku appointment venum", "eppo vaccine")
+    n_ta = sum(w in TA_ROMAN_MARKERS or (len(w) >= 6 and w.endswith(TA_ROMAN_ENDINGS)) for w in words)
+    # Tanglish borrows English freely ("ok la, go ahead pannunga") while English and Malay never use these words:
+    # a Tamil marker weighs twice.
+    if n_ta and 2 * n_ta >= n_en + n_ms and (len(words) >= MIN_LATIN_WORDS or n_ta == len(words) >= 2):
+        return "ta"  # romanised Tamil dominates ("enakku appointment venum")
     if len(words) < MIN_LATIN_WORDS:
         # A two-word phrase made only of one language's words ("selamat pagi", "terima kasih") is enough.
         if len(words) == 2 and (n_ms == 2) != (n_en == 2):
