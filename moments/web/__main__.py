@@ -14,7 +14,9 @@ from .app import WebSettings, create_app
 
 def main(argv: list[str] | None = None) -> None:
     from moments import secrets
+    from moments.privacy import logs as privacy_logs
 
+    privacy_logs.install()  # uvicorn's and the page's log lines masked like every other service's
     secrets.require("web page", ["AGENCIES_API_KEY"])
     settings = WebSettings.from_env()
     parser = argparse.ArgumentParser(prog="python -m moments.web", description=__doc__,
