@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import identify
+from actions.shared.agency import identify
 
 
 class ActionCheckIdentity(Action):

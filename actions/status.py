@@ -12,10 +12,10 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import agencies, call, identify, report_agency_error
+from actions.shared.agency import agencies, call, identify, report_agency_error
 from moments.text.languages import language_of
 from moments.text.formatting import format_date
-from actions.labels import RECORDS, STATES, label
+from actions.shared.labels import RECORDS, STATES, label
 from moments.agency_client.client import AgencyError
 
 logger = logging.getLogger(__name__)

@@ -1,5 +1,6 @@
 """Vaccinations, appointments and status: formatter, clinic search, validators and actions, with the agencies faked
-at the edge (actions.common._agencies). Trackers are built the way the action server receives them."""
+at the edge (tests/unit/conftest.py use_agencies) and the clock frozen (frozen_clock). Trackers are built the way
+the action server receives them."""
 from __future__ import annotations
 
 import asyncio
@@ -12,29 +13,34 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions.common
-from actions import appointments as ap
-from actions import clinic_search
-from actions.appointment_questions import ActionAskAppointmentClinic, ActionAskAppointmentSlot, ActionAskBookConfirm
-from actions.appointments import (
+from actions.appointments import answers as ap
+from actions.appointments import clinic_search
+from actions.appointments.actions import (
+    ActionAskAppointmentClinic,
+    ActionAskAppointmentSlot,
+    ActionAskBookConfirm,
     ActionBookAppointmentDone,
     ActionListAppointments,
-    ClinicDirectory,
+)
+from actions.appointments.clinic_search import ClinicDirectory
+from actions.appointments.form import (
     ValidateBookAppointmentForm,
     ValidateCancelAppointmentForm,
     ValidateRescheduleAppointmentForm,
 )
-from moments.text.formatting import format_date, format_datetime, parse_time
-from actions.labels import RECORDS, SERVICES, STATES, VACCINES
+from actions.appointments.vaccinations import ActionVaccinationStatus
+from actions.shared.labels import RECORDS, SERVICES, STATES, VACCINES
 from actions.status import ActionShowStatus
-from actions.vaccinations import ActionVaccinationStatus
+from moments.text.formatting import format_date, format_datetime, parse_time
 from moments.agency_client.client import AgencyError
 from moments.agencies.seed import CLINICS
 from moments.nlu.scripts import count_scripts
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()
-TODAY = ap.today_sgt()
+from actions_testkit import FROZEN_NOW  # noqa: E402  (the frozen clock's day; tests/unit/conftest.py)
+
+TODAY = FROZEN_NOW.date()
 
 
 def run(coro):
@@ -171,12 +177,9 @@ def unavailable():
 
 
 @pytest.fixture(autouse=True)
-def fake():
-    agencies = FakeAgencies()
-    actions.common._agencies = agencies
+def fake(use_agencies, frozen_clock):
     ClinicDirectory.reset()
-    yield agencies
-    actions.common._agencies = None
+    yield use_agencies(FakeAgencies())
     ClinicDirectory.reset()
 
 

@@ -10,25 +10,26 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions.baby_bonus as bb
-from actions.baby_bonus import (
+import actions.baby_bonus.form as bb
+from actions.baby_bonus.actions import (
     ActionAskBabyBonusConfirmSubmission,
     ActionAskBbChild,
     ActionAskBbTrustee,
     ActionExplainBabyBonus,
     ActionFinishBabyBonus,
-    ValidateBabyBonusForm,
-    ValidateBabyBonusInfoForm,
+    benefit_messages,
+)
+from actions.baby_bonus.answers import (
     account_digits,
     account_problem,
-    benefit_messages,
-    format_date,
     join_or,
     ordinal,
     parse_bank,
     parse_corrections,
     parse_trustee,
 )
+from actions.baby_bonus.form import ValidateBabyBonusForm, ValidateBabyBonusInfoForm
+from moments.text.formatting import format_date
 from moments.rules import baby_bonus as rules
 from moments.agencies.baby_bonus import _present
 from moments.agency_client.client import AgencyError
@@ -111,9 +112,9 @@ OLDER = kid("older", "Tan Mei Mei", date(2019, 2, 2))
 
 
 @pytest.fixture
-def fake(monkeypatch):
+def fake(use_agencies):
     agencies = FakeAgencies([(NEWBORN, 1)])
-    monkeypatch.setattr(bb, "agencies", lambda: agencies)
+    use_agencies(agencies)
     return agencies
 
 
@@ -268,9 +269,9 @@ def test_question_without_login_gets_the_general_facts_and_how_to_log_in(fake):
     assert responses(dispatcher) == ["utter_baby_bonus_info", "utter_baby_bonus_login_for_personal"]
 
 
-def test_question_with_consent_explains_the_youngest_child_and_offers_the_others(monkeypatch):
+def test_question_with_consent_explains_the_youngest_child_and_offers_the_others(use_agencies):
     agencies = FakeAgencies([(TODDLER, 1), (NEWBORN, 2)])
-    monkeypatch.setattr(bb, "agencies", lambda: agencies)
+    use_agencies(agencies)
     dispatcher = CollectingDispatcher()
     events = run(ActionExplainBabyBonus().run(
         dispatcher, tracker({"myinfo_consent": True}, "how much baby bonus", "ask_baby_bonus", language="ta"), {}))
@@ -283,9 +284,9 @@ def test_question_with_consent_explains_the_youngest_child_and_offers_the_others
     assert events == [SlotSet("bb_info_child", None)]
 
 
-def test_question_about_a_named_or_chosen_child(monkeypatch):
+def test_question_about_a_named_or_chosen_child(use_agencies):
     agencies = FakeAgencies([(TODDLER, 1), (NEWBORN, 2)])
-    monkeypatch.setattr(bb, "agencies", lambda: agencies)
+    use_agencies(agencies)
     for slots, text in (({"bb_info_child": "c-toddler"}, "/ask_baby_bonus"), ({}, "how much for jun hao ah")):
         dispatcher = CollectingDispatcher()
         run(ActionExplainBabyBonus().run(dispatcher, tracker({"myinfo_consent": True, **slots}, text,
@@ -342,9 +343,9 @@ def test_consent_given_earlier_is_validated_at_activation_without_asking(fake):
     assert out["myinfo_consent"] is True and out["bb_child"] == "c-newborn"
 
 
-def test_single_parent_is_the_trustee_without_a_question(monkeypatch):
+def test_single_parent_is_the_trustee_without_a_question(use_agencies):
     agencies = FakeAgencies([(NEWBORN, 1)], married=False, other_parent=None)
-    monkeypatch.setattr(bb, "agencies", lambda: agencies)
+    use_agencies(agencies)
     out = run(ValidateBabyBonusForm().validate_myinfo_consent(True, CollectingDispatcher(), tracker(), {}))
     assert out["bb_trustee"] == "applicant"
 
@@ -355,9 +356,9 @@ def test_single_parent_is_the_trustee_without_a_question(monkeypatch):
     ([(kid("iman", "Nur Iman", date(2012, 3, 10)), 1), (TODDLER, 2)], {"c-toddler": "BB-SEED0001"},
      ["utter_baby_bonus_window_closed", "utter_baby_bonus_children_already_applied"]),
 ])
-def test_nobody_to_apply_for_ends_the_form_with_a_reason(monkeypatch, children, applications, expected):
+def test_nobody_to_apply_for_ends_the_form_with_a_reason(use_agencies, children, applications, expected):
     agencies = FakeAgencies(children, applications=applications)
-    monkeypatch.setattr(bb, "agencies", lambda: agencies)
+    use_agencies(agencies)
     dispatcher = CollectingDispatcher()
     out = run(ValidateBabyBonusForm().validate_myinfo_consent(True, dispatcher, tracker(), {}))
     assert out["journey_aborted"] is True and out["requested_slot"] is None
@@ -381,9 +382,9 @@ def test_declined_consent_ends_the_form_politely(fake):
 
 # -- the child -------------------------------------------------------------------------------------------------------
 @pytest.fixture
-def two_children(monkeypatch):
+def two_children(use_agencies):
     agencies = FakeAgencies([(TODDLER, 1), (NEWBORN, 2), (OLDER, 3)], applications={"c-older": "BB-SEED0001"})
-    monkeypatch.setattr(bb, "agencies", lambda: agencies)
+    use_agencies(agencies)
     agencies.family = run(bb.load_family("tok"))
     return agencies
 
@@ -403,6 +404,19 @@ def test_child_by_button_or_name(two_children, answer, child):
     out = ValidateBabyBonusForm().validate_bb_child(answer, CollectingDispatcher(),
                                                     tracker({"bb_family": two_children.family}), {})
     assert out["bb_child"] == child and out["bb_trustee"] is None
+
+
+@pytest.mark.parametrize("text,intent,language", [("ரத்து", "inform", "ta"), ("取消", "cancel_appointment", "zh"),
+                                                  ("batal", "deny", "ms"), ("cancel", "nlu_fallback", "en")])
+def test_a_stop_word_at_which_child_stops_the_journey_instead_of_being_read_as_a_name(two_children, text, intent,
+                                                                                      language):
+    dispatcher = CollectingDispatcher()
+    t = tracker({"bb_family": two_children.family, "requested_slot": "bb_child", "myinfo_consent": True}, text=text,
+                intent=intent, language=language, active_loop="baby_bonus_form")
+    events = run(ValidateBabyBonusForm().run(dispatcher, t, {"forms": {"baby_bonus_form": {"required_slots": []}}}))
+    assert responses(dispatcher) == ["utter_journey_stopped"]
+    assert SlotSet("journey_aborted", True) in events and SlotSet("requested_slot", None) in events
+    assert SlotSet("bb_family", None) in events
 
 
 def test_a_child_who_already_applied_gets_the_existing_reference(two_children):

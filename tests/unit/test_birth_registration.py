@@ -3,7 +3,7 @@ faked at the edge (a fake `Agencies` with the calls the journey makes)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -11,8 +11,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions.birth_registration as br
-from actions.birth_answers import (
+import actions.birth_registration.actions as bra
+import actions.birth_registration.form as br
+from actions.birth_registration.answers import (
     check_child_name, check_date_of_birth, check_dialects, check_ethnic_name, check_sex,
     parse_correction, question_topic,
 )
@@ -77,11 +78,9 @@ class FakeAgencies:
 
 
 @pytest.fixture
-def fake(monkeypatch):
-    agencies = FakeAgencies()
-    monkeypatch.setattr(br, "agencies", lambda: agencies)
-    monkeypatch.setattr(br, "today_sgt", lambda: TODAY)
-    return agencies
+def fake(use_agencies, frozen_clock):
+    frozen_clock(datetime.combine(TODAY, time(10, 0)))
+    return use_agencies(FakeAgencies())
 
 
 def tracker(slots: Optional[Dict[str, Any]] = None, text: str = "", intent: str = "nlu_fallback",
@@ -518,14 +517,14 @@ def run_action(action, t: Tracker) -> tuple:
 def test_one_button_per_baby_in_the_users_language(fake):
     slots = {"birth_notifications": [br.compact_notification(notification()),
                                      br.compact_notification(notification(enlb="NLB2026000199", sex="F"))]}
-    _, [message] = run_action(br.ActionAskBirthNotification(), tracker(slots, language="zh"))
+    _, [message] = run_action(bra.ActionAskBirthNotification(), tracker(slots, language="zh"))
     assert message["response"] == "utter_ask_birth_notification"
     assert message["buttons"] == [{"title": "男 · 2026年11月23日 · KKH", "payload": "NLB2026000101"},
                                   {"title": "女 · 2026年11月23日 · KKH", "payload": "NLB2026000199"}]
 
 
 def test_summary_shows_every_field_in_the_users_language(fake):
-    _, [message] = run_action(br.ActionAskBirthConfirmSubmission(), tracker(complete(), language="ta"))
+    _, [message] = run_action(bra.ActionAskBirthConfirmSubmission(), tracker(complete(), language="ta"))
     assert message["response"] == "utter_birth_registration_summary"
     assert message["child_name"] == "Tan Kai Xuan" and message["ethnic_name"] == "陈凯轩"
     assert message["sex"] == "ஆண்" and message["date_of_birth"] == "23 நவம்பர் 2026"
@@ -534,14 +533,14 @@ def test_summary_shows_every_field_in_the_users_language(fake):
 
 
 def test_after_change_the_list_of_fields_is_shown(fake):
-    _, [message] = run_action(br.ActionAskBirthConfirmSubmission(), tracker(complete(birth_change_menu=True)))
+    _, [message] = run_action(bra.ActionAskBirthConfirmSubmission(), tracker(complete(birth_change_menu=True)))
     assert message["response"] == "utter_ask_birth_field_to_change"
 
 
 def test_finish_shows_the_reference_fee_and_link_and_clears_the_journey(fake):
     result = {"reference": "BR-7K3M9Q2X", "child_name": "Tan Kai Xuan", "certificate_number": "T2612345A",
               "fee": "18.00", "url": "http://ica.example/c", "expires": "2027-02-26"}
-    events, [message] = run_action(br.ActionFinishBirthRegistration(),
+    events, [message] = run_action(bra.ActionFinishBirthRegistration(),
                                    tracker(complete(birth_registration_result=result), language="ms"))
     assert message["response"] == "utter_birth_registered" and message["reference"] == "BR-7K3M9Q2X"
     assert message["fee"] == "18.00" and message["expires"] == "26 Feb 2027" and message["url"] == "http://ica.example/c"
@@ -550,12 +549,12 @@ def test_finish_shows_the_reference_fee_and_link_and_clears_the_journey(fake):
 
 
 def test_finish_without_a_registration_says_nothing_more(fake):
-    events, messages = run_action(br.ActionFinishBirthRegistration(), tracker({"journey_aborted": True}))
+    events, messages = run_action(bra.ActionFinishBirthRegistration(), tracker({"journey_aborted": True}))
     assert messages == [] and SlotSet("birth_registered", False) in events and SlotSet("journey_aborted", None) in events
 
 
 def test_questions_mid_form_get_the_answer_for_this_baby(fake):
-    _, [message] = run_action(br.ActionAnswerBirthRegistration(),
+    _, [message] = run_action(bra.ActionAnswerBirthRegistration(),
                               tracker(chosen(), text="what's the deadline to register?", intent="ask_birth_registration"))
     assert message["response"] == "utter_birth_info_deadline_for_baby"
     assert message["deadline"] == "4 Jan 2027" and message["days_left"] == 37
@@ -566,10 +565,10 @@ def test_questions_mid_form_get_the_answer_for_this_baby(fake):
                                            ("bila boleh muat turun sijil", "utter_birth_info_certificate"),
                                            ("who can register", "utter_birth_registration_info")])
 def test_questions_answered_by_topic(fake, text, response):
-    _, [message] = run_action(br.ActionAnswerBirthRegistration(), tracker(text=text, intent="ask_birth_registration"))
+    _, [message] = run_action(bra.ActionAnswerBirthRegistration(), tracker(text=text, intent="ask_birth_registration"))
     assert message["response"] == response
 
 
 def test_reset_clears_every_journey_slot():
-    events, _ = run_action(br.ActionResetBirthRegistration(), tracker(complete()))
+    events, _ = run_action(bra.ActionResetBirthRegistration(), tracker(complete()))
     assert {e["name"] for e in events} == set(br.JOURNEY_SLOTS) and all(e["value"] is None for e in events)

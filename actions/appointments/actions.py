@@ -1,26 +1,26 @@
 """The appointment forms' questions that need data: choices as buttons (the SMS channel numbers them) and the
-summaries before booking, moving or cancelling, in the user's language (actions/appointments.py has the forms).
+summaries before booking, moving or cancelling, in the user's language (form.py beside this file has the forms);
+after a form, the agency's answer and a clean slate; the list of upcoming appointments.
 
 Rasa finds them by name: action_ask_<slot> or action_ask_<form>_<slot>.
 """
 from __future__ import annotations
 
-from typing import Optional, Text
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 
-from actions.appointments import (
-    ClinicDirectory,
-    appointment_title,
-    appointment_values,
-    language_of,
-    picked_appointment,
-    today_sgt,
-)
-from actions.common import report_agency_error
-from moments.text.formatting import format_date, format_datetime
-from actions.labels import SERVICES, clinic_name, label
+from actions.appointments.answers import appointment_title, appointment_values, picked_appointment, summarise
+from actions.appointments.clinic_search import ClinicDirectory
+from actions.appointments.form import JOURNEY_SLOTS
+from actions.shared import clock
+from actions.shared.agency import agencies, call, identify, report_agency_error
+from actions.shared.labels import SERVICES, clinic_name, label
 from moments.agency_client.client import AgencyError
+from moments.text.formatting import format_date, format_datetime, to_sgt
+from moments.text.languages import language_of
 
 
 class ActionAskAppointmentChild(Action):
@@ -79,7 +79,7 @@ class ActionAskAppointmentSlot(Action):
             clinic = None
         dispatcher.utter_message(
             response="utter_ask_appointment_slot", clinic=clinic_name(clinic, lang),
-            date=format_date(tracker.get_slot("appointment_date") or today_sgt(), lang),
+            date=format_date(tracker.get_slot("appointment_date") or clock.today(), lang),
             buttons=[{"title": format_datetime(s["starts_at"], lang, year=False), "payload": str(i)}
                      for i, s in enumerate(offered, 1)])
         return []
@@ -161,4 +161,85 @@ class ActionAskCancelConfirm(Action):
         appt = picked_appointment(tracker)
         values = appointment_values(appt, language_of(tracker)) if appt else {}
         dispatcher.utter_message(response="utter_ask_cancel_confirm", **values)
+        return []
+
+
+# --- after the form: the result, then a clean slate ------------------------------------------------------------------
+
+def reset_events() -> List[Dict[Text, Any]]:
+    return [SlotSet(slot, None) for slot in JOURNEY_SLOTS]
+
+
+class ActionResetAppointment(Action):
+    """After "stop" (or a journey that ended early): forget the journey's answers; consent is kept."""
+
+    def name(self) -> Text:
+        return "action_reset_appointment"
+
+    async def run(self, dispatcher, tracker, domain):
+        return reset_events()
+
+
+class _AppointmentDone(Action, ABC):
+    """Shows the agency's answer (if the form got one) in the user's language, then resets the journey."""
+
+    response = ""
+
+    @abstractmethod
+    def name(self) -> Text:  # pragma: no cover - each form's done-action names itself
+        ...
+
+    async def run(self, dispatcher, tracker, domain):
+        result = tracker.get_slot("appointment_result")
+        if result and tracker.get_slot("confirm_submission") is True:
+            dispatcher.utter_message(response=self.response, **appointment_values(result, language_of(tracker)))
+        return reset_events()
+
+
+class ActionBookAppointmentDone(_AppointmentDone):
+    response = "utter_appointment_booked"
+
+    def name(self) -> Text:
+        return "action_book_appointment_done"
+
+
+class ActionRescheduleAppointmentDone(_AppointmentDone):
+    response = "utter_appointment_rescheduled"
+
+    def name(self) -> Text:
+        return "action_reschedule_appointment_done"
+
+
+class ActionCancelAppointmentDone(_AppointmentDone):
+    response = "utter_appointment_cancelled"
+
+    def name(self) -> Text:
+        return "action_cancel_appointment_done"
+
+
+# --- list -------------------------------------------------------------------------------------------------------------
+
+class ActionListAppointments(Action):
+    """The user's children's upcoming appointments: child, service, clinic in the user's language, time, reference."""
+
+    def name(self) -> Text:
+        return "action_list_appointments"
+
+    async def run(self, dispatcher, tracker, domain):
+        identity = await identify(tracker)
+        try:
+            booked = await call(agencies().health.appointments, identity.token, status="booked")
+        except AgencyError as err:
+            report_agency_error(dispatcher, err)
+            return []
+        now, lang = clock.now(), language_of(tracker)
+        upcoming = [summarise(a) for a in booked if to_sgt(a["starts_at"]) > now]
+        if not upcoming:
+            dispatcher.utter_message(response="utter_no_upcoming_appointments")
+            return []
+        lines = []
+        for a in upcoming:
+            v = appointment_values(a, lang)
+            lines.append(f"• {v['when']} — {v['child']}, {v['service']}, {v['clinic']} ({v['reference']})")
+        dispatcher.utter_message(response="utter_appointments_list", appointments="\n".join(lines))
         return []

@@ -15,11 +15,12 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.appointments import child_mentioned, today_sgt
-from actions.common import agencies, call, identify, report_agency_error
+from actions.appointments.answers import child_mentioned
+from actions.shared import clock
+from actions.shared.agency import agencies, call, identify, report_agency_error
 from moments.text.languages import language_of
 from moments.text.formatting import format_date, join_list, to_date
-from actions.labels import VACCINES, label
+from actions.shared.labels import VACCINES, label
 from moments.agency_client.client import AgencyError
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class ActionVaccinationStatus(Action):
         except AgencyError as err:
             report_agency_error(dispatcher, err)
             return []
-        cutoff = today_sgt() - timedelta(days=365 * SCHEDULE_YEARS)
+        cutoff = clock.today() - timedelta(days=365 * SCHEDULE_YEARS)
         children = [c for c in person.get("children") or [] if to_date(str(c["date_of_birth"])) > cutoff]
         if not children:
             dispatcher.utter_message(response="utter_vaccinations_no_young_children")

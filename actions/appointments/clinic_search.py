@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+import time
 from typing import Dict, Iterable, List, Optional
 
+from actions.shared.agency import agencies, call
 from moments.text.normalise import fold
 
 GENERIC_WORDS = [
@@ -113,3 +115,26 @@ def find(query: str, clinics: Iterable[dict], suggestions: int = 3) -> ClinicMat
     if len(likely) > 1:
         return ClinicMatch(candidates=likely[:5])
     return ClinicMatch(candidates=[c for s, _, c in ranked[:suggestions] if s > 0.3])
+
+
+class ClinicDirectory:
+    """The polyclinics (they rarely change): fetched once and kept for ten minutes."""
+
+    TTL = 600.0
+    _clinics: List[dict] = []
+    _fetched_at = 0.0
+
+    @classmethod
+    async def all(cls) -> List[dict]:
+        if not cls._clinics or time.monotonic() - cls._fetched_at > cls.TTL:
+            cls._clinics = await call(agencies().health.clinics, limit=50)
+            cls._fetched_at = time.monotonic()
+        return cls._clinics
+
+    @classmethod
+    async def get(cls, clinic_id: Optional[str]) -> Optional[dict]:
+        return next((c for c in await cls.all() if c["id"] == clinic_id), None)
+
+    @classmethod
+    def reset(cls) -> None:
+        cls._clinics, cls._fetched_at = [], 0.0

@@ -17,26 +17,27 @@ Slots (all `birth_…` except the shared myinfo_consent / confirm_submission):
 Sex and date of birth come from the notification, so they are asked only when a correction cleared them, and
 must then match the hospital's record (ICA refuses anything else). Text the user sees is in the domain; reading
 what the user typed (names, dates, corrections in four languages) and the labels for placeholders are in
-actions/birth_answers.py.
+answers.py beside this file; the questions asked by actions and the actions after the form are in actions.py.
 """
 from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import MomentsFormValidation
-from actions.birth_answers import (
-    FIELD_WORDS, NONE, Checked, Correction, check_child_name, check_date_of_birth, check_dialects,
-    check_ethnic_name, check_sex, birth_date, in_ethnic_script, is_cancel, is_skip, parse_correction,
-    TOPIC_RESPONSES, person_label, question_topic, sex_label, summary_labels,
+from actions.birth_registration.answers import (
+    FIELD_WORDS, NONE, Correction, birth_date, check_child_name, check_date_of_birth, check_dialects,
+    check_ethnic_name, check_sex, in_ethnic_script, is_cancel, is_skip, parse_correction, person_label, sex_label,
+    summary_labels,
 )
-from actions.common import agencies, call, idempotency_key, identify, latest_intent, report_agency_error
+from actions.shared import clock
+from actions.shared.agency import agencies, call, idempotency_key, identify, report_agency_error
+from actions.shared.answers import Checked, pick_by_number
+from actions.shared.form import DIGRESSION_INTENTS, JourneyForm, is_retryable
+from actions.shared.tracker import keep_language, latest_intent
 from moments.text.languages import language_of
 from moments.rules import birth as birth_rules
 from moments.agency_client.client import AgencyError
@@ -47,7 +48,6 @@ logger = logging.getLogger(__name__)
 
 FORM = "birth_registration_form"
 JOURNEY = "birth_registration"
-SGT = timezone(timedelta(hours=8), "SGT")
 
 # What the journey owns; cleared when it ends (myinfo_consent and sms_identity_confirmed last the conversation).
 JOURNEY_SLOTS = (
@@ -55,14 +55,7 @@ JOURNEY_SLOTS = (
     "birth_ethnic_name", "birth_child_sex", "birth_child_dob", "birth_dialects", "birth_change_menu",
     "birth_registration_result", "confirm_submission", "failed_tries", "journey_aborted",
 )
-# Intents that do not fill a slot from text (the shared mappings' not_intent list).
-NOT_INTENTS = {"stop", "help", "human_handoff", "change_language", "ask_birth_registration", "ask_baby_bonus",
-               "ask_vaccination_schedule"}
 ENLB = re.compile(r"^NLB\d{10}$")
-
-
-def today_sgt() -> date:
-    return datetime.now(SGT).date()
 
 
 # -- the agency's data, kept small in slots -------------------------------------------------------------------------
@@ -126,31 +119,10 @@ def summary_values(tracker: Tracker) -> Dict[str, Any]:
     }
 
 
-def previous_language(tracker: Tracker) -> Optional[str]:
-    """The conversation's language before the latest message (names typed in another script must not switch it)."""
-    seen_latest_message = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            seen_latest_message = True
-        elif seen_latest_message and event.get("event") == "slot" and event.get("name") == "language":
-            return event.get("value")
-    return "en" if seen_latest_message else None  # the slot's initial value
-
-
-def keep_language(tracker: Tracker) -> Dict[str, Any]:
-    before = previous_language(tracker)
-    if before and before != tracker.get_slot("language"):
-        return {"language": before}
-    return {}
-
-
-def stop_events() -> Dict[str, Any]:
-    """Ends the form from inside a validation (a cancel word the NLU read as another intent)."""
-    return {**{slot: None for slot in JOURNEY_SLOTS}, "journey_aborted": True, "requested_slot": None}
-
-
 # -- the form's validation ----------------------------------------------------------------------------------------------
-class ValidateBirthRegistrationForm(MomentsFormValidation):
+class ValidateBirthRegistrationForm(JourneyForm):
+    SLOTS = JOURNEY_SLOTS
+
     def name(self) -> Text:
         return f"validate_{FORM}"
 
@@ -158,7 +130,7 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
     @staticmethod
     def _misread(tracker: Tracker, slot: str) -> Optional[str]:
         """The latest text when `slot` is being asked and the NLU gave it to an intent that fills no slot."""
-        if tracker.get_slot("requested_slot") != slot or latest_intent(tracker) not in NOT_INTENTS:
+        if tracker.get_slot("requested_slot") != slot or latest_intent(tracker) not in DIGRESSION_INTENTS:
             return None
         text = (tracker.latest_message or {}).get("text") or ""
         return None if text.startswith("/") else text
@@ -179,7 +151,7 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
 
     async def extract_birth_child_dob(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text = self._misread(tracker, "birth_child_dob")
-        return {"birth_child_dob": text} if text and len(text) <= 30 and parse_date(text, today_sgt(), "past") else {}
+        return {"birth_child_dob": text} if text and len(text) <= 30 and parse_date(text, clock.today(), "past") else {}
 
     async def extract_birth_dialects(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text = self._misread(tracker, "birth_dialects")
@@ -222,8 +194,7 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
     async def validate_birth_notification(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                           domain: Dict) -> Dict[Text, Any]:
         if is_cancel(value):
-            dispatcher.utter_message(response="utter_journey_stopped")
-            return stop_events()
+            return self.stop(dispatcher)
         listed: List[Dict[str, Any]] = list(tracker.get_slot("birth_notifications") or [])
         text = re.sub(r"[\s-]", "", str(value or "")).upper()
         chosen: Optional[Dict[str, Any]] = None
@@ -234,8 +205,8 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
                 if chosen is None:
                     return self.reject("birth_notification", "utter_birth_notification_not_found", dispatcher,
                                        tracker, enlb=text)
-        elif text.isdigit() and 1 <= int(text) <= len(listed):
-            chosen = listed[int(text) - 1]
+        elif pick_by_number(text, len(listed)) is not None:
+            chosen = listed[pick_by_number(text, len(listed))]
         elif len(listed) == 1 and self.yes_or_no(tracker, value) is True:
             chosen = listed[0]
         if chosen is None:
@@ -278,8 +249,7 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
     def validate_birth_child_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: Dict) -> Dict[Text, Any]:
         if is_cancel(value):
-            dispatcher.utter_message(response="utter_journey_stopped")
-            return stop_events()
+            return self.stop(dispatcher)
         other = self._apply_other_correction("birth_child_name", value, dispatcher, tracker)
         if other is not None:
             return other
@@ -295,8 +265,7 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
     def validate_birth_ethnic_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: Dict) -> Dict[Text, Any]:
         if is_cancel(value):
-            dispatcher.utter_message(response="utter_journey_stopped")
-            return stop_events()
+            return self.stop(dispatcher)
         other = self._apply_other_correction("birth_ethnic_name", value, dispatcher, tracker)
         if other is not None:
             return other
@@ -311,8 +280,7 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
         if value in ("M", "F"):  # prefilled from the notification
             return {"birth_child_sex": value}
         if is_cancel(value):
-            dispatcher.utter_message(response="utter_journey_stopped")
-            return stop_events()
+            return self.stop(dispatcher)
         checked = check_sex(value)
         if not checked.ok:
             return self.reject("birth_child_sex", checked.error, dispatcher, tracker)
@@ -328,9 +296,8 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
         if isinstance(value, str) and value == on_record:  # prefilled from the notification
             return {"birth_child_dob": value}
         if is_cancel(value):
-            dispatcher.utter_message(response="utter_journey_stopped")
-            return stop_events()
-        checked = check_date_of_birth(value, today_sgt(), on_record)
+            return self.stop(dispatcher)
+        checked = check_date_of_birth(value, clock.today(), on_record)
         if not checked.ok:
             lang = language_of(tracker)
             values = {k: birth_date(v, lang) for k, v in (checked.values or {}).items()}
@@ -340,8 +307,7 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
     def validate_birth_dialects(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: Dict) -> Dict[Text, Any]:
         if is_cancel(value):
-            dispatcher.utter_message(response="utter_journey_stopped")
-            return stop_events()
+            return self.stop(dispatcher)
         other = self._apply_other_correction("birth_dialects", value, dispatcher, tracker)
         if other is not None:
             return other
@@ -373,7 +339,7 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
             if checked.ok and details.get("sex") and checked.value != details["sex"]:
                 checked = Checked(error="utter_birth_sex_mismatch", values={"on_record": sex_label(details["sex"], lang)})
         elif field == "birth_child_dob":
-            checked = check_date_of_birth(value, today_sgt(), details.get("date_of_birth"))
+            checked = check_date_of_birth(value, clock.today(), details.get("date_of_birth"))
             if checked.values:
                 checked = Checked(error=checked.error, values={k: birth_date(v, lang) for k, v in checked.values.items()})
         else:
@@ -386,8 +352,7 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
     async def validate_confirm_submission(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                           domain: Dict) -> Dict[Text, Any]:
         if is_cancel(value):
-            dispatcher.utter_message(response="utter_journey_stopped")
-            return stop_events()
+            return self.stop(dispatcher)
         field = next((e.get("value") for e in (tracker.latest_message or {}).get("entities", [])
                       if e.get("entity") == "birth_field"), None)
         if field in FIELD_WORDS:  # a button of the "what would you like to change?" list
@@ -432,9 +397,8 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
         """What ICA's answer means for the conversation: try again, fix one field, or stop here."""
         lang = language_of(tracker)
         details = tracker.get_slot("birth_details") or {}
-        if err.unavailable or err.code == Code.IDEMPOTENCY_IN_PROGRESS:
-            dispatcher.utter_message(response="utter_agency_unavailable")
-            return {"confirm_submission": None, "birth_change_menu": False}  # everything kept; "yes" retries
+        if is_retryable(err):
+            return self.agency_unavailable(dispatcher, birth_change_menu=False)
         fix_one = {Code.NAME_INVALID: ("birth_child_name", "utter_birth_name_refused"),
                    Code.ETHNIC_NAME_INVALID: ("birth_ethnic_name", "utter_birth_ethnic_name_invalid"),
                    Code.DIALECT_INVALID: ("birth_dialects", "utter_birth_dialect_invalid")}
@@ -455,89 +419,3 @@ class ValidateBirthRegistrationForm(MomentsFormValidation):
         else:
             report_agency_error(dispatcher, err)
         return {"confirm_submission": None, "journey_aborted": True, "requested_slot": None}
-
-
-# -- questions asked by actions (dynamic buttons, a summary in the user's language) ----------------------------------
-class ActionAskBirthNotification(Action):
-    """One button per baby the hospitals notified ICA about; the payload is the eNLB number."""
-
-    def name(self) -> Text:
-        return "action_ask_birth_notification"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        lang = language_of(tracker)
-        buttons = []
-        for n in tracker.get_slot("birth_notifications") or []:
-            title = f"{sex_label(n['sex'], lang)} · {birth_date(n['date_of_birth'], lang)} · {n['hospital_code']}"
-            buttons.append({"title": title, "payload": n["enlb"]})
-        dispatcher.utter_message(response="utter_ask_birth_notification", buttons=buttons)
-        return []
-
-
-class ActionAskBirthConfirmSubmission(Action):
-    """The summary with Yes / Change / Cancel, or, after "change" without a field, the list of fields."""
-
-    def name(self) -> Text:
-        return f"action_ask_{FORM}_confirm_submission"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if tracker.get_slot("birth_change_menu"):
-            dispatcher.utter_message(response="utter_ask_birth_field_to_change")
-        else:
-            dispatcher.utter_message(response="utter_birth_registration_summary", **summary_values(tracker))
-        return []
-
-
-# -- after the form, and when it is stopped -------------------------------------------------------------------------------
-def reset_events() -> List[Dict[Text, Any]]:
-    return [SlotSet(slot, None) for slot in JOURNEY_SLOTS]
-
-
-class ActionResetBirthRegistration(Action):
-    def name(self) -> Text:
-        return "action_reset_birth_registration"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return reset_events()
-
-
-class ActionFinishBirthRegistration(Action):
-    """Shows ICA's answer (reference, fee, certificate link) and clears the journey; `birth_registered` lets the
-    rules offer the Baby Bonus next."""
-
-    def name(self) -> Text:
-        return "action_finish_birth_registration"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        result = tracker.get_slot("birth_registration_result")
-        if not result:
-            return reset_events() + [SlotSet("birth_registered", False)]
-        lang = language_of(tracker)
-        dispatcher.utter_message(response="utter_birth_registered", **{**result, "expires": birth_date(result["expires"], lang)})
-        return reset_events() + [SlotSet("birth_registered", True), SlotSet("birth_registered_child", result["child_name"])]
-
-
-class ActionAnswerBirthRegistration(Action):
-    """Answers the question asked (deadline, fee, documents, unmarried parents, certificate, late) from the facts;
-    with a baby chosen, the deadline is that baby's. Anything else: the overview."""
-
-    def name(self) -> Text:
-        return "action_answer_birth_registration"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        topic = question_topic((tracker.latest_message or {}).get("text"))
-        details = tracker.get_slot("birth_details")
-        if topic == "deadline" and details:
-            lang = language_of(tracker)
-            dispatcher.utter_message(response="utter_birth_info_deadline_for_baby",
-                                     date_of_birth=birth_date(details["date_of_birth"], lang),
-                                     deadline=birth_date(details["deadline"], lang),
-                                     days_left=max(0, int(details.get("days_left") or 0)))
-        else:
-            dispatcher.utter_message(response=TOPIC_RESPONSES.get(topic or "", "utter_birth_registration_info"))
-        return []

@@ -19,35 +19,37 @@ again (same idempotency key, so a retry never books twice); a slot taken meanwhi
 
 Inside a form a bare "取消" / "batal" / "ரத்து" stops it even when the classifier reads it as cancel_appointment, and
 a short answer the classifier took for a digression ("宏茂桥" as `stop`) still answers the question when it plainly
-does (a clinic, a day, a time, a choice). The questions with buttons and the summaries are in
-actions/appointment_questions.py.
+does (a clinic, a day, a time, a choice). Beside this file: answers.py reads what parents type and shapes the
+agency's appointments, clinic_search.py finds the clinic meant, actions.py asks the questions with buttons, shows
+the summaries and the results; vaccinations.py answers "which jabs are due?".
 """
 from __future__ import annotations
 
 import logging
-import re
-import time
-from abc import ABC, abstractmethod
-from datetime import date, datetime, timedelta
-from difflib import SequenceMatcher
+from datetime import date, timedelta
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import clinic_search
-from actions.base import MomentsFormValidation
-from actions.common import agencies, call, idempotency_key, identify, report_agency_error
-from moments.text.formatting import SGT, format_date, format_datetime, parse_time, to_sgt
-from moments.text.languages import language_of
-from moments.text.normalise import fold
-from moments.text.vocab import NAME_PARTICLES, is_stop as is_stop_word
-from moments.text.words import has_stem as has_any
-from actions.labels import SERVICES, clinic_name, label
+from actions.appointments import clinic_search
+from actions.appointments.answers import (
+    REFERENCE, SERVICE_WORDS, change_request, child_mentioned, choice_number, picked_appointment, summarise,
+)
+from actions.appointments.clinic_search import ClinicDirectory
+from actions.shared import clock
+from actions.shared.agency import agencies, call, idempotency_key, identify, report_agency_error
+from actions.shared.form import JourneyForm, is_retryable
+from actions.shared.labels import SERVICES
+from actions.shared.tracker import forget, trigger_text
 from moments.agency_client.client import AgencyError
 from moments.agency_client.codes import Code
 from moments.dates import parse_date
+from moments.text.formatting import format_date, parse_time, to_sgt
+from moments.text.languages import language_of
+from moments.text.vocab import is_stop as is_stop_word
+from moments.text.words import has_stem as has_any
 
 logger = logging.getLogger(__name__)
 
@@ -63,146 +65,12 @@ JOURNEY_SLOTS = (
     "confirm_submission", "failed_tries", "journey_aborted",
 )
 
-SERVICE_WORDS = {
-    "vaccination": ("vaccin", "vacin", "jab", "injection", "immunis", "immuniz", "疫苗", "打针", "接种", "预防针",
-                    "vaksin", "suntik", "imunisasi", "தடுப்பூசி", "ஊசி"),
-    "developmental_screening": ("screening", "development", "check-up", "checkup", "check up", "发育", "检查", "体检",
-                                "saringan", "perkembangan", "pemeriksaan", "வளர்ச்சி", "பரிசோதனை"),
-}
-CHANGE_WORDS = {
-    "clinic": ("clinic", "poly", "诊所", "诊疗所", "地点", "klinik", "tempat", "மருந்தகம்", "கிளினிக்", "இடம்"),
-    "date": ("date", "day", "time", "日期", "时间", "哪天", "tarikh", "hari", "masa", "waktu", "jam", "தேதி", "நாள்",
-             "நேரம்"),
-    "child": ("child", "baby", "son", "daughter", "孩子", "宝宝", "小孩", "anak", "bayi", "குழந்தை", "பிள்ளை"),
-    "service": ("service", "服务", "项目", "perkhidmatan", "சேவை"),
-}
-# Intents that interrupt a form (its slots' not_intent); a message classified as one of them is not taken as an
-# answer unless it plainly is one (see AppointmentFormValidation.answers).
-DIGRESSION_INTENTS = {"stop", "help", "human_handoff", "change_language", "ask_birth_registration", "ask_baby_bonus",
-                      "ask_vaccination_schedule"}
-REFERENCE = re.compile(r"\bAP-[0-9A-Z]{4,12}\b", re.IGNORECASE)
-
-
-# --- small helpers ------------------------------------------------------------------------------------------------
-
-def today_sgt() -> date:
-    return datetime.now(SGT).date()
-
-
-def now_sgt() -> datetime:
-    return datetime.now(SGT).replace(tzinfo=None)
-
-
-def _norm(text: Any) -> str:
-    return fold(text).strip()
-
-
-def choice_number(text: Any, count: int) -> Optional[int]:
-    """0-based index for a reply "2" / "2." / "no. 2" / "第2个" among `count` options; None otherwise."""
-    m = re.fullmatch(r"\s*(?:no\.?|number|#|第)?\s*(\d{1,2})\s*(?:个|個|号|號)?\s*[.)]?\s*", str(text or ""), re.I)
-    if m and 1 <= int(m.group(1)) <= count:
-        return int(m.group(1)) - 1
-    return None
-
-
-def trigger_text(tracker: Tracker, intents: tuple) -> str:
-    """The user's message that started this journey ("book Irfan's jab at AMK next Monday")."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if intent in intents:
-                return event.get("text") or ""
-    return ""
-
-
-def name_words(name: str) -> List[str]:
-    return [w for w in re.split(r"[\s,]+", _norm(name)) if len(w) > 1 and w not in NAME_PARTICLES]
-
-
-def child_mentioned(text: str, children: List[dict]) -> Optional[dict]:
-    """The one child whose given name is in `text` ("Irfan", "book for kavya pls"); None if none or several."""
-    words = set(re.split(r"[^\w']+", _norm(text)))
-    hits = []
-    for child in children:
-        parts = name_words(child["name"])
-        if any(p in words for p in parts) or _norm(child["name"]) == _norm(text) or any(
-                len(p) >= 4 and SequenceMatcher(None, p, w).ratio() >= 0.85 for p in parts for w in words):
-            hits.append(child)
-    return hits[0] if len(hits) == 1 else None
-
-
-def forget(tracker: Tracker, names: List[str]) -> None:
-    """Clears slots in the tracker an action received, including any candidate values waiting for validation."""
-    if not names:
-        return
-    for name in names:
-        tracker.slots[name] = None
-    start = len(tracker.events)
-    while start > 0 and tracker.events[start - 1].get("event") == "slot":
-        start -= 1
-    tracker.events[start:] = [e for e in tracker.events[start:] if e.get("name") not in names]
-
-
-def picked_appointment(tracker: Tracker) -> Optional[dict]:
-    """The upcoming appointment chosen to move or cancel."""
-    ref = tracker.get_slot("appointment_pick")
-    return next((a for a in tracker.get_slot("appointment_upcoming") or [] if a["reference"] == ref), None)
-
-
-def summarise(appt: dict) -> dict:
-    """What the bot keeps of an agency appointment (and shows), independent of the language."""
-    clinic = appt.get("clinic") or {}
-    return {
-        "reference": appt["reference"], "status": appt.get("status"), "service": appt["service"],
-        "child": (appt.get("child") or {}).get("name", ""), "child_id": (appt.get("child") or {}).get("id"),
-        "clinic": {"id": clinic.get("id"), "name": clinic.get("name") or {}, "address": clinic.get("address", "")},
-        "starts_at": appt["starts_at"], "reschedule_count": appt.get("reschedule_count", 0),
-    }
-
-
-def appointment_values(summary: dict, language: str) -> Dict[str, str]:
-    """Placeholder values of an appointment, in `language`."""
-    return {
-        "reference": summary["reference"], "child": summary["child"],
-        "service": label(SERVICES, summary["service"], language),
-        "clinic": clinic_name(summary["clinic"], language), "address": summary["clinic"].get("address", ""),
-        "when": format_datetime(summary["starts_at"], language),
-    }
-
-
-def appointment_title(summary: dict, language: str) -> str:
-    v = appointment_values(summary, language)
-    return f"{v['child']} · {v['service']} · {v['clinic']} · {format_datetime(summary['starts_at'], language, year=False)}"
-
-
-class ClinicDirectory:
-    """The polyclinics (they rarely change): fetched once and kept for ten minutes."""
-
-    TTL = 600.0
-    _clinics: List[dict] = []
-    _fetched_at = 0.0
-
-    @classmethod
-    async def all(cls) -> List[dict]:
-        if not cls._clinics or time.monotonic() - cls._fetched_at > cls.TTL:
-            cls._clinics = await call(agencies().health.clinics, limit=50)
-            cls._fetched_at = time.monotonic()
-        return cls._clinics
-
-    @classmethod
-    async def get(cls, clinic_id: Optional[str]) -> Optional[dict]:
-        return next((c for c in await cls.all() if c["id"] == clinic_id), None)
-
-    @classmethod
-    def reset(cls) -> None:
-        cls._clinics, cls._fetched_at = [], 0.0
-
-
 # --- what the three forms share -----------------------------------------------------------------------------------
 
-class AppointmentFormValidation(MomentsFormValidation):
+class AppointmentFormValidation(JourneyForm):
     """Stop words, picking a date and one of the free times offered, and the agency errors of appointments."""
 
+    SLOTS = JOURNEY_SLOTS
     journey_intents: tuple = ()
     # Answers of this journey; a new start forgets any left from an unfinished one (consent is kept).
     stale_on_start: tuple = ("appointment_child", "appointment_service", "appointment_clinic",
@@ -211,27 +79,19 @@ class AppointmentFormValidation(MomentsFormValidation):
                              "appointment_children", "appointment_changing", "appointment_result",
                              "confirm_submission")
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict[Text, Any]]:
-        asking = tracker.get_slot("requested_slot")
-        latest = tracker.latest_message or {}
-        intent = (latest.get("intent") or {}).get("name")
-        if asking and intent != "stop" and is_stop_word(latest.get("text")):
-            dispatcher.utter_message(response="utter_journey_stopped")
-            return [SlotSet("journey_aborted", True), SlotSet("requested_slot", None)]
+    async def before_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       activating: bool) -> List[Dict[Text, Any]]:
         events: List[Dict[Text, Any]] = []
-        if asking and intent in DIGRESSION_INTENTS and await self.answers(asking, latest.get("text") or "", tracker):
-            # A short answer the classifier took for a digression ("宏茂桥" read as stop): it answers the question.
-            tracker.add_slots([SlotSet(asking, latest.get("text"))])
-        if not asking:  # starting: nothing left from an earlier, unfinished journey counts
+        if activating:  # starting: nothing left from an earlier, unfinished journey counts
             stale = [s for s in self.stale_on_start if tracker.get_slot(s) is not None]
             forget(tracker, stale)
             events += [SlotSet(s, None) for s in stale]
         if not tracker.get_slot("journey_aborted"):
-            before = await self.before_validation(dispatcher, tracker, activating=not asking)
+            before = await self.before_validation(dispatcher, tracker, activating=activating)
             prefill = [SlotSet(k, v) for k, v in before.items()]
             tracker.add_slots(prefill)  # validated like answers (the validators accept canonical values)
             events += prefill
-        return events + await super().run(dispatcher, tracker, domain)
+        return events
 
     async def before_validation(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 activating: bool) -> Dict[Text, Any]:
@@ -249,7 +109,7 @@ class AppointmentFormValidation(MomentsFormValidation):
                 return False
             return bool(clinic_search.postal_code_in(text)) or clinic_search.find(text, clinics).found
         if slot == "appointment_date":
-            return parse_date(text, today_sgt(), prefer="future") is not None
+            return parse_date(text, clock.today(), prefer="future") is not None
         if slot == "appointment_slot":
             offered = tracker.get_slot("appointment_offered_slots") or []
             return choice_number(text, len(offered)) is not None or parse_time(text) is not None
@@ -268,7 +128,7 @@ class AppointmentFormValidation(MomentsFormValidation):
     # -- date --------------------------------------------------------------------------------------------------
     async def check_date(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
         """A date in natural language → the free times on/after it, or a localised reason why not."""
-        today = today_sgt()
+        today = clock.today()
         try:
             day = date.fromisoformat(str(value))
         except ValueError:
@@ -313,13 +173,13 @@ class AppointmentFormValidation(MomentsFormValidation):
             return self.accept("appointment_slot", offered[index]["id"], tracker)
         wanted = parse_time(str(value))
         if wanted:
-            day = parse_date(str(value), today_sgt(), prefer="future")
+            day = parse_date(str(value), clock.today(), prefer="future")
             for s in offered:
                 at = to_sgt(s["starts_at"])
                 if (at.hour, at.minute) == wanted and (day is None or at.date() == day):
                     return self.accept("appointment_slot", s["id"], tracker)
             return self.reject("appointment_slot", "utter_appointment_slot_not_offered", dispatcher, tracker)
-        if parse_date(str(value), today_sgt(), prefer="future"):  # "got other day?" → "next Friday"
+        if parse_date(str(value), clock.today(), prefer="future"):  # "got other day?" → "next Friday"
             result = await self.check_date(value, dispatcher, tracker)
             if result.get("appointment_date"):
                 return {**result, "appointment_slot": None}
@@ -334,7 +194,7 @@ class AppointmentFormValidation(MomentsFormValidation):
     async def offer_next_slots(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
         """The chosen time went to someone else: offer the next free ones from that time on."""
         taken = self.offered_slot(tracker)
-        day = to_sgt(taken["starts_at"]).date() if taken else today_sgt()
+        day = to_sgt(taken["starts_at"]).date() if taken else clock.today()
         clinic_id, service = self.clinic_and_service(tracker)
         try:
             free = await call(agencies().health.slots, clinic_id, service=service, date_from=day.isoformat(),
@@ -350,12 +210,9 @@ class AppointmentFormValidation(MomentsFormValidation):
         return {"appointment_slot": None, "confirm_submission": None,
                 "appointment_offered_slots": [{"id": s["id"], "starts_at": s["starts_at"]} for s in free]}
 
-    def change_request(self, text: str) -> Optional[str]:
-        """Which answer the user wants to change ("change the clinic", "换日期", "tukar tarikh")."""
-        for field, words in CHANGE_WORDS.items():
-            if has_any(text, words):
-                return field
-        return None
+    @staticmethod
+    def change_request(text: str) -> Optional[str]:
+        return change_request(text)
 
 
 # --- book -------------------------------------------------------------------------------------------------------------
@@ -384,7 +241,7 @@ class ValidateBookAppointmentForm(AppointmentFormValidation):
                     match = clinic_search.ClinicMatch()
                 if match.found:
                     out["appointment_clinic"] = match.clinic["id"]
-                    day = parse_date(text, today_sgt(), prefer="future")
+                    day = parse_date(text, clock.today(), prefer="future")
                     if day:
                         out["appointment_date"] = day.isoformat()
         if tracker.get_slot("myinfo_consent") is True:
@@ -506,7 +363,7 @@ class ValidateBookAppointmentForm(AppointmentFormValidation):
         if match.found and match.clinic["id"] != tracker.get_slot("appointment_clinic") and field in (None, "clinic"):
             return {**out, "appointment_clinic": match.clinic["id"], "appointment_date": None,
                     "appointment_slot": None, "appointment_offered_slots": None}
-        if parse_date(text, today_sgt(), prefer="future"):
+        if parse_date(text, clock.today(), prefer="future"):
             result = await self.check_date(text, dispatcher, tracker)
             if result.get("appointment_date"):
                 return {**out, **result}
@@ -532,9 +389,8 @@ class ValidateBookAppointmentForm(AppointmentFormValidation):
         try:
             appt = await call(agencies().health.book, identity.token, child, int(slot_id), idempotency_key=key)
         except AgencyError as err:
-            if err.unavailable:
-                dispatcher.utter_message(response="utter_agency_unavailable")
-                return {"confirm_submission": None}
+            if is_retryable(err):
+                return self.agency_unavailable(dispatcher)
             if err.code in (Code.SLOT_TAKEN, Code.SLOT_IN_PAST):
                 return await self.offer_next_slots(dispatcher, tracker)
             if err.code == Code.APPOINTMENT_EXISTS:
@@ -562,7 +418,7 @@ class PickAppointmentMixin(AppointmentFormValidation):
         except AgencyError as err:
             report_agency_error(dispatcher, err)
             return {"journey_aborted": True}
-        now = now_sgt()
+        now = clock.now()
         upcoming = [summarise(a) for a in booked if to_sgt(a["starts_at"]) > now]
         if not upcoming:
             dispatcher.utter_message(response="utter_no_upcoming_appointments")
@@ -620,7 +476,7 @@ class ValidateRescheduleAppointmentForm(PickAppointmentMixin):
         if answer is False:
             return {"confirm_submission": None, "appointment_changing": True}
         out = {"confirm_submission": None, "appointment_changing": None}
-        if parse_date(text, today_sgt(), prefer="future"):
+        if parse_date(text, clock.today(), prefer="future"):
             result = await self.check_date(text, dispatcher, tracker)
             return {**out, **result} if result.get("appointment_date") else \
                 {**out, "appointment_date": None, "appointment_slot": None}
@@ -639,9 +495,8 @@ class ValidateRescheduleAppointmentForm(PickAppointmentMixin):
             moved = await call(agencies().health.reschedule, identity.token, appt["reference"], int(slot_id),
                                idempotency_key=key)
         except AgencyError as err:
-            if err.unavailable:
-                dispatcher.utter_message(response="utter_agency_unavailable")
-                return {"confirm_submission": None}
+            if is_retryable(err):
+                return self.agency_unavailable(dispatcher)
             if err.code in (Code.SLOT_TAKEN, Code.SLOT_IN_PAST):
                 return await self.offer_next_slots(dispatcher, tracker)
             if err.code == Code.SLOT_UNCHANGED:
@@ -671,90 +526,8 @@ class ValidateCancelAppointmentForm(PickAppointmentMixin):
         try:
             cancelled = await call(agencies().health.cancel, identity.token, appt["reference"], idempotency_key=key)
         except AgencyError as err:
-            if err.unavailable:
-                dispatcher.utter_message(response="utter_agency_unavailable")
-                return {"confirm_submission": None}
+            if is_retryable(err):
+                return self.agency_unavailable(dispatcher)
             return self.no_longer_open(dispatcher, err, appt["reference"])
         logger.info("cancelled %s", cancelled["reference"])
         return self.accept("confirm_submission", True, tracker, appointment_result=summarise(cancelled))
-
-
-# --- after the form: the result, then a clean slate ------------------------------------------------------------------
-
-def reset_events() -> List[Dict[Text, Any]]:
-    return [SlotSet(slot, None) for slot in JOURNEY_SLOTS]
-
-
-class ActionResetAppointment(Action):
-    """After "stop" (or a journey that ended early): forget the journey's answers; consent is kept."""
-
-    def name(self) -> Text:
-        return "action_reset_appointment"
-
-    async def run(self, dispatcher, tracker, domain):
-        return reset_events()
-
-
-class _AppointmentDone(Action, ABC):
-    """Shows the agency's answer (if the form got one) in the user's language, then resets the journey."""
-
-    response = ""
-
-    @abstractmethod
-    def name(self) -> Text:  # pragma: no cover - each form's done-action names itself
-        ...
-
-    async def run(self, dispatcher, tracker, domain):
-        result = tracker.get_slot("appointment_result")
-        if result and tracker.get_slot("confirm_submission") is True:
-            dispatcher.utter_message(response=self.response, **appointment_values(result, language_of(tracker)))
-        return reset_events()
-
-
-class ActionBookAppointmentDone(_AppointmentDone):
-    response = "utter_appointment_booked"
-
-    def name(self) -> Text:
-        return "action_book_appointment_done"
-
-
-class ActionRescheduleAppointmentDone(_AppointmentDone):
-    response = "utter_appointment_rescheduled"
-
-    def name(self) -> Text:
-        return "action_reschedule_appointment_done"
-
-
-class ActionCancelAppointmentDone(_AppointmentDone):
-    response = "utter_appointment_cancelled"
-
-    def name(self) -> Text:
-        return "action_cancel_appointment_done"
-
-
-# --- list -------------------------------------------------------------------------------------------------------------
-
-class ActionListAppointments(Action):
-    """The user's children's upcoming appointments: child, service, clinic in the user's language, time, reference."""
-
-    def name(self) -> Text:
-        return "action_list_appointments"
-
-    async def run(self, dispatcher, tracker, domain):
-        identity = await identify(tracker)
-        try:
-            booked = await call(agencies().health.appointments, identity.token, status="booked")
-        except AgencyError as err:
-            report_agency_error(dispatcher, err)
-            return []
-        now, lang = now_sgt(), language_of(tracker)
-        upcoming = [summarise(a) for a in booked if to_sgt(a["starts_at"]) > now]
-        if not upcoming:
-            dispatcher.utter_message(response="utter_no_upcoming_appointments")
-            return []
-        lines = []
-        for a in upcoming:
-            v = appointment_values(a, lang)
-            lines.append(f"• {v['when']} — {v['child']}, {v['service']}, {v['clinic']} ({v['reference']})")
-        dispatcher.utter_message(response="utter_appointments_list", appointments="\n".join(lines))
-        return []

@@ -16,26 +16,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-import unicodedata
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Text, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import MomentsFormValidation
-from actions.common import agencies, call, identify, idempotency_key, latest_intent, report_agency_error
-from moments.text.formatting import format_date, join_list
-from moments.text.fuzzy import edit_distance, one_typo_away
-from moments.text.languages import language_of
-from moments.text.normalise import fold, latin_words
-from moments.text.vocab import NAME_PARTICLES
-from moments.text.words import contains_any
-from moments.rules.baby_bonus import ACCOUNT_LENGTHS  # the agency's own rule: one place for it
-from moments.rules.baby_bonus import BANKS
+from actions.baby_bonus.answers import (
+    FIELD_BY_NUMBER, account_digits, account_problem, corrections_with_values, current_child, field_only, join_or,
+    parse_bank, parse_corrections, parse_trustee,
+)
+from actions.shared.agency import agencies, call, idempotency_key, report_agency_error
+from actions.shared.answers import match_person, pick_by_number
+from actions.shared.form import JourneyForm, MomentsFormValidation, is_retryable
+from actions.shared.tracker import latest_intent, trigger_text
 from moments.agency_client.client import AgencyError
 from moments.agency_client.codes import Code
+from moments.rules.baby_bonus import ACCOUNT_LENGTHS, BANKS  # the agency's own rules: one place for them
+from moments.text.formatting import format_date, join_list
+from moments.text.languages import language_of
+from moments.text.normalise import fold
 
 logger = logging.getLogger(__name__)
 
@@ -44,174 +44,6 @@ JOURNEY = "baby_bonus"
 JOURNEY_SLOTS = ("bb_family", "bb_child", "bb_bank", "bb_account", "bb_trustee", "bb_correcting", "bb_result",
                  "confirm_submission", "failed_tries", "journey_aborted")
 ABORT = {"journey_aborted": True, "requested_slot": None}
-
-
-# -- formatting values for the conversation's language (the sentences are in the domain) --------------------------
-# Dates and lists: actions/formatting.py (shared by the journeys).
-OR_WORD = {"en": " or ", "zh": "或", "ms": " atau ", "ta": " அல்லது "}
-
-
-def money(amount: int) -> str:
-    return f"${amount:,}"
-
-
-def ordinal(n: int, lang: str) -> str:
-    """The child's birth order as the domain's sentences expect it: 2nd / 第2个 / ke-2 / 2வது."""
-    if lang == "zh":
-        return f"第{n}个"
-    if lang == "ms":
-        return f"ke-{n}"
-    if lang == "ta":
-        return f"{n}வது"
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def join_or(items: Sequence[Any], lang: str) -> str:
-    items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + OR_WORD[lang] + items[-1]
-
-
-# -- understanding answers ----------------------------------------------------------------------------------------
-# Latin words (typos forgiven), phrases and other scripts (substrings) that name each bank.
-BANK_WORDS = {"DBS/POSB": ("dbs", "posb"), "OCBC": ("ocbc",), "UOB": ("uob",)}
-BANK_PHRASES = {
-    "DBS/POSB": ("development bank of singapore", "post office savings", "星展", "邮政储蓄", "邮储", "டிபிஎஸ்",
-                 "போஸ்பி"),
-    "OCBC": ("oversea chinese banking", "oversea-chinese banking", "华侨银行", "华侨", "ஓசிபிசி"),
-    "UOB": ("united overseas bank", "大华银行", "大华", "யூஓபி"),
-}
-
-
-def parse_bank(text: Any) -> Optional[str]:
-    """'posb' / 'DBS/POSB' / '星展银行' / 'ocbs' (typo) → the agency's bank name; None when none or several."""
-    folded = fold(text)
-    found = {bank for bank, phrases in BANK_PHRASES.items() if any(p in folded for p in phrases)}
-    for word in latin_words(folded):
-        for bank, names in BANK_WORDS.items():
-            for name in names:
-                if one_typo_away(word, name):
-                    found.add(bank)
-    return found.pop() if len(found) == 1 else None
-
-
-def account_digits(text: Any) -> Optional[str]:
-    """The longest run of digits (spaces and dashes allowed inside): 'POSB 123-45678-9' → '123456789'."""
-    runs = [re.sub(r"\D", "", r) for r in re.findall(r"\d[\d \-–]*\d|\d", fold(text))]
-    return max(runs, key=len) if runs else None
-
-
-def account_problem(bank: str, digits: Optional[str]) -> Optional[str]:
-    """None when the number fits the bank (the agency's lengths), else 'not_digits' or 'length'."""
-    if not digits:
-        return "not_digits"
-    if len(digits) not in ACCOUNT_LENGTHS.get(bank, ()):
-        return "length"
-    return None
-
-
-def name_words(name: str) -> List[str]:
-    return [w for w in latin_words(name) if w not in NAME_PARTICLES and len(w) >= 3]
-
-
-def match_person(text: Any, people: Sequence[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
-    """The one person whose name the text mentions most ('Kavya', 'for adam pls'); None when unclear."""
-    said = latin_words(text)
-    if not said:
-        return None
-    scores = []
-    for person in people:
-        score = 0
-        for word in name_words(person["name"]):
-            if word in said or (len(word) >= 5 and any(edit_distance(word, s) <= 1 for s in said if len(s) >= 4)):
-                score += 1
-        scores.append(score)
-    best = max(scores, default=0)
-    if best == 0 or scores.count(best) > 1:
-        return None
-    return people[scores.index(best)]
-
-
-SELF_WORDS = ("me", "myself", "mine", "我自己", "我本人", "本人", "是我", "我来", "saya sendiri", "diri saya",
-              "kepada saya", "aku", "நானே", "என்னை", "நான்தான்")
-SELF_ANSWERS = ("i", "me", "我", "saya", "நான்")  # alone, these mean "me"; inside a sentence they mean little
-OTHER_PARENT_WORDS = ("wife", "husband", "spouse", "partner", "mother", "father", "mum", "mom", "mummy", "mommy",
-                      "dad", "daddy", "hubby", "wifey", "太太", "老婆", "妻子", "先生", "老公", "丈夫", "爸爸", "妈妈",
-                      "配偶", "爱人", "isteri", "suami", "pasangan", "ibu", "bapa", "ayah", "emak", "mak", "abah",
-                      "மனைவி", "கணவர்", "கணவன்", "அம்மா", "அப்பா", "துணைவி", "துணைவர்")
-
-
-def parse_trustee(text: Any, applicant: Dict[str, Any], other: Optional[Dict[str, Any]]) -> Optional[str]:
-    """'applicant' or 'other_parent' from a name or a word ('my wife', '我太太', 'saya', 'நானே'); None if unclear."""
-    folded = fold(text)
-    people = [applicant] + ([other] if other else [])
-    named = match_person(folded, people)
-    if named is not None:
-        return "applicant" if named is applicant else "other_parent"
-    if other and other.get("nric") and other["nric"].casefold() in folded.replace(" ", ""):
-        return "other_parent"
-    if contains_any(folded, OTHER_PARENT_WORDS):
-        return "other_parent"
-    if contains_any(folded, SELF_WORDS) or re.sub(r"[\s.!?,。！？，]+", "", folded) in SELF_ANSWERS:
-        return "applicant"
-    return None
-
-
-# Words that name a field of the summary, in the four languages.
-FIELD_WORDS = {
-    "trustee": ("trustee", "受托人", "托管人", "pemegang amanah", "amanah", "அறங்காவலர்", "அறங்காவலரை",
-                "பொறுப்பாளர்"),
-    "account": ("account", "acct", "acc", "ac", "akaun", "账号", "帐号", "户口", "账户", "帐户", "户头", "கணக்கு"),
-    "bank": ("bank", "banks", "银行", "வங்கி"),
-    "child": ("child", "baby", "kid", "son", "daughter", "孩子", "宝宝", "小孩", "儿子", "女儿", "anak", "bayi",
-              "குழந்தை", "பிள்ளை", "மகன்", "மகள்"),
-}
-FIELD_BY_NUMBER = {"1": "bank", "2": "account", "3": "trustee", "4": "child"}
-
-
-NRIC_IN_TEXT = re.compile(r"(?<![a-z0-9])[stfgm]\d{7}[a-z](?![a-z0-9])")
-
-
-def parse_corrections(text: Any, family: Dict[str, Any], child_id: Optional[str]) -> List[Tuple[str, Any]]:
-    """What a correction at the summary changes: [(field, value or None)], value None = ask again.
-
-    'change bank to OCBC' → [('bank', 'OCBC')]; '户口号码改成 1234567890' → [('account', '1234567890')];
-    'tukar pemegang amanah kepada isteri saya' → [('trustee', 'other_parent')]; 'வங்கியை மாற்று' → [('bank', None)].
-    A value (a bank, an account number, a trustee, another child's name) comes first; `field_only` reports fields
-    named without a value.
-    """
-    return corrections_with_values(text, family, child_id) or field_only(text)
-
-
-def corrections_with_values(text: Any, family: Dict[str, Any], child_id: Optional[str]) -> List[Tuple[str, Any]]:
-    folded = fold(text)
-    out: List[Tuple[str, Any]] = []
-    digits = account_digits(NRIC_IN_TEXT.sub(" ", folded))
-    bank = parse_bank(folded)
-    if bank:
-        out.append(("bank", bank))
-    if digits and len(digits) >= 6:
-        out.append(("account", digits))
-    if out:
-        return out
-    child = current_child(family, child_id)
-    if contains_any(folded, FIELD_WORDS["trustee"]):
-        other = child.get("other_parent") if child else None
-        trustee = parse_trustee(folded, family["applicant"], other)
-        return [("trustee", trustee)] if trustee else []
-    named_child = match_person(folded, family.get("children") or [])
-    if named_child is not None and (child is None or named_child["id"] != child["id"]):
-        return [("child", named_child["id"])]
-    return []
-
-
-def field_only(text: Any) -> List[Tuple[str, Any]]:
-    """'change the bank' → [('bank', None)]: the form asks that question again."""
-    folded = fold(text)
-    for field in ("trustee", "account", "bank", "child"):
-        if contains_any(folded, FIELD_WORDS[field]):
-            return [(field, None)]
-    return []
 
 
 # -- the family, from the agencies --------------------------------------------------------------------------------
@@ -247,10 +79,6 @@ def can_join(family: Optional[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return [c for c in (family or {}).get("children", []) if c["eligible"] and not c.get("reference")]
 
 
-def current_child(family: Optional[Dict[str, Any]], child_id: Optional[str]) -> Optional[Dict[str, Any]]:
-    return next((c for c in (family or {}).get("children", []) if c["id"] == child_id), None)
-
-
 def trustee_of(family: Dict[str, Any], child: Optional[Dict[str, Any]], role: Optional[str]) -> Optional[Dict]:
     if role == "other_parent":
         return (child or {}).get("other_parent")
@@ -268,57 +96,6 @@ def not_eligible_response(reasons: Sequence[str]) -> str:
 def utter_not_eligible(dispatcher: CollectingDispatcher, child: Dict[str, Any], lang: str) -> None:
     dispatcher.utter_message(response=not_eligible_response(child.get("reasons") or []), child_name=child["name"],
                              apply_by=format_date(child["apply_by"], lang) if child.get("apply_by") else "")
-
-
-def trigger_text(tracker: Tracker, intent: str) -> str:
-    """The text of the latest user message with this intent ('apply baby bonus for Kavya with OCBC')."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user" and ((event.get("parse_data") or {}).get("intent") or {}).get("name") == intent:
-            return event.get("text") or ""
-    return ""
-
-
-# -- what MSF says about one child, as responses --------------------------------------------------------------------
-def benefit_messages(bb: Dict[str, Any], lang: str, offer_to_apply: bool = True) -> List[Tuple[str, Dict[str, Any]]]:
-    """MSF's answer for one child → [(response, values)]: amounts and schedule, then joined or not (and how much is
-    already due)."""
-    child = bb["child"]
-    name = child["name"]
-    reasons = bb.get("reasons") or []
-    application = bb.get("application")
-    apply_by = format_date(bb["apply_by"], lang)
-    if "child_not_citizen" in reasons:
-        return [("utter_baby_bonus_not_citizen", {"child_name": name})]
-    if "application_window_closed" in reasons and not application:
-        return [("utter_baby_bonus_window_closed", {"child_name": name, "apply_by": apply_by})]
-    cash, cda = bb["cash_gift"], bb["cda"]
-    common = {"child_name": name, "date_of_birth": format_date(child["date_of_birth"], lang),
-              "order": ordinal(bb["birth_order"], lang), "apply_by": apply_by,
-              "first_step_grant": money(cda["first_step_grant"]), "co_matching_cap": money(cda["co_matching_cap"])}
-    out: List[Tuple[str, Dict[str, Any]]] = []
-    if cash["eligible"]:
-        at = {i["age_months"]: money(i["amount"]) for i in cash["schedule"]}
-        values = {**common, "cash_total": money(cash["total"]), "at_birth": at.get(0, ""), "at_6_months": at.get(6, ""),
-                  "at_12_months": at.get(12, ""), "at_18_months": at.get(18, "")}
-        if bb["scheme"]["id"] == "previous":
-            out.append(("utter_baby_bonus_family_previous", {**values, "at_15_months": at.get(15, "")}))
-        else:
-            out.append(("utter_baby_bonus_family_current", values))
-    elif cda["eligible"]:
-        out.append(("utter_baby_bonus_family_cda_only", common))
-    if application:
-        out.append(("utter_baby_bonus_joined", {"child_name": name, "reference": application["reference"]}))
-        upcoming = [i for i in cash["schedule"] if i["status"] == "upcoming"]
-        if upcoming:
-            out.append(("utter_baby_bonus_next_payment",
-                        {"amount": money(upcoming[0]["amount"]), "due_on": format_date(upcoming[0]["due_on"], lang)}))
-    elif offer_to_apply and bb.get("eligible"):
-        due = sum(i["amount"] for i in cash["schedule"] if i["status"] == "due")
-        if due:
-            out.append(("utter_baby_bonus_not_joined_due", {"child_name": name, "due_amount": money(due)}))
-        else:
-            out.append(("utter_baby_bonus_not_joined", {"child_name": name}))
-    return out
 
 
 def reset_events(keep_reference: bool = True) -> List[Dict[Text, Any]]:
@@ -355,60 +132,10 @@ class ValidateBabyBonusInfoForm(MomentsFormValidation):
         return self.reject("bb_info_consent", "utter_please_answer_yes_no", dispatcher, tracker)
 
 
-class ActionExplainBabyBonus(Action):
-    """What THIS family gets, from MSF: the chosen child (a button), a child named in the question, the child being
-    applied for, or else the youngest. Without a login or consent: the general facts."""
-
-    def name(self) -> Text:
-        return "action_explain_baby_bonus"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        events = [SlotSet("bb_info_child", None)]
-        lang = language_of(tracker)
-        identity = await identify(tracker)
-        if not identity.known:
-            dispatcher.utter_message(response="utter_baby_bonus_info")
-            dispatcher.utter_message(response="utter_baby_bonus_login_for_personal")
-            return events
-        if tracker.get_slot("myinfo_consent") is not True:
-            dispatcher.utter_message(response="utter_baby_bonus_info")
-            return events
-        try:
-            person = await call(agencies().myinfo.person, identity.token)
-            children = sorted(person.get("children") or [], key=_born_key, reverse=True)
-            if not children:
-                dispatcher.utter_message(response="utter_baby_bonus_no_children")
-                dispatcher.utter_message(response="utter_baby_bonus_info")
-                return events
-            child = self.pick(tracker, children)
-            bb = await call(agencies().msf.baby_bonus, identity.token, child["id"])
-        except AgencyError as err:
-            report_agency_error(dispatcher, err)
-            if err.unavailable:
-                dispatcher.utter_message(response="utter_baby_bonus_info")
-            return events
-        applying = (tracker.active_loop or {}).get("name") == "baby_bonus_form"
-        for response, values in benefit_messages(bb, lang, offer_to_apply=not applying):
-            dispatcher.utter_message(response=response, **values)
-        others = [c for c in children if c["id"] != child["id"]]
-        if others:
-            dispatcher.utter_message(response="utter_baby_bonus_other_children", buttons=[
-                {"title": c["name"], "payload": '/ask_baby_bonus{"baby_bonus_child": "%s"}' % c["id"]} for c in others])
-        return events
-
-    @staticmethod
-    def pick(tracker: Tracker, children: List[Dict[str, Any]]) -> Dict[str, Any]:
-        by_id = {c["id"]: c for c in children}
-        for child_id in (tracker.get_slot("bb_info_child"), tracker.get_slot("bb_child")):
-            if child_id in by_id:
-                return by_id[child_id]
-        named = match_person(trigger_text(tracker, "ask_baby_bonus"), children)
-        return named or children[0]
-
-
 # -- apply_baby_bonus ------------------------------------------------------------------------------------------------
-class ValidateBabyBonusForm(MomentsFormValidation):
+class ValidateBabyBonusForm(JourneyForm):
+    SLOTS = JOURNEY_SLOTS
+
     def name(self) -> Text:
         return "validate_baby_bonus_form"
 
@@ -477,8 +204,8 @@ class ValidateBabyBonusForm(MomentsFormValidation):
         joinable = can_join(family)
         text = fold(value).strip()
         child = current_child(family, value)
-        if child is None and text.isdigit():
-            child = joinable[int(text) - 1] if 1 <= int(text) <= len(joinable) else None
+        if child is None and pick_by_number(text, len(joinable)) is not None:
+            child = joinable[pick_by_number(text, len(joinable))]
         if child is None:
             child = match_person(text, family.get("children") or [])
         if child is None:
@@ -497,7 +224,8 @@ class ValidateBabyBonusForm(MomentsFormValidation):
     def validate_bb_bank(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: Dict) -> Dict[Text, Any]:
         text = fold(value).strip()
-        bank = BANKS[int(text) - 1] if text in ("1", "2", "3") else parse_bank(text)
+        number = pick_by_number(text, len(BANKS))
+        bank = BANKS[number] if number is not None else parse_bank(text)
         if bank is None:
             return self.reject("bb_bank", "utter_bb_bank_unknown", dispatcher, tracker)
         return self.accept("bb_bank", bank, tracker, **self.recheck_account(bank, dispatcher, tracker))
@@ -647,9 +375,8 @@ class ValidateBabyBonusForm(MomentsFormValidation):
     async def refused(self, err: AgencyError, dispatcher: CollectingDispatcher, tracker: Tracker, token: str,
                       child: Dict[str, Any], lang: str) -> Dict[Text, Any]:
         """The agency's answer mapped to what the user can do; everything they entered is kept where it helps."""
-        if err.unavailable or err.code == Code.IDEMPOTENCY_IN_PROGRESS:
-            dispatcher.utter_message(response="utter_agency_unavailable")
-            return {"confirm_submission": None}
+        if is_retryable(err):
+            return self.agency_unavailable(dispatcher)
         if err.code == Code.APPLICATION_EXISTS:
             reference = err.problem.get("application_reference")
             if not reference:  # "submitted a moment ago" (e.g. by the other parent): look it up
@@ -679,88 +406,3 @@ class ValidateBabyBonusForm(MomentsFormValidation):
         if err.code in (Code.TOKEN_EXPIRED, Code.TOKEN_INVALID, Code.TOKEN_MISSING):
             return {"confirm_submission": None}  # log in again, then "yes" submits what is kept
         return dict(ABORT)
-
-
-class ActionAskBbChild(Action):
-    def name(self) -> Text:
-        return "action_ask_bb_child"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        lang = language_of(tracker)
-        buttons = [{"title": f"{c['name']} ({format_date(c['date_of_birth'], lang)})", "payload": str(i)}
-                   for i, c in enumerate(can_join(tracker.get_slot("bb_family")), start=1)]
-        dispatcher.utter_message(response="utter_ask_bb_child", buttons=buttons)
-        return []
-
-
-class ActionAskBbTrustee(Action):
-    def name(self) -> Text:
-        return "action_ask_bb_trustee"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        family = tracker.get_slot("bb_family") or {}
-        child = current_child(family, tracker.get_slot("bb_child")) or {}
-        dispatcher.utter_message(response="utter_ask_bb_trustee", child_name=child.get("name", ""),
-                                 applicant=(family.get("applicant") or {}).get("name", ""),
-                                 other_parent=(child.get("other_parent") or {}).get("name", ""))
-        return []
-
-
-class ActionAskBabyBonusConfirmSubmission(Action):
-    """The summary with Yes/No; after a "no", the question what to change."""
-
-    def name(self) -> Text:
-        return "action_ask_baby_bonus_form_confirm_submission"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        family = tracker.get_slot("bb_family") or {}
-        if tracker.get_slot("bb_correcting"):
-            several = len(can_join(family)) > 1
-            dispatcher.utter_message(response="utter_baby_bonus_what_to_change_child" if several
-                                     else "utter_baby_bonus_what_to_change")
-            return []
-        child = current_child(family, tracker.get_slot("bb_child")) or {}
-        trustee = trustee_of(family, child, tracker.get_slot("bb_trustee")) or {}
-        dispatcher.utter_message(response="utter_baby_bonus_summary", child_name=child.get("name", ""),
-                                 bank=tracker.get_slot("bb_bank"), account=tracker.get_slot("bb_account"),
-                                 trustee=trustee.get("name", ""))
-        return []
-
-
-class ActionFinishBabyBonus(Action):
-    """After the form: the reference and what happens next (when submitted); then the journey's slots are cleared."""
-
-    def name(self) -> Text:
-        return "action_finish_baby_bonus"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        result = tracker.get_slot("bb_result")
-        if result and tracker.get_slot("confirm_submission") is True:
-            lang = language_of(tracker)
-            dispatcher.utter_message(
-                response="utter_baby_bonus_submitted", child_name=result["child_name"],
-                reference=result["reference"], bank=result["bank"], account_masked=result["account_masked"],
-                trustee=result["trustee"], first_step_grant=money(result["first_step_grant"]))
-            if result.get("paid_amount"):
-                dispatcher.utter_message(response="utter_baby_bonus_payments_started",
-                                         paid_amount=money(result["paid_amount"]))
-            if result.get("next_payment"):
-                dispatcher.utter_message(response="utter_baby_bonus_next_payment",
-                                         amount=money(result["next_payment"]["amount"]),
-                                         due_on=format_date(result["next_payment"]["due_on"], lang))
-        return reset_events()
-
-
-class ActionResetBabyBonus(Action):
-    """Stop or handoff in the middle of the journey: nothing was submitted; forget the answers."""
-
-    def name(self) -> Text:
-        return "action_reset_baby_bonus"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return reset_events()

@@ -1,6 +1,6 @@
 """What parents type during a birth registration, read in four languages: the child's names, sex, date of birth,
 dialects, corrections at the summary ("change the name to Tan Wei Ming", "名字改成陈伟明", "tukar nama kepada …",
-"பெயரை … என்று மாற்று") and the topic of a question. Pure functions: actions/birth_registration.py uses them.
+"பெயரை … என்று மாற்று") and the topic of a question. Pure functions: form.py beside this file uses them.
 
 Each check returns `Checked(value)` or `Checked(error=<response name>, values=<its placeholders>)`. The agency's
 own rules (moments.rules.birth: characters, lengths, scripts) are applied last, so what passes here ICA
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Dict, List, Optional, Tuple
 
+from actions.shared.answers import Checked
 from moments.rules import birth as birth_rules
 from moments.dates import parse_date
 from moments.privacy import mask_nric
@@ -69,18 +70,6 @@ def is_skip(text: Any) -> bool:
 
 
 is_cancel = vocab.is_stop
-
-
-@dataclass(frozen=True)
-class Checked:
-    """A validated value, or the response (and its values) that says what is wrong."""
-    value: Any = None
-    error: Optional[str] = None
-    values: Optional[Dict[str, Any]] = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 NAME_PREFIX = re.compile(

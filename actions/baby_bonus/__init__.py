@@ -1,0 +1,1 @@
+"""baby_bonus: form.py (validation), answers.py (readers returning Checked), actions.py (questions with data, results)."""

@@ -1,0 +1,1 @@
+"""birth_registration: form.py (validation), answers.py (readers returning Checked), actions.py (questions with data, results)."""

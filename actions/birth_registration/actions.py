@@ -1,0 +1,100 @@
+"""Birth registration's questions asked by actions (one button per baby, the summary in the user's language) and
+what happens after the form: ICA's answer shown, the journey's slots cleared, questions about registering answered.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.birth_registration.answers import TOPIC_RESPONSES, birth_date, question_topic, sex_label
+from actions.birth_registration.form import FORM, JOURNEY_SLOTS, summary_values
+from moments.text.languages import language_of
+
+
+# -- questions asked by actions (dynamic buttons, a summary in the user's language) ----------------------------------
+class ActionAskBirthNotification(Action):
+    """One button per baby the hospitals notified ICA about; the payload is the eNLB number."""
+
+    def name(self) -> Text:
+        return "action_ask_birth_notification"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        lang = language_of(tracker)
+        buttons = []
+        for n in tracker.get_slot("birth_notifications") or []:
+            title = f"{sex_label(n['sex'], lang)} · {birth_date(n['date_of_birth'], lang)} · {n['hospital_code']}"
+            buttons.append({"title": title, "payload": n["enlb"]})
+        dispatcher.utter_message(response="utter_ask_birth_notification", buttons=buttons)
+        return []
+
+
+class ActionAskBirthConfirmSubmission(Action):
+    """The summary with Yes / Change / Cancel, or, after "change" without a field, the list of fields."""
+
+    def name(self) -> Text:
+        return f"action_ask_{FORM}_confirm_submission"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("birth_change_menu"):
+            dispatcher.utter_message(response="utter_ask_birth_field_to_change")
+        else:
+            dispatcher.utter_message(response="utter_birth_registration_summary", **summary_values(tracker))
+        return []
+
+
+# -- after the form, and when it is stopped -------------------------------------------------------------------------------
+def reset_events() -> List[Dict[Text, Any]]:
+    return [SlotSet(slot, None) for slot in JOURNEY_SLOTS]
+
+
+class ActionResetBirthRegistration(Action):
+    def name(self) -> Text:
+        return "action_reset_birth_registration"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return reset_events()
+
+
+class ActionFinishBirthRegistration(Action):
+    """Shows ICA's answer (reference, fee, certificate link) and clears the journey; `birth_registered` lets the
+    rules offer the Baby Bonus next."""
+
+    def name(self) -> Text:
+        return "action_finish_birth_registration"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        result = tracker.get_slot("birth_registration_result")
+        if not result:
+            return reset_events() + [SlotSet("birth_registered", False)]
+        lang = language_of(tracker)
+        dispatcher.utter_message(response="utter_birth_registered", **{**result, "expires": birth_date(result["expires"], lang)})
+        return reset_events() + [SlotSet("birth_registered", True), SlotSet("birth_registered_child", result["child_name"])]
+
+
+class ActionAnswerBirthRegistration(Action):
+    """Answers the question asked (deadline, fee, documents, unmarried parents, certificate, late) from the facts;
+    with a baby chosen, the deadline is that baby's. Anything else: the overview."""
+
+    def name(self) -> Text:
+        return "action_answer_birth_registration"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        topic = question_topic((tracker.latest_message or {}).get("text"))
+        details = tracker.get_slot("birth_details")
+        if topic == "deadline" and details:
+            lang = language_of(tracker)
+            dispatcher.utter_message(response="utter_birth_info_deadline_for_baby",
+                                     date_of_birth=birth_date(details["date_of_birth"], lang),
+                                     deadline=birth_date(details["deadline"], lang),
+                                     days_left=max(0, int(details.get("days_left") or 0)))
+        else:
+            dispatcher.utter_message(response=TOPIC_RESPONSES.get(topic or "", "utter_birth_registration_info"))
+        return []
