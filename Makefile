@@ -110,6 +110,11 @@ agencies: $(STAMP)
 bench-agencies: $(STAMP)
 	@scripts/with-secrets.sh $(PY) -m moments.agencies.bench
 
+# 1, 2 and 3 Rasa replicas behind HAProxy on PostgreSQL + Redis: turns/s, p50/p95, lost turns (moments/scale.py).
+.PHONY: bench-scaled
+bench-scaled: $(MODEL_STAMP)
+	$(PY) -m moments.evaluation.bench_scaled $(BENCH_ARGS)
+
 # Trainer workflow (moments/trainer, see TRAINING.md). Arguments go in variables, e.g.
 #   make add-intent NAME=ask_preschool
 #   make add-examples INTENT=ask_preschool IN=ms EXAMPLES="nak cari tadika|yuran tadika berapa"   (or FILE=lines.txt; HELDOUT=1 for the test set)
