@@ -34,8 +34,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional, Protocol, Text
 
 from moments.channels import identity as sms_identity
-from moments.channels.menus import (Kind, Menu, Option, channel_text, language_or_default, main_menu_extras,
-                                    reply_hint, select)
+from moments.channels.menus import (RESUME_PAYLOAD, Kind, Menu, Option, channel_text, language_or_default,
+                                    main_menu_extras, reply_hint, select, stop_question)
 from moments.channels.plain_text import to_plain_text
 from moments.channels.segments import Segments, split_sms
 from moments.channels.stores import RETRY_WINDOW, ClaimState, SmsStore, StoredReply, store_from_url
@@ -186,6 +186,7 @@ class Conversation:
 
     language: Optional[str] = None   # the `language` slot
     in_form: bool = False            # a form is asking questions (its answers may be numbers)
+    form: Optional[str] = None       # which one (the active loop's name)
 
 
 class Assistant(Protocol):
@@ -365,6 +366,10 @@ class SmsGateway:
             shown = Menu(menu.options, lang)
             reply = channel_text("no_such_option", lang, choice=selection.number) + "\n" + shown.text()
             return self._twiml(reply, transport)
+        if selection.kind is Kind.MAIN_MENU or (selection.kind is Kind.OPTION and selection.message == RESUME_PAYLOAD):
+            early = await self._inside_a_form(cid, selection, menu, assistant, transport)
+            if early is not None:
+                return early
         if not assistant.ready():
             return await self._unavailable(phone, assistant)
 
@@ -378,13 +383,40 @@ class SmsGateway:
         state = await self._conversation(assistant, cid)
         turn = render_turn(messages, state.language)
         if turn.menu is not None:
+            turn.menu.asked = turn.text
             await self.store.set_menu(cid, turn.menu)
-        elif state.in_form or (menu is not None and menu.language != language_or_default(state.language)):
-            # A form asks questions whose answers may be numbers ("how many children?"); a menu in
-            # another language no longer matches what the user reads. Either way, digits are text now.
-            await self.store.set_menu(cid, None)
+        elif state.in_form:
+            # A form asks questions whose answers may be numbers ("how many children?"): digits are text now. The
+            # question is kept (a menu without options) so that "0, then 2 (go on)" can show it again.
+            await self.store.set_menu(cid, Menu([], language_or_default(state.language), asked=turn.text))
+        elif menu is not None and menu.language != language_or_default(state.language):
+            await self.store.set_menu(cid, None)  # a menu in another language no longer matches what the user reads
         # Otherwise the last menu stays: after an answer, "3" still picks from the menu shown before it.
         return self._twiml(turn.text, transport)
+
+    async def _inside_a_form(self, cid: str, selection: Any, menu: Optional[Menu], assistant: Assistant,
+                             transport: str) -> Optional[HttpReply]:
+        """"0" / a menu word while a form asks questions: ask "stop <journey>? 1 yes, 2 no" instead of leaving the
+        form running under the main menu (its next digit would be taken as an answer). "2" shows the form's
+        question again, without a turn in Rasa; "1" sends /stop (the journeys' own stop handling)."""
+        if selection.kind is Kind.OPTION:  # RESUME: back to the question the form asked
+            back = Menu.from_json(menu.resume) if menu is not None and menu.resume else None
+            lang = menu.language if menu is not None else "en"
+            await self.store.set_menu(cid, back)
+            text = channel_text("resumed", lang)
+            if back is not None and back.asked:
+                text += "\n" + back.asked
+            return self._twiml(text, transport)
+        state = await self._conversation(assistant, cid)
+        if not state.in_form:
+            return None
+        lang = language_or_default(state.language)
+        asked = menu.asked if menu is not None else ""
+        question = stop_question(state.form, lang, menu if menu is not None and menu.resume is None else None, asked)
+        if menu is not None and menu.resume is not None:  # "0" twice: keep the way back to the form's question
+            question.resume = menu.resume
+        await self.store.set_menu(cid, question)
+        return self._twiml(question.asked + "\n" + question.text(), transport)
 
     async def _conversation(self, assistant: Assistant, cid: str) -> Conversation:
         try:

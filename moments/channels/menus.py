@@ -22,6 +22,10 @@ MAIN_MENU_PAYLOAD = "/help"
 # The main menu (utter_help's buttons) gets one more option over SMS: delete this chat (moments.privacy, "forget me").
 FORGET_ME_PAYLOAD = "/forget_me"
 MAIN_MENU_MARKERS = ("/register_birth", "/human_handoff")
+# "2. No" on the "stop <journey>?" question the channel asks when "0" or a menu word comes inside a form: nothing
+# goes to Rasa; the form's last question is shown again (moments.channels.gateway).
+RESUME_PAYLOAD = "sms:resume"
+STOP_PAYLOAD = "/stop"
 
 
 @lru_cache(maxsize=1)
@@ -80,6 +84,9 @@ class Menu:
 
     options: List[Option]
     language: str = "en"
+    asked: str = ""                          # the text this menu came with (shown again after "stop? 2 no")
+    resume: Optional[Dict[str, Any]] = None  # on the "stop?" question: the menu (JSON) to go back to
+
 
     def lines(self, first: int = 1) -> List[str]:
         return [f"{i}. {o.title}" for i, o in enumerate(self.options, first)]
@@ -89,12 +96,35 @@ class Menu:
         return "\n".join(self.lines() + [reply_hint(len(self.options), self.language)])
 
     def to_json(self) -> Dict[str, Any]:
-        return {"language": self.language, "options": [[o.title, o.payload] for o in self.options]}
+        data: Dict[str, Any] = {"language": self.language, "options": [[o.title, o.payload] for o in self.options]}
+        if self.asked:
+            data["asked"] = self.asked
+        if self.resume is not None:
+            data["resume"] = self.resume
+        return data
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> "Menu":
         return cls(options=[Option(t, p) for t, p in data.get("options", [])],
-                   language=language_or_default(data.get("language")))
+                   language=language_or_default(data.get("language")), asked=str(data.get("asked") or ""),
+                   resume=data.get("resume") if isinstance(data.get("resume"), dict) else None)
+
+
+def journey_name(form: Optional[str], language: Optional[str]) -> str:
+    """'birth_registration_form' -> "the birth registration" / "出生登记" / … (sms_texts.yml `journeys`)."""
+    names = _texts()["journeys"]
+    return names.get(form or "", names["other"])[language_or_default(language)]
+
+
+def stop_question(form: Optional[str], language: Optional[str], previous: Optional[Menu], asked: str) -> Menu:
+    """The "stop <journey>? 1 yes, 2 no" menu; "2" goes back to `previous` (the form's question)."""
+    language = language_or_default(language)
+    back = previous.to_json() if previous is not None else Menu([], language).to_json()
+    if asked:
+        back["asked"] = asked
+    return Menu([Option(channel_text("stop_yes", language), STOP_PAYLOAD),
+                 Option(channel_text("stop_no", language), RESUME_PAYLOAD)], language,
+                asked=channel_text("stop_form", language, journey=journey_name(form, language)), resume=back)
 
 
 class Kind(Enum):

@@ -67,7 +67,8 @@ class RasaAssistant:
         tracker = await agent.tracker_store.retrieve(conversation_id)
         if tracker is None:
             return Conversation()
-        return Conversation(language=tracker.get_slot("language"), in_form=bool(tracker.active_loop_name))
+        return Conversation(language=tracker.get_slot("language"), in_form=bool(tracker.active_loop_name),
+                            form=tracker.active_loop_name or None)
 
 
 class SmsInput(InputChannel):

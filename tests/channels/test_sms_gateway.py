@@ -15,7 +15,7 @@ import pytest
 
 from moments.channels import identity
 from moments.channels.gateway import Conversation, SmsConfig, SmsGateway, StartupRefused, conversation_id_for
-from moments.channels.menus import Menu, Option
+from moments.channels.menus import Menu, Option, reply_hint
 from moments.channels.stores import ClaimState, MemorySmsStore, RedisSmsStore, StoredReply, store_from_url
 from moments.channels.twilio_protocol import compute_signature, twiml_messages
 
@@ -444,3 +444,65 @@ def test_options_name_environment_variables():
                                                                           "redis://r:6379/2", 500)
     assert SmsConfig.from_credentials({}, {}).conversation_key == "", "no working default key"
     assert SmsConfig.from_credentials({"auth_token": "literal"}, {"TWILIO_AUTH_TOKEN": "env"}).auth_token == "literal"
+
+
+# --- "0" inside a form --------------------------------------------------------------------------------
+
+class FormAssistant(FakeAssistant):
+    """A bot with a form running: it asks a question with one option ("1. Skip") until /stop ends the form."""
+
+    def __init__(self, language="en"):
+        super().__init__(language)
+        self.in_form = True
+
+    async def process(self, text, conversation_id, metadata, message_id):
+        self.calls.append((text, conversation_id, metadata, message_id))
+        if text == "/stop":
+            self.in_form = False
+            return [{"text": "Stopped."}]
+        return [{"text": "Dialect?", "buttons": [{"title": "Skip", "payload": "/deny"}]}]
+
+    async def conversation(self, conversation_id):
+        return Conversation(language=self.lang, in_form=self.in_form,
+                            form="birth_registration_form" if self.in_form else None)
+
+
+@STORES
+@pytest.mark.parametrize("lang,word,question", [
+    ("en", "0", "Stop the birth registration?\n1. Yes, stop\n2. No, go on\nReply 1 or 2"),
+    ("zh", "菜单", "要停止出生登记吗？\n1. 是，停止\n2. 不，继续\n请回复 1 或 2"),
+    ("ms", "menu utama", "Berhenti pendaftaran kelahiran?\n1. Ya, berhenti\n2. Tidak, teruskan\nBalas 1 atau 2"),
+    ("ta", "0", "பிறப்பு பதிவை நிறுத்தவா?\n1. ஆம்\n2. இல்லை\n1 அல்லது 2 அனுப்புங்கள்"),
+])
+def test_zero_inside_a_form_asks_to_stop_and_2_shows_the_question_again(store_kind, lang, word, question):
+    async def scenario():
+        gw, bot = SmsGateway(config(), make_store(store_kind)), FormAssistant(lang)
+        phone = f"+659{uuid.uuid4().int % 10**7:07d}"
+        await post(gw, form("Tan Kai Xuan", phone=phone), bot)
+        calls = len(bot.calls)
+        asked = await post(gw, form(word, phone=phone), bot)
+        assert "\n".join(twiml_messages(asked.body)) == question
+        assert len(bot.calls) == calls, "the menu word must not reach Rasa while the form waits for an answer"
+        back = await post(gw, form("2", phone=phone), bot)
+        text = "\n".join(twiml_messages(back.body))
+        assert text.endswith("Dialect?\n1. Skip\n" + reply_hint(1, lang)), text
+        assert len(bot.calls) == calls, "'2. go on' is answered by the channel"
+        await post(gw, form("1", phone=phone), bot)   # the form's own menu again: 1 = Skip
+        assert bot.calls[-1][0] == "/deny"
+
+    run(scenario())
+
+
+@STORES
+def test_zero_inside_a_form_then_1_stops_it_and_the_next_digit_is_not_an_answer(store_kind):
+    async def scenario():
+        gw, bot = SmsGateway(config(), make_store(store_kind)), FormAssistant("en")
+        phone = f"+659{uuid.uuid4().int % 10**7:07d}"
+        await post(gw, form("hello", phone=phone), bot)
+        await post(gw, form("0", phone=phone), bot)
+        await post(gw, form("1", phone=phone), bot)
+        assert bot.calls[-1][0] == "/stop" and not bot.in_form
+        await post(gw, form("0", phone=phone), bot)   # outside a form: the main menu, as before
+        assert bot.calls[-1][0] == "/help"
+
+    run(scenario())

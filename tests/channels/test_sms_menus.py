@@ -33,7 +33,8 @@ def help_menu(lang):
 
 # --- the channel's own texts ------------------------------------------------------------------------
 
-TEXT_KEYS = [k for k, v in _texts().items() if isinstance(v, dict)]
+TEXT_KEYS = [k for k, v in _texts().items() if isinstance(v, dict) and k != "journeys"]
+JOURNEY_KEYS = sorted(_texts()["journeys"])
 
 
 @pytest.mark.parametrize("key", TEXT_KEYS)
@@ -47,6 +48,14 @@ def test_every_channel_text_exists_in_the_four_languages_and_scripts(key):
     assert texts["ms"] != texts["en"], f"{key}/ms is the English text"
     for lang in ("en", "ms"):
         assert encoding_of(texts[lang]) == GSM7, f"{key}/{lang} would force UCS-2 (70 characters per SMS)"
+
+
+@pytest.mark.parametrize("form", JOURNEY_KEYS)
+def test_every_journey_name_exists_in_the_four_languages_and_scripts(form):
+    texts = _texts()["journeys"][form]
+    assert set(texts) == set(LANGUAGES), f"{form} has {sorted(texts)}"
+    assert count_scripts(texts["zh"]).han > 0 and count_scripts(texts["ta"]).tamil > 0, form
+    assert texts["ms"] != texts["en"] and all(encoding_of(texts[lang]) == GSM7 for lang in ("en", "ms")), form
 
 
 @pytest.mark.parametrize("lang,n,hint", [
