@@ -3,25 +3,21 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
-import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import List, Literal, Optional
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, validator
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 
 from moments.rules import birth as birth_rules
 
 from . import certificate, clock, idempotency
-from moments.rules import nric as nric_rules
-from .common import caller, json_response, new_reference, sessions
+from .services import registrations
+from .common import caller, json_response, sessions
 from .errors import Problem, domain_error, problems
-from .immunisation import AT_BIRTH
-from .models import BirthRegistration, Hospital, ImmunisationRecord, LiveBirthNotification, Person
+from .models import BirthRegistration, Hospital, LiveBirthNotification, Person
 from .schemas import NRIC, PersonRef
 from .security import Citizen, citizen, settings_of
 
@@ -210,14 +206,6 @@ def registration_out(s, reg: BirthRegistration, request: Request) -> Registratio
     )
 
 
-def _new_birth_certificate_number(s, born_on: date) -> str:
-    for _ in range(20):
-        number = nric_rules.make("T", f"{born_on.year % 100:02d}{secrets.randbelow(100000):05d}")
-        if s.execute(select(Person.id).where(Person.nric == number)).first() is None:
-            return number
-    raise RuntimeError("could not allocate a birth certificate number")
-
-
 @router.post("/registrations", status_code=201, response_model=RegistrationOut,
              responses=problems(401, 403, 404, 409, 422), summary="Register a birth (fee $18)")
 def register_birth(body: RegistrationRequest, request: Request,
@@ -228,87 +216,7 @@ def register_birth(body: RegistrationRequest, request: Request,
     matches ICA's records (`marital_status_mismatch`, `father_required`). Accepts `Idempotency-Key`."""
 
     def work(s):
-        me = caller(s, who.person_id)
-        n = s.execute(select(LiveBirthNotification).where(LiveBirthNotification.enlb_number == body.enlb_number)
-                      ).scalar_one_or_none()
-        if n is None:
-            raise Problem("notification_not_found", "There is no notification of live birth with that number. "
-                          "Check the number on the hospital's notification.")
-        if me.id not in (n.mother_id, n.father_id):
-            raise Problem("not_a_parent", "Only the child's mother or father can register this birth.")
-        existing = s.execute(select(BirthRegistration.reference).where(BirthRegistration.notification_id == n.id)).scalar()
-        if existing:
-            raise Problem("already_registered", f"This birth was already registered as {existing}.",
-                          registration_reference=existing)
-        today, born_on = clock.today(), n.born_at.date()
-        deadline = birth_rules.registration_deadline(born_on)
-        if birth_rules.is_late(born_on, today):
-            raise Problem(
-                "registration_late",
-                f"Online registration closed on {deadline.isoformat()}, 42 days after the birth. Please contact ICA "
-                "to register the birth late, with the notification of live birth and both parents' identity cards.",
-                deadline=deadline.isoformat(), days_since_birth=birth_rules.days_since_birth(born_on, today),
-            )
-        mother = s.get(Person, n.mother_id)
-        father = s.get(Person, n.father_id) if n.father_id else None
-        hospital = s.get(Hospital, n.hospital_code)
-        mismatches = []
-        if body.date_of_birth != born_on:
-            mismatches.append("date_of_birth")
-        if body.time_of_birth != n.born_at.strftime("%H:%M"):
-            mismatches.append("time_of_birth")
-        if body.sex != n.sex:
-            mismatches.append("sex")
-        if " ".join(body.hospital.split()).lower() not in (hospital.code.lower(), hospital.name.lower()):
-            mismatches.append("hospital")
-        if body.mother_nric != mother.nric:
-            mismatches.append("mother_nric")
-        if body.father_nric is not None and (father is None or body.father_nric != father.nric):
-            mismatches.append("father_nric")
-        if mismatches:
-            raise Problem("notification_mismatch",
-                          "These details differ from the hospital's notification: " + ", ".join(mismatches) + ".",
-                          mismatches=mismatches)
-        married = body.parents_marital_status == "married"
-        married_on_record = (father is not None and mother.spouse_id == father.id and mother.marital_status == "married")
-        if married and body.father_nric is None:
-            raise Problem("father_required", "When the parents are married, give the father's NRIC/FIN too.")
-        if married != married_on_record:
-            raise Problem("marital_status_mismatch",
-                          "ICA's records show the parents as " + ("married" if married_on_record else "not married to each other") + ".")
-        father_on_certificate = father if body.father_nric is not None else None
-        status = birth_rules.child_citizenship(
-            mother.residential_status == "citizen",
-            father_on_certificate is not None and father_on_certificate.residential_status == "citizen",
-            married,
-        )
-        now = clock.now()
-        child = Person(
-            id=str(uuid.uuid4()), nric=_new_birth_certificate_number(s, born_on), name=body.child_name, sex=n.sex,
-            date_of_birth=born_on, nationality="SG" if status == "citizen" else mother.nationality,
-            residential_status="citizen" if status == "citizen" else "foreigner", marital_status="single",
-            mother_id=mother.id, father_id=father_on_certificate.id if father_on_certificate else None,
-            born_at=n.born_at, parents_married=married, created_at=now,
-        )
-        ethnic = birth_rules.clean_ethnic_name(body.child_ethnic_name) if body.child_ethnic_name else (None, None)
-        reg = BirthRegistration(
-            reference=new_reference("BR"), notification_id=n.id, child_id=child.id, child_name=body.child_name,
-            child_ethnic_name=ethnic[0], ethnic_script=ethnic[1], mother_id=mother.id,
-            father_id=child.father_id, parents_married=married, mother_dialect=body.mother_dialect,
-            father_dialect=body.father_dialect, registered_by_id=me.id, fee_cents=birth_rules.FEE_CENTS,
-            created_at=now, certificate_expires_at=now + timedelta(days=birth_rules.CERTIFICATE_VALID_DAYS),
-        )
-        try:
-            s.add(child)
-            s.flush()
-            s.add(reg)
-            s.add_all(ImmunisationRecord(child_id=child.id, dose_code=d.code, given_on=born_on, place=hospital.name)
-                      for d in AT_BIRTH)
-            s.flush()
-        except IntegrityError:
-            raise Problem("already_registered", "This birth was registered a moment ago by another request.") from None
-        log.info("registered birth %s: child %s, mother %s, by %s", reg.reference, child.nric, mother.nric, me.nric)
-        return 201, registration_out(s, reg, request)
+        return 201, registration_out(s, registrations.register(s, who.person_id, body), request)
 
     return idempotency.run(request, sessions(request), who.idempotency_scope, body, work)
 
