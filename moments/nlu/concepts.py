@@ -82,14 +82,47 @@ def tamil_stem(entry: str) -> str:
     return entry
 
 
-def _tamil_matches(word: str, stem: str) -> bool:
-    return word == stem or (len(stem) >= TAMIL_PREFIX_MIN and word.startswith(stem))
+class _WordIndex:
+    """Words (Latin or Tamil) -> payloads, looked up by exact word, prefix, one typo or Tamil stem in O(len(word))."""
 
+    def __init__(self) -> None:
+        self.exact: Dict[str, Set[Any]] = {}
+        self.prefix: Dict[str, Set[Any]] = {}  # Latin entries of PREFIX_MIN+ letters, and Tamil stems
+        self.typo: Dict[str, Set[str]] = {}  # delete-one form -> Latin entries of TYPO_MIN+ letters
 
-@dataclass
-class _Entry:
-    concept: int
-    words: Tuple[str, ...]  # for Latin and Tamil entries: the entry's words; Han entries have one "word"
+    def add(self, word: str, payload: Any) -> None:
+        if any(is_tamil(ch) for ch in word):
+            stem = tamil_stem(word)
+            self.exact.setdefault(stem, set()).add(payload)
+            if len(stem) >= TAMIL_PREFIX_MIN:
+                self.prefix.setdefault(stem, set()).add(payload)
+            return
+        self.exact.setdefault(word, set()).add(payload)
+        if len(word) >= PREFIX_MIN:
+            self.prefix.setdefault(word, set()).add(payload)
+        if len(word) >= TYPO_MIN:
+            for form in _deletes(word) | {word}:
+                self.typo.setdefault(form, set()).add(word)
+
+    def lookup(self, word: str) -> Set[Any]:
+        """Payloads of the entries `word` (already normalised) matches."""
+        found = set(self.exact.get(word, ()))
+        tamil = any(is_tamil(ch) for ch in word)
+        for k in range(TAMIL_PREFIX_MIN if tamil else PREFIX_MIN, len(word)):
+            found |= self.prefix.get(word[:k], set())
+        if not tamil and len(word) >= TYPO_MIN - 1 and self.typo:
+            for entry in self._typo_candidates(word):
+                found |= self.exact[entry]
+            for k in range(TYPO_MIN, len(word)):  # a typo in the stem of an inflected word: "apointments"
+                for entry in self._typo_candidates(word[:k]):
+                    found |= self.exact[entry]
+        return found
+
+    def _typo_candidates(self, word: str) -> Iterable[str]:
+        seen: Set[str] = set()
+        for form in _deletes(word) | {word}:
+            seen |= self.typo.get(form, set())
+        return (e for e in seen if _one_typo(word, e))
 
 
 @dataclass
@@ -98,12 +131,10 @@ class ConceptMatcher:
 
     concepts: List[str]
     lexicon: Dict[str, Dict[str, List[str]]]
-    _exact: Dict[str, Set[int]] = field(default_factory=dict)  # Latin single words
-    _prefix: Dict[str, Set[int]] = field(default_factory=dict)  # Latin single words of PREFIX_MIN+
-    _typo_index: Dict[str, Set[str]] = field(default_factory=dict)  # delete-one form -> TYPO_MIN+ entries
-    _tamil: List[Tuple[str, int]] = field(default_factory=list)  # (stem, concept), single words
+    _words: _WordIndex = field(default_factory=_WordIndex)  # single-word entries -> concept
+    _phrase_words: _WordIndex = field(default_factory=_WordIndex)  # words of multi-word entries -> themselves
+    _phrases: Dict[str, List[Tuple[Tuple[str, ...], int]]] = field(default_factory=dict)  # first word -> entries
     _han: List[Tuple[str, int]] = field(default_factory=list)
-    _phrases: List[_Entry] = field(default_factory=list)  # multi-word Latin/Tamil entries
 
     def __post_init__(self) -> None:
         for index, concept in enumerate(self.concepts):
@@ -118,67 +149,34 @@ class ConceptMatcher:
         if any(is_han(ch) for ch in entry):
             self._han.append((entry, concept))
             return
-        words = tuple(w for w in entry.replace("-", " ").split() if w)
-        if len(words) > 1:
-            self._phrases.append(_Entry(concept, words))
+        words = tuple(w for w in entry.replace("-", " ").split() if w) or (entry,)
+        if len(words) == 1:
+            self._words.add(words[0], concept)
             return
-        word = words[0] if words else entry
-        if any(is_tamil(ch) for ch in word):
-            self._tamil.append((tamil_stem(word), concept))
-            return
-        self._exact.setdefault(word, set()).add(concept)
-        if len(word) >= PREFIX_MIN:
-            self._prefix.setdefault(word, set()).add(concept)
-        if len(word) >= TYPO_MIN:
-            for d in _deletes(word) | {word}:
-                self._typo_index.setdefault(d, set()).add(word)
+        for w in words:
+            self._phrase_words.add(w, w)
+        self._phrases.setdefault(words[0], []).append((words, concept))
 
-    # --- single words -------------------------------------------------------------------------------------------
     def word_concepts(self, word: str) -> Set[int]:
         """Concepts a single (Latin or Tamil) word belongs to."""
-        word = _norm(word)
-        if any(is_tamil(ch) for ch in word):
-            return {c for stem, c in self._tamil if _tamil_matches(word, stem)}
-        found = set(self._exact.get(word, ()))
-        for k in range(PREFIX_MIN, len(word)):
-            found |= self._prefix.get(word[:k], set())
-        if len(word) >= TYPO_MIN - 1:
-            for entry in self._typo_candidates(word):
-                found |= self._exact[entry]
-            for k in range(TYPO_MIN, len(word)):  # a typo in the stem of an inflected word: "apointments"
-                for entry in self._typo_candidates(word[:k]):
-                    found |= self._exact[entry]
-        return found
-
-    def _typo_candidates(self, word: str) -> Iterable[str]:
-        seen: Set[str] = set()
-        for form in _deletes(word) | {word}:
-            seen |= self._typo_index.get(form, set())
-        return (e for e in seen if _one_typo(word, e))
-
-    def _word_matches(self, word: str, entry_word: str) -> bool:
-        word = _norm(word)
-        if any(is_tamil(ch) for ch in entry_word):
-            return _tamil_matches(word, tamil_stem(entry_word))
-        if word == entry_word:
-            return True
-        if len(entry_word) >= PREFIX_MIN and word.startswith(entry_word):
-            return True
-        return len(entry_word) >= TYPO_MIN and _one_typo(word, entry_word)
+        return self._words.lookup(_norm(word))
 
     # --- a message ----------------------------------------------------------------------------------------------
     def match(self, text: str, tokens: List[Tuple[str, int, int]]) -> List[Tuple[int, int, int]]:
         """[(concept, start, end)] character spans of concept occurrences in `text`; tokens are (text, start, end)."""
         spans: List[Tuple[int, int, int]] = []
-        words = [(t, s, e) for t, s, e in tokens if not any(is_han(ch) for ch in t)]
-        for t, s, e in words:
-            for concept in self.word_concepts(t):
+        words = [(_norm(t), s, e) for t, s, e in tokens if not any(is_han(ch) for ch in t)]
+        for w, s, e in words:
+            for concept in self._words.lookup(w):
                 spans.append((concept, s, e))
-        for entry in self._phrases:
-            n = len(entry.words)
-            for i in range(len(words) - n + 1):
-                if all(self._word_matches(words[i + j][0], entry.words[j]) for j in range(n)):
-                    spans.append((entry.concept, words[i][1], words[i + n - 1][2]))
+        if self._phrases and len(words) > 1:
+            matched = [self._phrase_words.lookup(w) for w, _, _ in words]  # entry words each word matches
+            for i, firsts in enumerate(matched):
+                for first in firsts:
+                    for entry_words, concept in self._phrases.get(first, ()):
+                        n = len(entry_words)
+                        if i + n <= len(words) and all(entry_words[j] in matched[i + j] for j in range(1, n)):
+                            spans.append((concept, words[i][1], words[i + n - 1][2]))
         if self._han and count_scripts(text).han:
             lowered = _norm(text)
             same_length = len(lowered) == len(text)  # casefold may lengthen "ß"; offsets then are approximate
