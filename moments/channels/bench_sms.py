@@ -51,7 +51,7 @@ BABY_NAME = {"en": "Tan Kai Xuan", "zh": "Goh Jia Le", "ms": "Nur Hana", "ta": "
 
 # The short words a texter types, in her language.
 WORDS = {
-    "greet": {"en": "hi", "zh": "你好", "ms": "hai", "ta": "வணக்கம்"},
+    "greet": {"en": "hi", "zh": "你好", "ms": "selamat pagi", "ta": "வணக்கம்"},
     "vaccination": {"en": "vaccination", "zh": "疫苗", "ms": "vaksin bayi", "ta": "தடுப்பூசி"},
     "book": {"en": "book", "zh": "预约", "ms": "buat temujanji", "ta": "முன்பதிவு செய்ய"},
     "list": {"en": "my appointments", "zh": "我的预约", "ms": "temujanji saya", "ta": "என் அப்பாயிண்ட்மென்ட்கள்"},
@@ -101,6 +101,7 @@ def answers(t: Texter) -> Dict[str, str]:
         "utter_ask_book_appointment_confirm": "1",
         "utter_ask_appointment_pick_to_cancel": "1",
         "utter_ask_cancel_confirm": "1",
+        "utter_no_upcoming_appointments": "1",   # its menu: 1. Book
     }
 
 
@@ -122,8 +123,9 @@ def journeys(t: Texter) -> Dict[str, List[Step]]:
     def book(seen: List[str]) -> str:  # the offer's menu when there is one, else the word
         return "1" if seen and seen[-1] == "utter_vaccinations_offer_booking" else w["book"]
 
-    def cancel(seen: List[str]) -> str:  # a numbered next step after the list, if it offers one
-        return w["cancel"]
+    def cancel(seen: List[str]) -> str:  # the list's numbered next step ("2. Cancel") if it offers one
+        return "2" if seen and seen[-1] == "utter_appointments_list" and LAST_REPLY.get(t.lang, "").count("\n2. ") \
+            else w["cancel"]
 
     return {
         "greet": [Step(fixed(w["greet"]), ("utter_help",))],
@@ -138,6 +140,9 @@ def journeys(t: Texter) -> Dict[str, List[Step]]:
                         Step(cancel, ("utter_appointment_cancelled",))],
         "status": [Step(fixed(w["status"]), ("utter_status_list",))],
     }
+
+
+LAST_REPLY: Dict[str, str] = {}  # language -> the last reply's text (what the texter reads before choosing)
 
 
 @dataclass
@@ -177,6 +182,7 @@ class Conversation:
         result.segments += len(reply.messages)
         result.longest = max(result.longest, len(reply.messages))
         result.transcript.append((text, reply.messages, names))
+        LAST_REPLY[self.texter.lang] = "\n" + "\n".join(reply.messages)
         if reply.status != 200:
             raise RuntimeError(f"HTTP {reply.status}: {reply.text[:200]}")
         return names
