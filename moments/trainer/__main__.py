@@ -145,6 +145,9 @@ def _check_quick(project, touched) -> int:
     only_regression = ev.gate.parts.get("validation", True) and ev.gate.parts.get("test messages", True)
     if not (failed and only_regression and not failed & touched):
         print(summary(project, ev))
+        if only_regression:
+            print("This was a quick fine-tune, which can drift: make train-candidate (without QUICK=1) trains the "
+                  "full model from the same data. If that one fails too, the examples are to blame.")
         return 1
     names = ", ".join(LANGUAGE_NAMES[l] for l in sorted(failed))
     print(f"\nThe quick model is worse in {names}, a language whose examples you did not change: that is the "

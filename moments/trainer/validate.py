@@ -399,17 +399,24 @@ _NOT_USED = re.compile(r"The utterance '(\w+)' is not used in any story or rule"
 
 
 def responses_sent_by_code(project: Project, domain: Optional[Dict] = None) -> Set[str]:
-    """Responses custom actions send by name, and the questions forms ask (utter_ask_<slot>).
+    """Responses code sends by name, and the questions forms ask (utter_ask_<slot>).
 
-    Rasa cannot see those, so its "utterance not used in any story or rule" warning is expected for
-    them (the same rule as tests/test_rasa_data.py).
+    Code: the custom actions (actions/, every sub-package) and what runs inside the Rasa server (moments/, e.g.
+    resilience.py's utter_action_server_down when the action server is down; the trainer's own templates aside).
+    Rasa cannot see those, so its "utterance not used in any story or rule" warning is expected for them (the
+    same rule as tests/test_rasa_data.py).
     """
+    import moments
+
     actions_dir = project.root / "actions"
     if not actions_dir.is_dir():
         from moments.trainer.project import DEFAULT_ROOT
 
         actions_dir = DEFAULT_ROOT / "actions"
-    source = "\n".join(p.read_text(encoding="utf-8") for p in actions_dir.glob("*.py")) if actions_dir.is_dir() else ""
+    code_dir = Path(moments.__file__).parent
+    files = list(actions_dir.rglob("*.py")) if actions_dir.is_dir() else []
+    files += [p for p in code_dir.rglob("*.py") if (code_dir / "trainer") not in p.parents]
+    source = "\n".join(p.read_text(encoding="utf-8") for p in files)
     named = set(re.findall(r"\butter_\w+", source))
     forms = (domain or {}).get("forms") or {}
     for name, form in forms.items():

@@ -151,6 +151,19 @@ def test_rasa_data_validate_complaints_are_reported(tiny_project):
     assert "[rasa]" in result.stdout and "utter_does_not_exist" in result.stdout, result.stdout[-3000:]
 
 
+def test_responses_only_code_sends_are_not_reported_as_unused(tiny_project):
+    """Rasa warns about a response no rule or story uses; one an action in a sub-package of actions/ sends, or
+    one the Rasa server's own code sends (utter_action_server_down), is used all the same."""
+    from moments.resilience import FALLBACK_RESPONSE
+
+    (tiny_project.root / "actions" / "journey").mkdir(parents=True)
+    (tiny_project.root / "actions" / "journey" / "form.py").write_text(
+        'dispatcher.utter_message(response="utter_sent_from_a_sub_package")\n')
+    sent = v.responses_sent_by_code(tiny_project, tiny_project.domain())
+    assert {"utter_sent_from_a_sub_package", FALLBACK_RESPONSE} <= sent
+    assert "utter_does_not_exist" not in sent and "utter_greet" not in sent  # tiny's rules use it; no code does
+
+
 def test_cli_json_lists_problem_kinds(tiny_project):
     merge_examples(tiny_project.nlu_file("en"), "greet", ["[broken(language"])
     result = run_trainer(tiny_project.root, "validate", "--skip-rasa", "--json")
