@@ -214,6 +214,23 @@ class AppointmentFormValidation(JourneyForm):
     def change_request(text: str) -> Optional[str]:
         return change_request(text)
 
+    # -- the summary: yes submits, no asks what to change, anything else is read as a change ------------------
+    async def validate_confirm_submission(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                          domain: Dict) -> Dict[Text, Any]:
+        text = str(value or "")
+        answer = None if tracker.get_slot("appointment_changing") else self.yes_or_no(tracker, text)
+        if answer is True:
+            return await self.submit(dispatcher, tracker)
+        if answer is False:
+            return {"confirm_submission": None, "appointment_changing": True}
+        return await self.correct(text, dispatcher, tracker)
+
+    async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        raise NotImplementedError
+
+    async def correct(self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        raise NotImplementedError
+
 
 # --- book -------------------------------------------------------------------------------------------------------------
 
@@ -345,14 +362,8 @@ class ValidateBookAppointmentForm(AppointmentFormValidation):
         return await self.check_date(value, dispatcher, tracker)
 
     # -- confirm and book --------------------------------------------------------------------------------------
-    async def validate_confirm_submission(self, value, dispatcher, tracker, domain):
-        text = str(value or "")
-        answer = None if tracker.get_slot("appointment_changing") else self.yes_or_no(tracker, text)
-        if answer is True:
-            return await self.book(dispatcher, tracker)
-        if answer is False:
-            return {"confirm_submission": None, "appointment_changing": True}
-        return await self.correct(text, dispatcher, tracker)
+    async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        return await self.book(dispatcher, tracker)
 
     async def correct(self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
         """A change in free text at the summary: "change the clinic to Tampines", "换到下个星期五", "tarikh lain"."""
@@ -468,13 +479,11 @@ class ValidateRescheduleAppointmentForm(PickAppointmentMixin):
     def name(self) -> Text:
         return "validate_reschedule_appointment_form"
 
-    async def validate_confirm_submission(self, value, dispatcher, tracker, domain):
-        text = str(value or "")
-        answer = None if tracker.get_slot("appointment_changing") else self.yes_or_no(tracker, text)
-        if answer is True:
-            return await self.reschedule(dispatcher, tracker)
-        if answer is False:
-            return {"confirm_submission": None, "appointment_changing": True}
+    async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        return await self.reschedule(dispatcher, tracker)
+
+    async def correct(self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        """Another day ("next Friday", "下个星期五") or "change the date": the free times are asked again."""
         out = {"confirm_submission": None, "appointment_changing": None}
         if parse_date(text, clock.today(), prefer="future"):
             result = await self.check_date(text, dispatcher, tracker)
