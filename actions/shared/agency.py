@@ -50,8 +50,7 @@ async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 @dataclass(frozen=True)
 class Identity:
     token: Optional[str]
-    via: Optional[str]  # "token" (web / REST metadata) | "sms" | None
-    name: Optional[str] = None
+    via: Optional[str]  # "token" (web / REST metadata) | "sms" | None (read by tests/security)
 
     @property
     def known(self) -> bool:
@@ -125,7 +124,7 @@ async def identify(tracker: Tracker) -> Identity:
         except AgencyError as err:
             logger.info("sms sender %s not identified: %s", mask_personal(phone), err.code)
             return Identity(None, None)
-        return Identity(login["access_token"], "sms", login["person"]["name"])
+        return Identity(login["access_token"], "sms")
     return Identity(None, None)
 
 
