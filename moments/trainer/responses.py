@@ -2,11 +2,16 @@
 
 A response variation without a `language` condition is the English default; each other language is a
 variation with `condition: [{type: slot, name: language, value: xx}]`.
+
+A response may also have shorter `channel: sms` variations (plain SMS, elderly users): then one per language, each
+with its language condition. They may leave out placeholders of the English text to stay short, never add one,
+and keep its buttons (the SMS channel turns them into a numbered menu); tests/channels/test_sms_domain.py has
+the SMS-only rules (length, GSM-7).
 """
 from __future__ import annotations
 
 import re
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from moments.trainer.project import LANGS, LANGUAGE_NAMES
 
@@ -14,10 +19,14 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 TODO_MARK = "TODO"
 
 
-def variants_by_language(variations: List[dict]) -> Dict[str, List[dict]]:
-    """{language: [variations]}; a variation without a language condition counts as English (the default)."""
+def variants_by_language(variations: List[dict], channel: Optional[str] = None) -> Dict[str, List[dict]]:
+    """{language: [variations]} of what `channel` gets; a variation without a language condition counts as English
+    (the default). channel=None: the variations without `channel:` (the web widget, REST and every other channel);
+    channel="sms": the `channel: sms` ones."""
     out: Dict[str, List[dict]] = {}
     for v in variations:
+        if v.get("channel") != channel:
+            continue
         lang = "en"
         for cond in v.get("condition") or []:
             if cond.get("name") == "language":
@@ -61,4 +70,51 @@ def response_problems(name: str, variations: List[dict]) -> List[str]:
                 problems.append(f"{name} in ta has no Tamil script")
             if lang == "ms" and text == en_text:
                 problems.append(f"{name} in ms is the English text")
+    return problems + sms_problems(name, variations, en)
+
+
+def sms_problems(name: str, variations: List[dict], en: dict) -> List[str]:
+    """The `channel: sms` variations of a response, against its English (non-SMS) text `en`."""
+    from moments.nlu.scripts import count_scripts
+
+    sms = [v for v in variations if v.get("channel") == "sms"]
+    if not sms:
+        return []
+    problems: List[str] = []
+    by_lang = variants_by_language(variations, channel="sms")
+    unconditioned = [v for v in sms if not any(c.get("name") == "language" for c in v.get("condition") or [])]
+    if unconditioned:
+        problems.append(f"{name} has an SMS text without a language condition (it would be sent in every "
+                        "language): give each one condition: [{type: slot, name: language, value: en|zh|ms|ta}]")
+    missing = [l for l in LANGS if l not in by_lang]
+    twice = [l for l, vs in by_lang.items() if len(vs) > 1]
+    if missing and not unconditioned:
+        problems.append(f"{name} has SMS texts, but none in {', '.join(missing)}")
+    if twice:
+        problems.append(f"{name} has more than one SMS text in {', '.join(sorted(twice))}")
+    allowed = set(PLACEHOLDER.findall(en.get("text") or ""))
+    payloads = [b.get("payload") for b in en.get("buttons") or []]
+    sms_en = ((by_lang.get("en") or [{}])[0].get("text") or "").strip()
+    for lang, vs in sorted(by_lang.items()):
+        for v in vs:
+            text = (v.get("text") or "").strip()
+            if not text:
+                problems.append(f"{name} has an empty SMS text in {lang}")
+                continue
+            if TODO_MARK in text:
+                problems.append(f"{name}'s SMS text in {LANGUAGE_NAMES.get(lang, lang)} still says TODO: write the real text")
+                continue
+            extra = sorted(set(PLACEHOLDER.findall(text)) - allowed)
+            if extra:
+                problems.append(f"{name}'s SMS text in {lang} uses {', '.join('{' + e + '}' for e in extra)}, which "
+                                "the English text does not have (the bot has no value for it there)")
+            if [b.get("payload") for b in v.get("buttons") or []] != payloads:
+                problems.append(f"{name}'s SMS text in {lang} has different buttons from English")
+            counts = count_scripts(text)
+            if lang == "zh" and not counts.han:
+                problems.append(f"{name}'s SMS text in zh has no Chinese characters")
+            if lang == "ta" and not counts.tamil:
+                problems.append(f"{name}'s SMS text in ta has no Tamil script")
+            if lang == "ms" and text == sms_en:
+                problems.append(f"{name}'s SMS text in ms is the English one")
     return problems

@@ -94,6 +94,31 @@ def test_response_missing_a_language(project):
     assert "utter_half_done in Malay still says TODO" in messages, messages
 
 
+def test_sms_texts_may_be_shorter_but_not_invent_a_placeholder_or_miss_a_language(project):
+    """`channel: sms` variations leave out details to stay short (fine); one that names a value the English
+    text does not have, or a language without its SMS text, is reported."""
+    web = ('    - text: "Booked {child} at {clinic} on {when}."\n'
+           '    - condition: [{type: slot, name: language, value: zh}]\n      text: "已为{child}预约{clinic}，{when}。"\n'
+           '    - condition: [{type: slot, name: language, value: ms}]\n      text: "Ditempah {child} di {clinic}, {when}."\n'
+           '    - condition: [{type: slot, name: language, value: ta}]\n      text: "{child} {clinic} {when} பதிவானது."\n')
+
+    def sms(lang, text):
+        return f'    - channel: sms\n      condition: [{{type: slot, name: language, value: {lang}}}]\n      text: "{text}"\n'
+
+    def plant():
+        (project.domain_dir / "sms.yml").write_text(
+            'version: "3.1"\nresponses:\n  utter_short_sms:\n' + web + sms("en", "Booked {when}.")
+            + sms("zh", "已预约 {when}。") + sms("ms", "Ditempah {when}.") + sms("ta", "{when} பதிவானது.")
+            + '  utter_bad_sms:\n' + web + sms("en", "Booked {when}, ref {reference}.") + sms("zh", "已预约 {when}。"),
+            encoding="utf-8")
+
+    found = new_problems(project, v.check_responses, plant)
+    messages = " | ".join(p.message for p in found)
+    assert "utter_short_sms" not in messages, messages
+    assert "utter_bad_sms's SMS text in en uses {reference}, which the English text does not have" in messages
+    assert "utter_bad_sms has SMS texts, but none in ms, ta" in messages, messages
+
+
 def test_intent_not_used_in_any_rule_or_story(project):
     def plant():
         (project.domain_dir / "lonely.yml").write_text('version: "3.1"\nintents:\n  - ask_lonely\n', encoding="utf-8")
