@@ -16,7 +16,7 @@ from moments.rules import baby_bonus as rules
 from moments.rules.baby_bonus import ACCOUNT_LENGTHS
 
 from . import clock, idempotency
-from .common import caller, children_of, json_response, new_reference, own_child, sessions
+from .common import as_caller, caller, children_of, json_response, new_reference, own_child, sessions
 from .errors import Problem, domain_error, problems
 from .models import BabyBonusApplication, Person
 from .schemas import NRIC, ChildSummary, PersonRef
@@ -225,8 +225,7 @@ def _visible(s, me_id: str):
             summary="Baby Bonus applications for the caller's children")
 def my_applications(request: Request, who: Citizen = Depends(citizen("msf.babybonus"))) -> Response:
     today = clock.today()
-    with sessions(request)() as s:
-        me = caller(s, who.person_id)
+    with as_caller(request, who) as (s, me):
         rows = s.execute(select(BabyBonusApplication).where(_visible(s, me.id))
                          .order_by(BabyBonusApplication.created_at.desc(), BabyBonusApplication.id.desc())).scalars()
         return json_response([application_out(s, a, today) for a in rows])
@@ -236,8 +235,7 @@ def my_applications(request: Request, who: Citizen = Depends(citizen("msf.babybo
             summary="Status of one Baby Bonus application")
 def get_application(request: Request, reference: str = Path(..., max_length=16, example="BB-4H7N2K9D"),
                     who: Citizen = Depends(citizen("msf.babybonus"))) -> Response:
-    with sessions(request)() as s:
-        me = caller(s, who.person_id)
+    with as_caller(request, who) as (s, me):
         app = s.execute(select(BabyBonusApplication).where(BabyBonusApplication.reference == reference.upper(),
                                                            _visible(s, me.id))).scalar_one_or_none()
         if app is None:

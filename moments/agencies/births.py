@@ -14,12 +14,12 @@ from sqlalchemy import or_, select
 from moments.rules import birth as birth_rules
 
 from . import certificate, clock, idempotency
-from .services import registrations
-from .common import caller, json_response, sessions
+from .common import as_caller, json_response, sessions
 from .errors import Problem, domain_error, problems
 from .models import BirthRegistration, Hospital, LiveBirthNotification, Person
 from .schemas import NRIC, PersonRef
 from .security import Citizen, citizen, settings_of
+from .services import registrations
 
 log = logging.getLogger("moments.agencies.ica")
 
@@ -69,8 +69,7 @@ def notification_out(s, n: LiveBirthNotification, today: date) -> NotificationOu
             summary="The caller's notifications of live birth (babies to register)")
 def my_notifications(request: Request, include_registered: bool = Query(False),
                      who: Citizen = Depends(citizen("ica.births"))) -> Response:
-    with sessions(request)() as s:
-        me = caller(s, who.person_id)
+    with as_caller(request, who) as (s, me):
         rows = s.execute(
             select(LiveBirthNotification)
             .where(or_(LiveBirthNotification.mother_id == me.id, LiveBirthNotification.father_id == me.id))
@@ -229,8 +228,7 @@ def _visible_registrations(me_id: str):
 @router.get("/registrations", response_model=List[RegistrationOut], responses=problems(401, 403),
             summary="The caller's birth registrations (as a parent or as the registrant)")
 def my_registrations(request: Request, who: Citizen = Depends(citizen("ica.births"))) -> Response:
-    with sessions(request)() as s:
-        me = caller(s, who.person_id)
+    with as_caller(request, who) as (s, me):
         rows = s.execute(select(BirthRegistration).where(_visible_registrations(me.id))
                          .order_by(BirthRegistration.created_at.desc(), BirthRegistration.id.desc())).scalars()
         return json_response([registration_out(s, r, request) for r in rows])
@@ -240,8 +238,7 @@ def my_registrations(request: Request, who: Citizen = Depends(citizen("ica.birth
             summary="One of the caller's birth registrations")
 def get_registration(request: Request, reference: str = Path(..., max_length=16, example="BR-7K3M9Q2X"),
                      who: Citizen = Depends(citizen("ica.births"))) -> Response:
-    with sessions(request)() as s:
-        me = caller(s, who.person_id)
+    with as_caller(request, who) as (s, me):
         reg = s.execute(select(BirthRegistration).where(BirthRegistration.reference == reference.upper(),
                                                         _visible_registrations(me.id))).scalar_one_or_none()
         if reg is None:

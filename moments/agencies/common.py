@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import secrets
+from contextlib import contextmanager
 from datetime import date, datetime
+from typing import Any, Iterator, Tuple
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -33,6 +35,14 @@ def caller(s: Session, person_id: str) -> Person:
     if person is None:  # the token names someone the database no longer has (e.g. after a reset)
         raise Problem("token_invalid", "The Singpass token names an unknown person; log in again.")
     return person
+
+
+@contextmanager
+def as_caller(request: Request, who: Any) -> Iterator[Tuple[Session, Person]]:
+    """A database session and the calling citizen (`who`: security.Citizen) for a read-only route:
+    `with as_caller(request, who) as (s, me): …`."""
+    with sessions(request)() as s:
+        yield s, caller(s, who.person_id)
 
 
 def children_of(s: Session, person_id: str) -> list[Person]:

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import clock, geo, idempotency
-from .common import caller, children_of, json_response, new_reference, own_child, sessions
+from .common import as_caller, caller, children_of, json_response, new_reference, own_child, sessions
 from .errors import Problem, problems
 from .immunisation import NCIS, status_for
 from .models import Appointment, Clinic, ImmunisationRecord, Person, Slot
@@ -315,8 +315,7 @@ def book(body: BookRequest, request: Request, who: Citizen = Depends(citizen("he
 def my_appointments(request: Request, status: Optional[Literal["booked", "cancelled", "attended"]] = Query(None),
                     child_id: Optional[str] = Query(None, max_length=64),
                     who: Citizen = Depends(citizen("health.appointments"))) -> Response:
-    with sessions(request)() as s:
-        me = caller(s, who.person_id)
+    with as_caller(request, who) as (s, me):
         child_ids = [c.id for c in children_of(s, me.id) if child_id is None or c.id == child_id]
         q = select(Appointment).join(Slot, Slot.id == Appointment.slot_id).where(Appointment.child_id.in_(child_ids))
         if status:

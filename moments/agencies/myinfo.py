@@ -13,7 +13,7 @@ from sqlalchemy import select
 from moments.privacy import mask_personal
 
 from moments.rules import nric as nric_rules
-from .common import caller, children_of, json_response, sessions
+from .common import as_caller, caller, children_of, json_response, sessions
 from .errors import Problem, domain_error, problems
 from .idempotency import HEADER as IDEMPOTENCY_HEADER, KEY_SHAPE
 from .models import Person
@@ -143,8 +143,7 @@ def profile_by_nric(request: Request, nric: str = Path(..., example="S1234567D")
                     who: Citizen = Depends(citizen("myinfo.person"))) -> Response:
     if not nric_rules.is_valid(nric):
         raise Problem("nric_invalid", "Not a valid NRIC/FIN: the check letter does not match.")
-    with sessions(request)() as s:
-        me = caller(s, who.person_id)
+    with as_caller(request, who) as (s, me):
         target = s.execute(select(Person).where(Person.nric == nric_rules.normalise(nric))).scalar_one_or_none()
         if target is None or (target.id != me.id and me.id not in (target.mother_id, target.father_id)):
             log.info("myinfo: %s asked for someone else's profile", me.nric)
