@@ -87,7 +87,11 @@ class Segments:
         return iter(self.parts)
 
     def sizes(self) -> List[int]:
-        return [units(p, self.encoding) for p in self.parts]
+        """Each part's size in its own encoding (a GSM-7-only part of a UCS-2 reply is counted in septets)."""
+        return [units(p) for p in self.parts]
+
+    def encodings(self) -> List[str]:
+        return [encoding_of(p) for p in self.parts]
 
 
 # Break costs: lower is a better place to end a segment.
@@ -189,14 +193,34 @@ def _hard_breaks(text: str) -> List[_Break]:
             if not text[i - 1].isspace() and not text[i].isspace() and not _inseparable(text[i - 1], text[i])]
 
 
-def _best_split(text: str, breaks: Sequence[_Break], budget: int, encoding: str) -> Optional[List[Tuple[int, int]]]:
+def _best_split(text: str, breaks: Sequence[_Break], budget: int, encoding: str,
+                ucs2_budget: Optional[int] = None) -> Optional[List[Tuple[int, int]]]:
     """Fewest segments (then lowest total break cost) with every segment <= budget units.
 
+    With `ucs2_budget`, each segment is encoded on its own (each <Message> is a separate SMS): a segment with only
+    GSM-7 characters may use `budget` septets, any other `ucs2_budget` UTF-16 units — so a link or a menu of
+    digits inside a Chinese or Tamil reply can travel in a 160-character GSM-7 segment of its own.
     Dynamic programming over break points; returns [(start, end), …] or None if impossible.
     """
+    per_segment = ucs2_budget is not None
     prefix = [0]
+    prefix_ucs = [0]
+    prefix_bad = [0]  # characters outside GSM-7 so far
     for ch in text:
-        prefix.append(prefix[-1] + char_units(ch, encoding))
+        gsm = ch in GSM7_BASIC or ch in GSM7_EXTENSION
+        prefix.append(prefix[-1] + (char_units(ch, GSM7 if per_segment and gsm else encoding) if per_segment
+                                    else char_units(ch, encoding)))
+        prefix_ucs.append(prefix_ucs[-1] + char_units(ch, UCS2))
+        prefix_bad.append(prefix_bad[-1] + (0 if gsm else 1))
+    widest = max(budget, ucs2_budget or 0)
+
+    def fits(s: int, e: int) -> bool:
+        if not per_segment:
+            return prefix[e] - prefix[s] <= budget
+        if prefix_bad[e] == prefix_bad[s]:
+            return prefix[e] - prefix[s] <= budget
+        return prefix_ucs[e] - prefix_ucs[s] <= ucs2_budget  # type: ignore[operator]
+
     # Nodes: the start of the text, every break, the end of the text.
     starts = [0] + [b.start for b in breaks]
     ends = [b.end for b in breaks] + [len(text)]
@@ -214,9 +238,8 @@ def _best_split(text: str, breaks: Sequence[_Break], budget: int, encoding: str)
             e = ends[k]
             if e <= s:
                 continue
-            size = prefix[e] - prefix[s]
-            if size > budget:
-                if e - s > budget:  # units >= characters, so no later end can fit either
+            if not fits(s, e):
+                if e - s > widest:  # units >= characters, so no later end can fit either
                     break
                 continue
             cand = (best[i][0] + 1, best[i][1] + costs[k])
@@ -234,12 +257,48 @@ def _best_split(text: str, breaks: Sequence[_Break], budget: int, encoding: str)
     return list(reversed(spans))
 
 
+# Items a reader needs whole: never split across two SMS when any other split exists (moments.channels.segments
+# tests). A numbered option is its whole line; links, times, dates, references and names are kept in one piece.
+_MONTHS = (r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Januari|Februari|Mac|April|Mei|Jun|Julai|Ogos|"
+           r"September|Oktober|November|Disember|Dis|Ogo|Okt)[a-z]*")
+_ITEMS = [
+    re.compile(r"^\d{1,2}\. .*$", re.M),                                        # "2. Fri 4 Dec, 8:45 am"
+    re.compile(r"https?://\S+"),                                                 # links
+    re.compile(r"(?:காலை|மாலை|மதியம்|இரவு|அதிகாலை|上午|下午|中午|晚上|凌晨)?\s?\d{1,2}[:.]\d{2}(?:\s?[ap]\.?m\.?)?",
+               re.I),                                                             # times
+    re.compile(r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? )?\d{1,2} " + _MONTHS + r"(?: \d{4})?"),  # 4 Dec 2026
+    re.compile(r"\d{1,2}\s[\u0B80-\u0BFF]+(?:\s\d{4})?"),                        # 4 டிசம்பர் 2026
+    re.compile(r"[\u0B80-\u0BFF]+\s\d{1,2}\b(?!\.)"),                              # டிசம்பர் 3 (never a stray "3")
+    re.compile(r"\d{4}年\d{1,2}月\d{1,2}日(?:（[^）]{1,4}）)?"),                       # 2026年12月3日（星期四）
+    re.compile(r"\b[A-Z]{2,3}-[A-Z0-9]{6,}\b|\bNLB\d{6,}\b|\b[STFGM]\d{7}[A-Z]\b"),  # references
+    re.compile(r"\b[A-Z][a-z]+(?: (?:[A-Z][a-z]+|bin|binte|bte|s/o|d/o|de|van))+\b"),  # Tan Kai Xuan, Ang Mo Kio
+]
+
+
+def _protected(text: str) -> List[Tuple[int, int]]:
+    spans = [(m.start(), m.end()) for pattern in _ITEMS for m in pattern.finditer(text) if m.end() - m.start() > 1]
+    if not is_gsm7(text):  # Latin words inside Chinese or Tamil text are names, clinics, banks: keep them together
+        spans += [(m.start(), m.end()) for m in re.finditer(r"[A-Za-z][A-Za-z'./-]*(?: [A-Za-z][A-Za-z'./-]*)+", text)]
+    return spans
+
+
+def _outside(breaks: List[_Break], spans: List[Tuple[int, int]]) -> List[_Break]:
+    inside = set()
+    for s, e in spans:
+        inside.update(range(s + 1, e))
+    return [b for b in breaks if b.end not in inside and b.start not in inside]
+
+
 def suffix(i: int, n: int) -> str:
     return f" ({i}/{n})"
 
 
 def split_sms(text: str, *, gsm7_limit: int = GSM7_LIMIT, ucs2_limit: int = UCS2_LIMIT) -> Segments:
-    """Splits a reply into as few SMS as possible, each numbered " (i/n)" when there are several."""
+    """Splits a reply into as few SMS as possible, each numbered " (i/n)" when there are several.
+
+    Each segment is encoded on its own: in a Chinese or Tamil reply, a part with only GSM-7 characters (a link,
+    a list of times) may take 160 characters. Items (a numbered option, a link, a time, a date, a reference, a
+    name) are kept whole whenever the text can be split without cutting one."""
     text = prefer_gsm7(text.strip())
     encoding = encoding_of(text)
     limit = gsm7_limit if encoding == GSM7 else ucs2_limit
@@ -249,13 +308,18 @@ def split_sms(text: str, *, gsm7_limit: int = GSM7_LIMIT, ucs2_limit: int = UCS2
         return Segments((text,), encoding, limit)
     soft = sorted(_space_breaks(text) + _cjk_breaks(text), key=lambda b: (b.end, b.start))
     soft = _dedupe(soft)
-    for breaks in (soft, None):  # word-respecting first; hard breaks only when a "word" is too long
+    whole = _outside(soft, _protected(text))
+    # Items whole first; then any word boundary; hard breaks only when a "word" is too long for one SMS.
+    for breaks in (whole, soft, None):
         if breaks is None:
             breaks = _dedupe(sorted(soft + _hard_breaks(text), key=lambda b: (b.end, b.start)))
         n = 2
         while n <= len(text) + 1:
-            budget = limit - len(suffix(n, n))
-            spans = _best_split(text, breaks, budget, encoding)
+            room = len(suffix(n, n))
+            if encoding == GSM7:
+                spans = _best_split(text, breaks, gsm7_limit - room, encoding)
+            else:
+                spans = _best_split(text, breaks, gsm7_limit - room, encoding, ucs2_budget=ucs2_limit - room)
             if spans is None:
                 break
             if len(spans) <= n:  # the first n that works is exactly the minimum (see module tests)

@@ -239,3 +239,65 @@ def test_a_menu_number_stays_with_its_option():
     for part in strip_suffixes(list(split_sms(menu))):
         for line in part.split("\n"):
             assert not re.fullmatch(r"\d+\.", line.strip()), f"a menu number was left alone: {part!r}"
+
+
+# --- items are never split (issue 14): real replies in the four languages -------------------------------
+
+from moments.channels.segments import GSM7 as _GSM7, UCS2 as _UCS2, encoding_of as _enc, units as _units  # noqa: E402
+
+TA_SLOTS = ("அங் மோ கியோ பலதுறை மருந்தகம் நேரங்கள்:\n1. வெள்ளி, 4 டிசம்பர், காலை 8:30\n"
+            "2. வெள்ளி, 4 டிசம்பர், காலை 8:45\n3. வெள்ளி, 4 டிசம்பர், காலை 9:00\n"
+            "4. வெள்ளி, 4 டிசம்பர், காலை 9:15\n5. வெள்ளி, 4 டிசம்பர், காலை 9:30\n1-5 அனுப்புங்கள்")
+EN_SLOTS = ("Free times at Ang Mo Kio Polyclinic from Fri 4 Dec 2026. Which one suits you? (Or tell me another day.)\n"
+            "1. Fri 4 Dec, 8:30 am\n2. Fri 4 Dec, 8:45 am\n3. Fri 4 Dec, 9:00 am\n4. Fri 4 Dec, 9:15 am\n"
+            "5. Fri 4 Dec, 9:30 am\nReply 1-5")
+URL = "http://127.0.0.1:45959/ica/v1/certificates/BR-37QPN23Q.1804055152.c5f2cab4ac0d1897291eaf1a7ea0ffcc"
+ZH_CERT = f"办好了！Goh Jia Le 已登记，编号 BR-7Y3DQTJ0，已付 $18.00。\n出生证书（PDF，2027年3月3日（星期三） 前下载）：\n{URL}"
+TA_CERT = f"முடிந்தது! Diya பதிவானது. எண் BR-SS8T5KCQ, கட்டணம் $18.00.\nசான்றிதழ் (PDF, 3 மார்ச் 2027 வரை):\n{URL}"
+MS_CANCEL = ("Batal vaksinasi Nur Hana binte Muhammad Faizal pada Jumaat 4 Dis 2026, 8:30 pagi di Poliklinik "
+             "Ang Mo Kio (AP-CXH9HZSP)? Jika tidak, balas 2 untuk kekalkan temujanji anda.\n1. Ya\n2. Tidak\n"
+             "Balas 1 atau 2")
+TA_STATUS = ("உங்கள் விண்ணப்பங்கள்:\n- பிறப்புப் பதிவு BR-SS8T5KCQ — Diya: பதிவு செய்யப்பட்டது "
+             "(வியாழன், 3 டிசம்பர் 2026)\n- பேபி போனஸ் BB-8RRQB1J8 — Diya: அங்கீகரிக்கப்பட்டது")
+
+
+def _joined(segments):
+    return [NUMBERING.sub("", p) for p in segments.parts]
+
+
+NUMBERING = re.compile(r" \(\d+/\d+\)$")
+
+
+@pytest.mark.parametrize("text,items", [
+    (TA_SLOTS, [line for line in TA_SLOTS.split("\n") if line[:2] in ("1.", "2.", "3.", "4.", "5.")]),
+    (EN_SLOTS, ["1. Fri 4 Dec, 8:30 am", "3. Fri 4 Dec, 9:00 am", "5. Fri 4 Dec, 9:30 am", "Ang Mo Kio Polyclinic",
+                "Fri 4 Dec 2026"]),
+    (ZH_CERT, [URL, "BR-7Y3DQTJ0", "2027年3月3日（星期三）", "Goh Jia Le"]),
+    (TA_CERT, [URL, "BR-SS8T5KCQ", "3 மார்ச் 2027"]),
+    (MS_CANCEL, ["Nur Hana binte Muhammad Faizal", "4 Dis 2026", "8:30", "AP-CXH9HZSP", "1. Ya", "2. Tidak"]),
+    (TA_STATUS, ["BR-SS8T5KCQ", "BB-8RRQB1J8", "3 டிசம்பர் 2026"]),
+])
+def test_links_times_dates_names_references_and_options_stay_in_one_sms(text, items):
+    segments = split_sms(text)
+    assert len(segments) > 1, "the example must need several SMS"
+    parts = _joined(segments)
+    for item in items:
+        assert any(item in p for p in parts), f"{item!r} was split: {parts}"
+    for p in segments.parts:
+        assert _units(p) <= (160 if _enc(p) == _GSM7 else 70), p
+
+
+@pytest.mark.parametrize("text", [ZH_CERT, TA_CERT])
+def test_a_link_in_a_chinese_or_tamil_reply_travels_in_a_gsm7_sms_of_its_own(text):
+    segments = split_sms(text)
+    link = next(p for p in segments.parts if URL in p)
+    assert _enc(link) == _GSM7 and NUMBERING.sub("", link) == URL
+    assert _enc(segments.parts[0]) == _UCS2
+    # The link alone is 97 characters: in UCS-2 (70) it could only go in pieces.
+    assert len(URL) > 70
+
+
+def test_a_tamil_date_never_leaves_a_stray_digit_at_the_end_of_an_sms():
+    text = "எந்த நாள் வேண்டும்? \"நாளை\", \"அடுத்த திங்கள்\", \"டிசம்பர் 3\" என்பது போலச் சொல்லலாம். " * 2
+    for p in split_sms(text).parts:
+        assert not re.search(r"\s\d\s\(\d+/\d+\)$", p), p

@@ -87,9 +87,11 @@ def written_in(lang, text):
 def assert_fits_sms(reply: SmsReply, encoding=None):
     """Every <Message> is one SMS: <= 160 GSM-7 or 70 UCS-2 units, numbered (i/n) when there are several."""
     n = len(reply.messages)
+    if encoding == UCS2:  # each SMS is encoded on its own: a part with only digits and Latin letters may be GSM-7
+        assert any(encoding_of(m) == UCS2 for m in reply.messages), reply.messages
     for i, msg in enumerate(reply.messages, 1):
         enc = encoding_of(msg)
-        if encoding:
+        if encoding == GSM7:
             assert enc == encoding, f"SMS {i} is {enc}, expected {encoding}: {msg!r}"
         limit = 160 if enc == GSM7 else 70
         assert units(msg, enc) <= limit, f"SMS {i}/{n} has {units(msg, enc)} > {limit} units: {msg!r}"
