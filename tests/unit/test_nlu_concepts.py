@@ -136,3 +136,13 @@ def test_lexicon_edits_change_the_training_fingerprint(tmp_path):
     path.write_text('"yes":\n  en: ["yes", ok]\n', encoding="utf-8")
     assert ConceptFeaturizer.fingerprint_addon({"lexicon": str(path)}) != before
     assert ConceptFeaturizer.fingerprint_addon({}) == lexicon_hash(LEXICON_FILE)
+
+
+def test_the_pipeline_features_concepts_after_the_tokenizer_and_before_diet():
+    import yaml
+
+    from moments.evaluation.heldout import ROOT
+
+    names = [c["name"] for c in yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]]
+    concepts = names.index("moments.nlu.concepts.ConceptFeaturizer")
+    assert names.index("moments.nlu.tokenizer.MomentsTokenizer") < concepts < names.index("DIETClassifier")
