@@ -107,3 +107,50 @@ def test_why_the_condition_is_needed_a_channel_variation_without_one_beats_the_l
     ]}
     chosen = ResponseVariationFilter(responses).responses_for_utter_action("utter_x", "sms", {"language": "zh"})
     assert [v["text"] for v in chosen] == ["SMS English"], "Rasa's order changed: revisit this module's docstring"
+
+
+# --- what an SMS user can read: every response, in every language --------------------------------------------------
+# The text a texter gets is the response's sms variation in their language, or else the web variation. Words that
+# only make sense on a screen must not be in it, and English and Malay must stay GSM-7 (160 characters per SMS).
+
+import re  # noqa: E402
+
+from moments.channels.gateway import render_turn  # noqa: E402
+from moments.channels.menus import _texts as channel_texts  # noqa: E402
+from moments.channels.segments import prefer_gsm7  # noqa: E402
+
+SCREEN_WORDS = re.compile(
+    r"\btap(?:ping)?\b|\bclick|\bbuttons?\b|\bbutang\b|\btekan\b|\bat the top of the page\b|\bdi (?:bahagian )?atas "
+    r"halaman\b|请点|点选|点击|按钮|页面|தட்டு|பொத்தான்|பக்கத்தின்", re.I)
+
+
+def sms_text(name, lang):
+    variations = RESPONSES[name]
+    sms = [v for v in variations if v.get("channel") == "sms" and language_of(v) == lang]
+    chosen = sms[0] if sms else web_variation(name, lang)
+    return render_turn([chosen], lang).text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", sorted(RESPONSES))
+def test_no_screen_words_reach_sms_and_english_and_malay_stay_gsm7(name, lang):
+    text = sms_text(name, lang)
+    found = SCREEN_WORDS.search(text)
+    assert not found, f"{name}/{lang}: an SMS user reads {found.group()!r}: {text[:120]!r}"
+    if lang in ("en", "ms"):
+        plain = prefer_gsm7(text)
+        assert encoding_of(plain) == GSM7, (
+            f"{name}/{lang} forces UCS-2 over SMS ({sorted({c for c in plain if encoding_of(c) != GSM7})}): {text!r}")
+
+
+def test_the_screen_word_check_would_catch_them():
+    for text in ("Type it, or tap Skip.", "请点\"跳过\"", "atau tekan Langkau", "\"தவிர்\" என்பதைத் தட்டுங்கள்",
+                 "the Log in button at the top of the page"):
+        assert SCREEN_WORDS.search(text), text
+
+
+@pytest.mark.parametrize("key", sorted(k for k, v in channel_texts().items() if isinstance(v, dict)))
+def test_the_channels_own_texts_have_no_screen_words(key):
+    values = channel_texts()[key]
+    for text in (values.values() if key != "journeys" else [t for v in values.values() for t in v.values()]):
+        assert not SCREEN_WORDS.search(text), (key, text)
