@@ -220,4 +220,21 @@ def select(text: str, menu: Optional[Menu]) -> Selection:
     if scored and (len(scored) == 1 or scored[0][0] < scored[1][0]):  # a unique best match only
         _, i, option = scored[0]
         return Selection(Kind.OPTION, option.payload, number=i, option=option)
+    # The option's first word alone ("batal" for "Batal temujanji", "ரத்து" for "ரத்து செய்", "取消" for "取消预约"),
+    # when exactly one option starts with it: right after a list, "batal" means that option, not "stop".
+    starting = [(i, o) for i, o in enumerate(menu.options, 1) if _first_word(o.title) == said]
+    if len(starting) == 1 and len(said) >= 2:
+        i, option = starting[0]
+        return Selection(Kind.OPTION, option.payload, number=i, option=option)
     return Selection(Kind.TEXT, text)
+
+
+def _first_word(title: str) -> str:
+    """The first word of an option's title, normalised; for Chinese, its first jieba-free 2 characters."""
+    words = title.split()
+    if len(words) > 1:
+        return normalise(words[0])
+    whole = normalise(title)
+    if len(whole) >= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in whole):
+        return whole[:2]
+    return ""

@@ -177,3 +177,20 @@ def test_edit_distance():
 def test_menu_round_trips_through_json():
     menu = help_menu("ta")
     assert Menu.from_json(menu.to_json()) == menu
+
+
+@pytest.mark.parametrize("lang,options,typed,picked", [
+    ("ms", ["Tukar tarikh", "Batal temujanji"], "batal", 2),
+    ("ta", ["தேதி மாற்று", "ரத்து செய்"], "ரத்து", 2),
+    ("zh", ["改期", "取消预约"], "取消", 2),
+    ("en", ["Move an appointment", "Cancel an appointment"], "cancel", 2),
+])
+def test_the_first_word_of_one_option_picks_it(lang, options, typed, picked):
+    menu = Menu([Option(t, f"/p{i}") for i, t in enumerate(options, 1)], lang)
+    chosen = select(typed, menu)
+    assert chosen.kind is Kind.OPTION and chosen.number == picked
+
+
+def test_a_first_word_shared_by_two_options_picks_neither():
+    menu = Menu([Option("Yes, register", "/affirm"), Option("Yes, later", "/later")], "en")
+    assert select("yes", menu).kind is Kind.TEXT
