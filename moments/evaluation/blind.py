@@ -17,20 +17,22 @@ from moments.evaluation.heldout import FRESH_DIR, LANGS, load_heldout
 SPENT_NAME = "SPENT"
 
 
-def available(directory: Path = FRESH_DIR) -> Dict[str, List[Tuple[str, str]]]:
+def available(directory: Optional[Path] = None) -> Dict[str, List[Tuple[str, str]]]:
     """{lang: [(text, intent)]} for the languages whose blind file exists (empty when there is no blind set)."""
+    directory = directory or FRESH_DIR
     if not directory.is_dir():
         return {}
     return {lang: load_heldout(lang, directory) for lang in LANGS if (directory / f"{lang}.yml").exists()}
 
 
-def spent(directory: Path = FRESH_DIR) -> Optional[str]:
+def spent(directory: Optional[Path] = None) -> Optional[str]:
     """The SPENT marker's text (when the blind set's misses were revealed), else None."""
-    marker = directory / SPENT_NAME
+    marker = (directory or FRESH_DIR) / SPENT_NAME
     return marker.read_text(encoding="utf-8").strip() or "(no date)" if marker.exists() else None
 
 
-def spent_warning(directory: Path = FRESH_DIR) -> Optional[str]:
+def spent_warning(directory: Optional[Path] = None) -> Optional[str]:
+    directory = directory or FRESH_DIR
     when = spent(directory)
     if when is None:
         return None
@@ -39,8 +41,8 @@ def spent_warning(directory: Path = FRESH_DIR) -> Optional[str]:
             f"then delete {directory / SPENT_NAME}.")
 
 
-def mark_spent(directory: Path = FRESH_DIR, now: Optional[dt.datetime] = None) -> Path:
-    marker = directory / SPENT_NAME
+def mark_spent(directory: Optional[Path] = None, now: Optional[dt.datetime] = None) -> Path:
+    marker = (directory or FRESH_DIR) / SPENT_NAME
     stamp = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     marker.write_text(f"misses revealed by make eval --reveal-blind on {stamp}\n", encoding="utf-8")
     return marker

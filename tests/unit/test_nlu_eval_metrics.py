@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from moments.evaluation import blind, metrics
-from moments.evaluation.__main__ import both_sets_table, report
+from moments.evaluation.__main__ import both_sets_table, report, reveal
 from moments.evaluation.heldout import LanguageResult
 
 
@@ -124,6 +124,19 @@ def test_report_never_contains_a_blind_miss(tmp_path, monkeypatch):
     text = report({"en": EN}, fresh, None, None, "test model", "Blind set: 1 message")
     assert secret not in text
     assert "cancel it please now" in text  # held-out misses are listed as before
+    assert "has been looked at" not in text
+
+
+def test_reveal_prints_the_blind_misses_and_spends_the_set(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(blind, "FRESH_DIR", tmp_path)
+    fresh = {"en": result("en", [("a blind miss", "help", "goodbye", 0.95, "en"),
+                                 ("a blind hit", "help", "help", 0.95, "en")])}
+    reveal(fresh)
+    out = capsys.readouterr().out
+    assert "'a blind miss': expected help, got goodbye" in out and "a blind hit" not in out
+    assert (tmp_path / "SPENT").exists()
+    text = report({"en": EN}, fresh, None, None, "test model", "Blind set: 2 messages")
+    assert "has been looked at" in text  # every later report says so
 
 
 def test_spent_marker_round_trip(tmp_path):
