@@ -9,6 +9,7 @@ the slow-agency retry). A family may also have a newborn registered by the birth
 is named in the first message (or picked).
 """
 import time
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -43,6 +44,26 @@ def applications(agency, chat, child_key):
 
 
 # -- without a login -------------------------------------------------------------------------------------------------
+
+def to_the_summary(chat, start: str, bank: str, account: str) -> None:
+    """Consent, bank, account and the applicant as trustee: the summary is shown."""
+    say(chat, start, "utter_ask_myinfo_consent")
+    say(chat, "yes", "utter_ask_bb_bank")
+    say(chat, bank, "utter_ask_bb_account")
+    say(chat, account, "utter_ask_bb_trustee")
+    say(chat, "yes", "utter_baby_bonus_summary")
+
+
+@contextmanager
+def msf_fault(servers, **faults):
+    """MSF misbehaves (outage, latency) inside the block; cleared however the block ends."""
+    fault(servers, "msf", **faults)
+    try:
+        yield
+    finally:
+        clear_faults(servers)
+
+
 def test_without_login_questions_get_the_facts_and_applying_asks_to_log_in(chat):
     say(chat, "how much baby bonus will I get for my first child?",
         "utter_baby_bonus_info", "utter_baby_bonus_login_for_personal")
@@ -193,16 +214,9 @@ def test_questions_in_the_middle_then_stop(servers, agency):
 
 def test_agency_outage_at_submission_then_retry(servers, agency):
     chat = parent(servers, agency, "farah")
-    say(chat, "apply baby bonus for Alya pls", "utter_ask_myinfo_consent")
-    say(chat, "yes", "utter_ask_bb_bank")
-    say(chat, "DBS", "utter_ask_bb_account")
-    say(chat, "987654321", "utter_ask_bb_trustee")
-    say(chat, "yes", "utter_baby_bonus_summary")
-    fault(servers, "msf", outage=True)
-    try:
+    to_the_summary(chat, "apply baby bonus for Alya pls", "DBS", "987654321")
+    with msf_fault(servers, outage=True):
         say(chat, "yes", "utter_agency_unavailable", "utter_baby_bonus_summary")
-    finally:
-        clear_faults(servers)
     assert (chat.slot("bb_bank"), chat.slot("bb_account"), chat.slot("bb_trustee")) == (
         "DBS/POSB", "987654321", "applicant")                        # what they entered is kept
     say(chat, "yes", "utter_baby_bonus_submitted", "utter_baby_bonus_payments_started")
@@ -214,16 +228,9 @@ def test_agency_outage_at_submission_then_retry(servers, agency):
 def test_a_slow_agency_that_did_apply_is_not_applied_twice(servers, agency):
     """The first POST times out on our side but MSF completes it; "yes" again sends the same Idempotency-Key."""
     chat = parent(servers, agency, "priya")
-    say(chat, "apply baby bonus for Arjun", "utter_ask_myinfo_consent")
-    say(chat, "yes", "utter_ask_bb_bank")
-    say(chat, "OCBC", "utter_ask_bb_account")
-    say(chat, "1234567890", "utter_ask_bb_trustee")
-    say(chat, "yes", "utter_baby_bonus_summary")
-    fault(servers, "msf", latency_ms=6000)                            # the client gives up after 5 s
-    try:
+    to_the_summary(chat, "apply baby bonus for Arjun", "OCBC", "1234567890")
+    with msf_fault(servers, latency_ms=6000):                         # the client gives up after 5 s
         say(chat, "yes", "utter_agency_unavailable", "utter_baby_bonus_summary")
-    finally:
-        clear_faults(servers)
     time.sleep(2)                                                     # MSF finishes the first request
     say(chat, "yes", "utter_baby_bonus_submitted", "utter_baby_bonus_payments_started")
 

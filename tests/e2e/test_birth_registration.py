@@ -96,51 +96,50 @@ def test_register_in_english_then_the_baby_bonus_is_offered(servers, agency):
     assert chat.last_bot_actions()[:2] == ["action_check_identity", "baby_bonus_form"]
 
 
-def test_register_in_chinese(servers, agency):
-    chat = parent(servers, agency, "wong")
-    baby = new_baby(servers, "wong", "chen", days_ago=6, sex="F")
-    start_and_pick(chat, "我想给宝宝办出生登记", "好的", baby, "zh")
-    say(chat, "Chen Yu Xuan", "utter_ask_birth_ethnic_name")
-    say(chat, "陈雨萱", "utter_ask_birth_dialects")
-    replies = say(chat, "跳过", "utter_birth_registration_summary")
-    assert written_in("zh", replies[0]["text"]) and "女" in replies[0]["text"]
-    replies = say(chat, "是", "utter_birth_registered", "utter_offer_baby_bonus")
-    assert written_in("zh", replies[0]["text"])
+# One walkthrough per language: who registers, what they type, and what ICA then holds.
+WALKTHROUGHS = [
+    pytest.param(dict(
+        lang="zh", parent="wong", other="chen", days_ago=6, sex="F", start="我想给宝宝办出生登记", consent="好的",
+        name="Chen Yu Xuan", ethnic="陈雨萱", dialects="跳过", summary_has="女", confirm="是", reference_shown=True,
+        record={"child.name": "Chen Yu Xuan", "child.ethnic_name": "陈雨萱", "child.ethnic_script": "han",
+                "dialects": {"mother": None, "father": None}}), id="chinese"),
+    pytest.param(dict(
+        lang="ms", parent="nurul", other=None, days_ago=2, sex="F", start="saya nak daftar kelahiran anak saya",
+        consent="ya", name="Nur Iman binte Osman", ethnic="langkau", dialects="Jawa", summary_has="tidak berkahwin",
+        confirm="ya", reference_shown=True,
+        record={"child.name": "Nur Iman binte Osman", "child.ethnic_name": None,
+                "parents_marital_status": "not_married", "father": None,
+                "dialects": {"mother": "Javanese", "father": None}}), id="malay-as-a-single-mother"),
+    pytest.param(dict(
+        lang="ta", parent="anitha", other="lee", days_ago=10, sex="M",
+        start="என் குழந்தையின் பிறப்பை பதிவு செய்ய வேண்டும்", consent="ஆம்", name="Kavin Raj", ethnic="கவின் ராஜ்",
+        dialects="தவிர்", summary_has="ஆண்", confirm="ஆம்", reference_shown=False,
+        record={"child.name": "Kavin Raj", "child.ethnic_name": "கவின் ராஜ்", "child.ethnic_script": "tamil",
+                "parents_marital_status": "married"}), id="tamil"),
+]
+
+
+def at(record: dict, path: str):
+    for key in path.split("."):
+        record = record[key]
+    return record
+
+
+@pytest.mark.parametrize("w", WALKTHROUGHS)
+def test_register_in_each_language(servers, agency, w):
+    chat = parent(servers, agency, w["parent"])
+    baby = new_baby(servers, w["parent"], w["other"], days_ago=w["days_ago"], sex=w["sex"])
+    start_and_pick(chat, w["start"], w["consent"], baby, w["lang"])
+    say(chat, w["name"], "utter_ask_birth_ethnic_name")
+    say(chat, w["ethnic"], "utter_ask_birth_dialects")
+    replies = say(chat, w["dialects"], "utter_birth_registration_summary")
+    assert written_in(w["lang"], replies[0]["text"]) and w["summary_has"] in replies[0]["text"]
+    replies = say(chat, w["confirm"], "utter_birth_registered", "utter_offer_baby_bonus")
+    assert written_in(w["lang"], replies[0]["text"])
     [record] = registered(agency, chat, baby["enlb_number"])
-    assert record["child"]["name"] == "Chen Yu Xuan" and record["child"]["ethnic_name"] == "陈雨萱"
-    assert record["child"]["ethnic_script"] == "han" and record["dialects"] == {"mother": None, "father": None}
-    assert record["reference"] in replies[0]["text"]
-
-
-def test_register_in_malay_as_a_single_mother(servers, agency):
-    chat = parent(servers, agency, "nurul")
-    baby = new_baby(servers, "nurul", None, days_ago=2, sex="F")
-    start_and_pick(chat, "saya nak daftar kelahiran anak saya", "ya", baby, "ms")
-    say(chat, "Nur Iman binte Osman", "utter_ask_birth_ethnic_name")
-    say(chat, "langkau", "utter_ask_birth_dialects")
-    replies = say(chat, "Jawa", "utter_birth_registration_summary")
-    assert written_in("ms", replies[0]["text"]) and "tidak berkahwin" in replies[0]["text"]
-    replies = say(chat, "ya", "utter_birth_registered", "utter_offer_baby_bonus")
-    [record] = registered(agency, chat, baby["enlb_number"])
-    assert record["child"]["name"] == "Nur Iman binte Osman" and record["child"]["ethnic_name"] is None
-    assert record["parents_marital_status"] == "not_married" and record["father"] is None
-    assert record["dialects"] == {"mother": "Javanese", "father": None}
-    assert record["reference"] in replies[0]["text"] and written_in("ms", replies[0]["text"])
-
-
-def test_register_in_tamil(servers, agency):
-    chat = parent(servers, agency, "anitha")
-    baby = new_baby(servers, "anitha", "lee", days_ago=10, sex="M")
-    start_and_pick(chat, "என் குழந்தையின் பிறப்பை பதிவு செய்ய வேண்டும்", "ஆம்", baby, "ta")
-    say(chat, "Kavin Raj", "utter_ask_birth_ethnic_name")
-    say(chat, "கவின் ராஜ்", "utter_ask_birth_dialects")
-    replies = say(chat, "தவிர்", "utter_birth_registration_summary")
-    assert written_in("ta", replies[0]["text"]) and "ஆண்" in replies[0]["text"]
-    replies = say(chat, "ஆம்", "utter_birth_registered", "utter_offer_baby_bonus")
-    assert written_in("ta", replies[0]["text"])
-    [record] = registered(agency, chat, baby["enlb_number"])
-    assert record["child"]["name"] == "Kavin Raj" and record["child"]["ethnic_name"] == "கவின் ராஜ்"
-    assert record["child"]["ethnic_script"] == "tamil" and record["parents_marital_status"] == "married"
+    assert {path: at(record, path) for path in w["record"]} == w["record"]
+    if w["reference_shown"]:
+        assert record["reference"] in replies[0]["text"]
 
 
 # -- a correction, a digression, a cancel, an outage, a late birth ----------------------------------------------------------
