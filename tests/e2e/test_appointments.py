@@ -163,60 +163,50 @@ def test_vaccinations_then_book_move_and_cancel_in_english(servers, agency):
                                            "cancel": "please cancel my appointment", "yes": "yes"})
 
 
-def test_book_move_and_cancel_in_chinese(servers, agency):
-    p = Parent(servers, agency, "goh", "zh")
-    p.say("我要帮 Yu Xuan 预约打疫苗", "utter_ask_myinfo_consent")
-    p.say("好", "utter_ask_appointment_clinic")
-    p.say("宏茂桥", "utter_ask_appointment_date")
-    p.say("下个星期二", "utter_ask_appointment_slot")
-    assert "上午" in p.buttons()[0]["title"] or "下午" in p.buttons()[0]["title"]
+# Book, list, move and cancel in each language: what the parent types, and what the summary and the agency show.
+WALKTHROUGHS = [
+    pytest.param(dict(
+        parent="goh", lang="zh", start="我要帮 Yu Xuan 预约打疫苗", consent="好", clinic="宏茂桥", day="下个星期二",
+        slot_title=r"上午|下午", summary_has=["宏茂桥综合诊疗所", "疫苗接种"], confirm="是的", clinic_id="ang-mo-kio",
+        child=None, booked_for="yu-xuan", mine="我的预约",
+        later={"move": "我要改预约时间", "new_day": "下个星期五", "cancel": "取消预约", "yes": "好"}), id="chinese"),
+    pytest.param(dict(
+        parent="ahmad", lang="ms", start="saya nak book vaksin untuk Alya", consent="ya", clinic="Poliklinik Tampines",
+        day="Isnin depan", slot_title=r"(pagi|petang|tengah hari)$", summary_has=["Poliklinik Tampines", "vaksinasi"],
+        confirm="ya", clinic_id="tampines", child=None, booked_for=None, mine="temujanji saya",
+        later={"move": "saya nak tukar tarikh temujanji", "new_day": "Jumaat depan",
+               "cancel": "batalkan temujanji saya", "yes": "ya"}), id="malay"),
+    pytest.param(dict(
+        parent="rajesh", lang="ta", start="Kavya-க்கு தடுப்பூசி போட அப்பாயிண்ட்மென்ட் வேண்டும்", consent="ஆம்",
+        clinic="தெம்பனிஸ்", day="அடுத்த திங்கள்", slot_title=None, summary_has=["தெம்பனிஸ் பலதுறை மருந்தகம்"],
+        confirm="ஆம்", clinic_id="tampines", child="kavya", booked_for=None, mine="என் அப்பாயிண்ட்மென்ட்கள்",
+        later={"move": "அப்பாயிண்ட்மென்ட் நேரத்தை மாற்ற வேண்டும்", "new_day": "அடுத்த வெள்ளி",
+               "cancel": "அப்பாயிண்ட்மென்ட்டை ரத்து செய்ய வேண்டும்", "yes": "ஆம்"}), id="tamil"),
+]
+
+
+@pytest.mark.parametrize("w", WALKTHROUGHS)
+def test_book_move_and_cancel_in_each_language(servers, agency, w):
+    p = Parent(servers, agency, w["parent"], w["lang"])
+    p.say(w["start"], "utter_ask_myinfo_consent")
+    p.say(w["consent"], "utter_ask_appointment_clinic")
+    p.say(w["clinic"], "utter_ask_appointment_date")
+    p.say(w["day"], "utter_ask_appointment_slot")
+    if w["slot_title"]:
+        assert re.search(w["slot_title"], p.buttons()[0]["title"]), p.buttons()[0]
     p.say("1", "utter_ask_book_appointment_confirm")
-    assert "宏茂桥综合诊疗所" in p.text() and "疫苗接种" in p.text()
-    p.say("是的", "utter_appointment_booked")
-    ref = p.reference()
-    assert p.appointment(ref)["clinic"]["id"] == "ang-mo-kio"
-    assert [a["reference"] for a in p.booked("yu-xuan", "vaccination")] == [ref]
-    p.say("我的预约", "utter_appointments_list")
-    assert ref in p.text()
-    move_and_cancel(p, ref, "ang-mo-kio", {"move": "我要改预约时间", "new_day": "下个星期五", "cancel": "取消预约",
-                                           "yes": "好"})
-
-
-def test_book_move_and_cancel_in_malay(servers, agency):
-    p = Parent(servers, agency, "ahmad", "ms")
-    p.say("saya nak book vaksin untuk Alya", "utter_ask_myinfo_consent")
-    p.say("ya", "utter_ask_appointment_clinic")
-    p.say("Poliklinik Tampines", "utter_ask_appointment_date")
-    p.say("Isnin depan", "utter_ask_appointment_slot")
-    assert re.search(r"(pagi|petang|tengah hari)$", p.buttons()[0]["title"])
-    p.say("1", "utter_ask_book_appointment_confirm")
-    assert "Poliklinik Tampines" in p.text() and "vaksinasi" in p.text()
-    p.say("ya", "utter_appointment_booked")
-    ref = p.reference()
-    assert p.appointment(ref)["clinic"]["id"] == "tampines"
-    p.say("temujanji saya", "utter_appointments_list")
-    assert ref in p.text()
-    move_and_cancel(p, ref, "tampines", {"move": "saya nak tukar tarikh temujanji", "new_day": "Jumaat depan",
-                                         "cancel": "batalkan temujanji saya", "yes": "ya"})
-
-
-def test_book_move_and_cancel_in_tamil(servers, agency):
-    p = Parent(servers, agency, "rajesh", "ta")
-    p.say("Kavya-க்கு தடுப்பூசி போட அப்பாயிண்ட்மென்ட் வேண்டும்", "utter_ask_myinfo_consent")
-    p.say("ஆம்", "utter_ask_appointment_clinic")
-    p.say("தெம்பனிஸ்", "utter_ask_appointment_date")
-    p.say("அடுத்த திங்கள்", "utter_ask_appointment_slot")
-    p.say("1", "utter_ask_book_appointment_confirm")
-    assert "தெம்பனிஸ் பலதுறை மருந்தகம்" in p.text()
-    p.say("ஆம்", "utter_appointment_booked")
+    assert all(part in p.text() for part in w["summary_has"]), p.text()
+    p.say(w["confirm"], "utter_appointment_booked")
     ref = p.reference()
     appt = p.appointment(ref)
-    assert appt["clinic"]["id"] == "tampines" and appt["child"]["name"] == NAME["kavya"]
-    p.say("என் அப்பாயிண்ட்மென்ட்கள்", "utter_appointments_list")
+    assert appt["clinic"]["id"] == w["clinic_id"]
+    if w["child"]:
+        assert appt["child"]["name"] == NAME[w["child"]]
+    if w["booked_for"]:
+        assert [a["reference"] for a in p.booked(w["booked_for"], "vaccination")] == [ref]
+    p.say(w["mine"], "utter_appointments_list")
     assert ref in p.text()
-    move_and_cancel(p, ref, "tampines", {"move": "அப்பாயிண்ட்மென்ட் நேரத்தை மாற்ற வேண்டும்",
-                                         "new_day": "அடுத்த வெள்ளி",
-                                         "cancel": "அப்பாயிண்ட்மென்ட்டை ரத்து செய்ய வேண்டும்", "yes": "ஆம்"})
+    move_and_cancel(p, ref, w["clinic_id"], w["later"])
 
 
 # -- correction, digression, stop, outage, a slot taken meanwhile ----------------------------------------------------------
