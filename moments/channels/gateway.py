@@ -224,16 +224,33 @@ def render_turn(messages: List[Dict[str, Any]], language: Optional[str]) -> Rend
         custom = message.get("custom")
         if isinstance(custom, dict) and isinstance(custom.get("text"), str):
             lines.append(to_plain_text(custom["text"]))
-        for button in message.get("buttons") or message.get("quick_replies") or []:
-            option = Option.from_button(button)
+        buttons = [Option.from_button(b) for b in message.get("buttons") or message.get("quick_replies") or []]
+        shared = shared_prefix([o.title for o in buttons])
+        if shared:  # "Fri 4 Dec, 8:30 am", "Fri 4 Dec, 8:45 am" … -> "Fri 4 Dec:" once, then "1. 8:30 am" …
+            lines.append(shared.rstrip(" ,·:-–") + ":")
+        for option in buttons:
             options.append(option)
-            lines.append(f"{len(options)}. {option.title}")
+            lines.append(f"{len(options)}. {option.title[len(shared):]}")
     for option in main_menu_extras(options, language):  # "Delete my chat" on the main menu
         options.append(option)
         lines.append(f"{len(options)}. {option.title}")
     if options:
         lines.append(reply_hint(len(options), language))
     return RenderedTurn("\n".join(lines), Menu(options, language) if options else None)
+
+
+def shared_prefix(titles: List[str]) -> str:
+    """The start three or more options share up to a separator ("Fri 4 Dec, " of a list of times), else "".
+    Printed once above the list, it saves an SMS or two (a Tamil list of five times: 6 SMS -> 3)."""
+    if len(titles) < 3:
+        return ""
+    first = titles[0]
+    n = 0
+    while n < len(first) and all(len(t) > n and t[n] == first[n] for t in titles):
+        n += 1
+    cut = max(first.rfind(sep, 0, n) + len(sep) if first.rfind(sep, 0, n) >= 0 else 0 for sep in (", ", " · ", "，"))
+    prefix = first[:cut]
+    return prefix if len(prefix.strip(" ,·，")) >= 6 and all(len(t) > cut for t in titles) else ""
 
 
 @dataclass

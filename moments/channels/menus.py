@@ -60,8 +60,8 @@ def main_menu_extras(options: List["Option"], language: Optional[str]) -> List["
 
 
 def reply_hint(count: int, language: Optional[str]) -> str:
-    """"Reply 1, 2 or 3" up to three options; "Reply 1-6" from four on (shorter in every language)."""
-    if count >= 4:
+    """"Reply 1 or 2" for two options; "Reply 1-3" from three on (shorter in every language)."""
+    if count >= 3:
         return channel_text("range_hint", language, first=1, last=count)
     return channel_text("reply_hint", language, choices=join_choices(list(range(1, count + 1)), language))
 

@@ -59,10 +59,12 @@ def test_every_journey_name_exists_in_the_four_languages_and_scripts(form):
 
 
 @pytest.mark.parametrize("lang,n,hint", [
-    ("en", 3, "Reply 1, 2 or 3"),
-    ("zh", 3, "请回复 1、2 或 3"),
-    ("ms", 3, "Balas 1, 2 atau 3"),
-    ("ta", 3, "1, 2 அல்லது 3 அனுப்புங்கள்"),
+    ("en", 3, "Reply 1-3"),
+    ("zh", 3, "请回复 1-3"),
+    ("ms", 3, "Balas 1-3"),
+    ("ta", 3, "1-3 அனுப்புங்கள்"),
+    ("zh", 2, "请回复 1 或 2"),
+    ("ta", 2, "1 அல்லது 2 அனுப்புங்கள்"),
     ("en", 2, "Reply 1 or 2"),
     ("en", 1, "Reply 1"),
     ("ms", 5, "Balas 1-5"),
@@ -194,3 +196,27 @@ def test_the_first_word_of_one_option_picks_it(lang, options, typed, picked):
 def test_a_first_word_shared_by_two_options_picks_neither():
     menu = Menu([Option("Yes, register", "/affirm"), Option("Yes, later", "/later")], "en")
     assert select("yes", menu).kind is Kind.TEXT
+
+
+# --- a list of times on the same day: the day once ----------------------------------------------------------------
+
+from moments.channels.gateway import render_turn, shared_prefix  # noqa: E402
+
+
+@pytest.mark.parametrize("lang,titles,head,first", [
+    ("en", ["Fri 4 Dec, 8:30 am", "Fri 4 Dec, 8:45 am", "Fri 4 Dec, 9:00 am"], "Fri 4 Dec:", "1. 8:30 am"),
+    ("ta", ["வெள்ளி, 4 டிசம்பர், காலை 8:30", "வெள்ளி, 4 டிசம்பர், காலை 8:45", "வெள்ளி, 4 டிசம்பர், காலை 9:00"],
+     "வெள்ளி, 4 டிசம்பர்:", "1. காலை 8:30"),
+])
+def test_options_that_share_their_start_show_it_once_and_keep_their_full_titles(lang, titles, head, first):
+    turn = render_turn([{"text": "Free times:", "buttons": [{"title": t, "payload": str(i)}
+                                                            for i, t in enumerate(titles, 1)]}], lang)
+    lines = turn.text.split("\n")
+    assert lines[1] == head and lines[2] == first, lines
+    assert [o.title for o in turn.menu.options] == titles  # typing the full title still picks it
+
+
+def test_two_options_or_no_common_start_are_listed_as_they_are():
+    assert shared_prefix(["Fri 4 Dec, 8:30 am", "Fri 4 Dec, 8:45 am"]) == ""
+    assert shared_prefix(["Ang Mo Kio Polyclinic", "Toa Payoh Polyclinic", "Queenstown Polyclinic"]) == ""
+    assert shared_prefix(["Yes, register", "Yes, later", "Yes, now"]) == ""
