@@ -3,24 +3,24 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import List, Literal, Optional
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, root_validator, validator
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 
 from moments.rules import baby_bonus as rules
 from moments.rules.baby_bonus import ACCOUNT_LENGTHS
 
 from . import clock, idempotency
-from .common import as_caller, caller, children_of, json_response, new_reference, own_child, sessions
+from .common import as_caller, caller, children_of, json_response, own_child, sessions
 from .errors import Problem, domain_error, problems
 from .models import BabyBonusApplication, Person
 from .schemas import NRIC, ChildSummary, PersonRef
 from .security import Citizen, citizen, require_api_key
+from .services import applications
 
 log = logging.getLogger("moments.agencies.msf")
 
@@ -91,29 +91,6 @@ def _present(a: rules.Assessment, child: Person | None, application: BabyBonusAp
     )
 
 
-def _key(p: Person) -> tuple:
-    return (p.born_at or datetime.combine(p.date_of_birth, time()), p.id)
-
-
-def assess_child(s, child: Person, today: date) -> rules.Assessment:
-    """Birth order counts the mother's children (the father's when no mother is recorded), older first."""
-    parent_col, parent_id = ((Person.mother_id, child.mother_id) if child.mother_id else (Person.father_id, child.father_id))
-    siblings = [] if parent_id is None else [
-        _key(p) for p in s.execute(select(Person).where(parent_col == parent_id, Person.id != child.id)).scalars()
-    ]
-    if child.parents_married is not None:
-        married = child.parents_married
-    else:
-        mother = s.get(Person, child.mother_id) if child.mother_id else None
-        married = bool(mother and child.father_id and mother.spouse_id == child.father_id)
-    return rules.assess(child.date_of_birth, rules.birth_order(_key(child), siblings),
-                        citizen=child.residential_status == "citizen", parents_married=married, today=today)
-
-
-def _application_for(s, child_id: str) -> BabyBonusApplication | None:
-    return s.execute(select(BabyBonusApplication).where(BabyBonusApplication.child_id == child_id)).scalar_one_or_none()
-
-
 @router.get("/baby-bonus/calculator", response_model=BabyBonusOut, responses=problems(401, 422),
             summary="Amounts for a date of birth and birth order (no child needed, e.g. before the birth)")
 def calculator(date_of_birth: date = Query(..., example="2026-11-02"),
@@ -134,7 +111,7 @@ def child_baby_bonus(request: Request, child_id: str = Path(..., max_length=64),
     today = clock.today()
     with sessions(request)() as s:
         child = own_child(s, caller(s, who.person_id).id, child_id)
-        return json_response(_present(assess_child(s, child, today), child, _application_for(s, child.id), today))
+        return json_response(_present(applications.assess_child(s, child, today), child, applications.application_for(s, child.id), today))
 
 
 class ApplicationRequest(BaseModel):
@@ -175,7 +152,7 @@ def application_out(s, app: BabyBonusApplication, today: date) -> ApplicationOut
         reference=app.reference, status=app.status, submitted_at=clock.aware(app.created_at),
         child=ChildSummary.of(child), applicant=PersonRef.of(s.get(Person, app.applicant_id)), bank=app.bank,
         account_number_masked="******" + app.account_last4, cda_trustee=PersonRef.of(s.get(Person, app.cda_trustee_id)),
-        benefits=_present(assess_child(s, child, today), child, app, today),
+        benefits=_present(applications.assess_child(s, child, today), child, app, today),
     )
 
 
@@ -187,31 +164,7 @@ def apply(body: ApplicationRequest, request: Request, who: Citizen = Depends(cit
     (`cda_trustee_invalid`). Accepts `Idempotency-Key`."""
 
     def work(s):
-        me = caller(s, who.person_id)
-        child = own_child(s, me.id, body.child_id)
-        existing = _application_for(s, child.id)
-        if existing is not None:
-            raise Problem("application_exists", f"This child already has Baby Bonus application {existing.reference}.",
-                          application_reference=existing.reference)
-        today = clock.today()
-        a = assess_child(s, child, today)
-        if not a.eligible:
-            raise Problem("not_eligible", "The child is not eligible: " + ", ".join(a.reasons) + ".", reasons=a.reasons)
-        trustee = s.execute(select(Person).where(Person.nric == body.cda_trustee_nric)).scalar_one_or_none()
-        if trustee is None or trustee.id not in (child.mother_id, child.father_id):
-            raise Problem("cda_trustee_invalid", "The CDA trustee must be the child's mother or father.")
-        app = BabyBonusApplication(
-            reference=new_reference("BB"), child_id=child.id, applicant_id=me.id, bank=body.bank,
-            account_last4=body.bank_account_number[-4:], cda_trustee_id=trustee.id, status="approved",
-            created_at=clock.now(),
-        )
-        try:
-            s.add(app)
-            s.flush()
-        except IntegrityError:
-            raise Problem("application_exists", "This child's application was submitted a moment ago.") from None
-        log.info("baby bonus %s for child %s by %s", app.reference, child.nric, me.nric)
-        return 201, application_out(s, app, today)
+        return 201, application_out(s, applications.apply(s, who.person_id, body), clock.today())
 
     return idempotency.run(request, sessions(request), who.idempotency_scope, body, work)
 
