@@ -14,16 +14,16 @@ from typing import Dict, List, Literal, Optional
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from . import clock, geo, idempotency
-from .common import as_caller, caller, children_of, json_response, new_reference, own_child, sessions
+from .common import as_caller, caller, children_of, json_response, own_child, sessions
 from .errors import Problem, problems
 from .immunisation import NCIS, status_for
 from .models import Appointment, Clinic, ImmunisationRecord, Person, Slot
 from .schemas import ChildSummary
 from .security import Citizen, citizen, require_api_key
+from .services import appointments
 
 log = logging.getLogger("moments.agencies.health")
 
@@ -236,39 +236,6 @@ def appointment_out(s, a: Appointment) -> AppointmentOut:
     )
 
 
-def _claim_slot(s, slot_id: int, reference: str) -> None:
-    """The atomic step: exactly one request can move a slot from free to booked."""
-    claimed = s.execute(
-        update(Slot).where(Slot.id == slot_id, Slot.booked_by.is_(None)).values(booked_by=reference)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        raise Problem("slot_taken", "Someone has just booked that slot; please choose another.", slot_id=slot_id)
-
-
-def _release_slot(s, slot_id: int, reference: str) -> None:
-    s.execute(update(Slot).where(Slot.id == slot_id, Slot.booked_by == reference).values(booked_by=None)
-              .execution_options(synchronize_session=False))
-
-
-def _open_slot(s, slot_id: int) -> Slot:
-    slot = s.get(Slot, slot_id)
-    if slot is None:
-        raise Problem("slot_not_found", "There is no slot with that id; see GET /health/v1/clinics/{id}/slots.")
-    if slot.starts_at <= clock.now():
-        raise Problem("slot_in_past", "That slot has already started; please choose a later one.")
-    return slot
-
-
-def _mine(s, me_id: str, reference: str) -> Appointment:
-    child_ids = [c.id for c in children_of(s, me_id)]
-    a = s.execute(select(Appointment).where(Appointment.reference == reference.upper(),
-                                            Appointment.child_id.in_(child_ids))).scalar_one_or_none()
-    if a is None:
-        raise Problem("appointment_not_found", "None of your children's appointments has that reference.")
-    return a
-
-
 class BookRequest(BaseModel):
     child_id: str = Field(..., max_length=64)
     slot_id: int = Field(..., ge=1, le=2_147_483_647)
@@ -282,30 +249,7 @@ def book(body: BookRequest, request: Request, who: Citizen = Depends(citizen("he
     instead). Accepts `Idempotency-Key`."""
 
     def work(s):
-        me = caller(s, who.person_id)
-        child = own_child(s, me.id, body.child_id)
-        slot = _open_slot(s, body.slot_id)
-        reference = new_reference("AP")
-        _claim_slot(s, slot.id, reference)
-        now = clock.now()
-        for other in s.execute(select(Appointment).where(
-                Appointment.child_id == child.id, Appointment.service == slot.service,
-                Appointment.status == "booked")).scalars():
-            if s.get(Slot, other.slot_id).starts_at <= now:
-                other.status, other.updated_at = "attended", now  # a past booking no longer blocks a new one
-            else:
-                raise Problem("appointment_exists",
-                              f"{child.name} already has appointment {other.reference}; reschedule it instead.",
-                              appointment_reference=other.reference)
-        appt = Appointment(reference=reference, child_id=child.id, booked_by_id=me.id, slot_id=slot.id,
-                           service=slot.service, status="booked", reschedule_count=0, created_at=now, updated_at=now)
-        try:
-            s.add(appt)
-            s.flush()
-        except IntegrityError:
-            raise Problem("appointment_exists", f"{child.name} already has an appointment for this service.") from None
-        log.info("booked %s: child %s at %s %s", reference, child.nric, slot.clinic_id, slot.starts_at.isoformat())
-        return 201, appointment_out(s, appt)
+        return 201, appointment_out(s, appointments.book(s, who.person_id, body))
 
     return idempotency.run(request, sessions(request), who.idempotency_scope, body, work)
 
@@ -328,7 +272,7 @@ def my_appointments(request: Request, status: Optional[Literal["booked", "cancel
 def get_appointment(request: Request, reference: str = Path(..., max_length=16),
                     who: Citizen = Depends(citizen("health.appointments"))) -> Response:
     with sessions(request)() as s:
-        return json_response(appointment_out(s, _mine(s, caller(s, who.person_id).id, reference)))
+        return json_response(appointment_out(s, appointments.mine(s, caller(s, who.person_id).id, reference)))
 
 
 class RescheduleRequest(BaseModel):
@@ -343,33 +287,7 @@ def reschedule(body: RescheduleRequest, request: Request, reference: str = Path(
     service only (`service_mismatch`). Accepts `Idempotency-Key`."""
 
     def work(s):
-        me = caller(s, who.person_id)
-        appt = _mine(s, me.id, reference)
-        if appt.status != "booked":
-            raise Problem("appointment_cancelled" if appt.status == "cancelled" else "appointment_past",
-                          f"Appointment {appt.reference} is {appt.status}; book a new one instead.")
-        old = s.get(Slot, appt.slot_id)
-        now = clock.now()
-        if old.starts_at <= now:
-            raise Problem("appointment_past", f"Appointment {appt.reference} has already taken place.")
-        new = _open_slot(s, body.slot_id)
-        if new.id == old.id:
-            raise Problem("slot_unchanged", "That is the appointment's current slot.")
-        if new.service != appt.service:
-            raise Problem("service_mismatch", f"Choose a {appt.service.replace('_', ' ')} slot.")
-        moved = s.execute(
-            update(Appointment)
-            .where(Appointment.id == appt.id, Appointment.slot_id == old.id, Appointment.status == "booked")
-            .values(slot_id=new.id, reschedule_count=Appointment.reschedule_count + 1, updated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if moved != 1:
-            raise Problem("appointment_changed", "The appointment was changed by another request; fetch it again.")
-        _claim_slot(s, new.id, appt.reference)
-        _release_slot(s, old.id, appt.reference)
-        s.expire(appt)
-        log.info("rescheduled %s to %s %s", appt.reference, new.clinic_id, new.starts_at.isoformat())
-        return 200, appointment_out(s, appt)
+        return 200, appointment_out(s, appointments.reschedule(s, who.person_id, reference, body.slot_id))
 
     return idempotency.run(request, sessions(request), who.idempotency_scope, {"ref": reference, **body.dict()}, work)
 
@@ -387,22 +305,6 @@ def cancel(request: Request, reference: str = Path(..., max_length=16),
     reason = " ".join(body.reason.split()) if body and body.reason else None
 
     def work(s):
-        me = caller(s, who.person_id)
-        appt = _mine(s, me.id, reference)
-        if appt.status == "cancelled":
-            raise Problem("appointment_cancelled", f"Appointment {appt.reference} is already cancelled.")
-        if appt.status != "booked" or s.get(Slot, appt.slot_id).starts_at <= clock.now():
-            raise Problem("appointment_past", f"Appointment {appt.reference} has already taken place.")
-        done = s.execute(
-            update(Appointment).where(Appointment.id == appt.id, Appointment.status == "booked")
-            .values(status="cancelled", cancel_reason=reason, updated_at=clock.now())
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if done != 1:
-            raise Problem("appointment_cancelled", f"Appointment {appt.reference} was cancelled a moment ago.")
-        _release_slot(s, appt.slot_id, appt.reference)
-        s.expire(appt)
-        log.info("cancelled %s", appt.reference)
-        return 200, appointment_out(s, appt)
+        return 200, appointment_out(s, appointments.cancel(s, who.person_id, reference, reason))
 
     return idempotency.run(request, sessions(request), who.idempotency_scope, {"ref": reference, "reason": reason}, work)
