@@ -142,5 +142,9 @@ def test_interactive_review(project, store):
 
 def test_tracker_store_from_endpoints_resolves_sqlite_path_from_the_project_root(project):
     (project.root / "endpoints.yml").write_text('tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "var/tracker.db"\n')
+    with pytest.raises(rv.NoConversationsYet):  # no such file yet: nothing to review, said as such
+        rv.tracker_store_url(project)
+    (project.root / "var").mkdir(exist_ok=True)
+    (project.root / "var" / "tracker.db").touch()
     url = rv.tracker_store_url(project)
     assert url == f"sqlite:///{project.root / 'var' / 'tracker.db'}"
