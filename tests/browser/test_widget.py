@@ -194,3 +194,27 @@ def test_every_page_text_exists_in_all_four_languages(new_page):
         assert texts == expected
         assert pw.title() == pw.evaluate(f"MOMENTS_TEXTS['{lang}'].page_title")
     page.wait_idle()
+
+
+def test_each_message_is_tagged_with_the_language_it_is_written_in(new_page):
+    """Not by the page's language, and not "ta" for any message with one Tamil word in it: the English greeting
+    names "தமிழ்" and stays English; a Malay answer on the English page is Malay."""
+    page = new_page().open("?lang=en")
+    page.wait_greeted()
+    pw = page.pw
+    messages = {
+        "g-en": ("bot", "Hello! I'm Moments Assistant. You can write to me in English, 中文, Bahasa Melayu or தமிழ்."),
+        "g-zh": ("bot", "您好！我是 Moments Assistant。您可以用 English、中文、Bahasa Melayu 或 தமிழ் 跟我聊。"),
+        "g-ta": ("bot", "வணக்கம்! நான் Moments Assistant, உங்களுக்கு உதவுவேன்."),
+        "a-ms": ("bot", "Anda belum memohon untuk Adam: saya boleh bantu anda memohon sekarang."),
+        "u-ms": ("user", "berapa bonus bayi untuk anak pertama"),
+        "u-en": ("user", "how much is the baby bonus"),
+    }
+    pw.evaluate("""(entries) => { const c = window.momentsChat;
+        for (const [id, [from, text]] of Object.entries(entries)) c.state.history.push({id, from, text});
+        c.render(); }""", messages)
+    langs = pw.evaluate("""(ids) => ids.map((id) => {
+        const b = document.querySelector(`#transcript li[data-id="${id}"] .bubble`); return b && b.lang; })""",
+                        list(messages))
+    assert dict(zip(messages, langs)) == {"g-en": "en", "g-zh": "zh", "g-ta": "ta", "a-ms": "ms", "u-ms": "ms",
+                                          "u-en": "en"}

@@ -26,10 +26,26 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
+  // Words that mark a Latin-script message as Malay rather than English.
+  const MALAY_WORDS = new Set(("anda saya untuk dan yang boleh sila ini itu tidak bayi anak kelahiran temujanji " +
+    "daftar mohon permohonan bantu bagi dengan sudah belum akan dalam atau pada kepada hari tarikh nombor " +
+    "terima kasih selamat baik ya tiada balas taip hantar").split(" "));
+
+  /** The language a message is written in, by its own letters: the script most of them are in (a few Tamil
+   *  letters in an English greeting do not make it Tamil), and for Latin script Malay or English by its words.
+   *  Every message gets one, so a Malay answer on the English page is read as Malay. */
   function scriptLanguage(text) {
-    if (/[\u0B80-\u0BFF]/.test(text)) return "ta";
-    if (/[\u3400-\u9FFF]/.test(text)) return "zh";
-    return null;
+    const tamil = (text.match(/[\u0B80-\u0BFF]/g) || []).length;
+    const han = (text.match(/[\u3400-\u9FFF]/g) || []).length;
+    const latin = (text.match(/[A-Za-z]/g) || []).length;
+    // A Han character is about a word, a Tamil letter about a third of one, a Latin letter a fifth.
+    const weights = { ta: tamil / 2.5, zh: han, latin: latin / 5 };
+    const best = Object.keys(weights).reduce((a, b) => (weights[b] > weights[a] ? b : a));
+    if (weights[best] === 0) return null;
+    if (best !== "latin") return best;
+    const words = text.toLowerCase().match(/[a-z]+/g) || [];
+    const malay = words.filter((w) => MALAY_WORDS.has(w)).length;
+    return malay >= 2 || (words.length <= 3 && malay >= 1) ? "ms" : "en";
   }
 
   function freshState() {
