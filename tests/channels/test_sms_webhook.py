@@ -335,3 +335,39 @@ def test_the_simulator_lists_seeded_people_and_defaults_to_a_registered_mobile(c
     out = capsys.readouterr().out
     assert DEFAULT_PERSON in out and mobile_of(DEFAULT_PERSON) in out
     assert re.fullmatch(r"\+65[89]\d{7}", mobile_of(DEFAULT_PERSON))
+
+
+# --- "0" inside a form, on the real stack -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang,greeting,stop_question", [
+    ("en", "hello", "Stop the birth registration?"),
+    ("ta", "வணக்கம்", "பிறப்பு பதிவை நிறுத்தவா?"),
+])
+def test_zero_inside_the_registration_form_asks_first_and_never_answers_the_form(servers, lang, greeting,
+                                                                               stop_question):
+    """A seeded parent starts registering by SMS, then texts 0: asked whether to stop, '2' brings the question
+    back (no turn in Rasa), the next '1' answers the form's own menu; '0' then '1' stops the registration."""
+    from moments.agencies.seed import PEOPLE
+
+    person = next(p for p in PEOPLE if p.key == ("lim" if lang == "en" else "priya"))
+    user = SmsUser(servers, phone=person.mobile)
+    user.say(greeting)
+    user.say("1")                                            # main menu: register a birth
+    if user.last_responses()[-1:] == ["utter_ask_myinfo_consent"]:
+        user.say("1")                                        # consent: yes
+    assert user.last_responses()[-1:] == ["utter_ask_birth_notification"], user.last_responses()
+    assert user.tracker()["active_loop"].get("name") == "birth_registration_form"
+    before = len(user.user_events())
+
+    asked = user.say("0").joined()
+    assert stop_question in asked, asked
+    back = user.say("2").joined()
+    assert len(user.user_events()) == before, "'0' and '2. go on' are answered by the channel, not the form"
+    assert NUMBERED.sub("", back.split("\n")[-1]).strip() and "1." in back, back   # the notification menu again
+
+    user.say("1")                                            # the form's own menu: the first baby
+    assert user.last_responses()[-1:] == ["utter_ask_birth_child_name"], user.last_responses()
+    assert user.say("0").joined().count(stop_question) == 1
+    user.say("1")                                            # yes, stop
+    assert user.tracker()["active_loop"].get("name") in (None, ""), "the form is still running"
+    assert "utter_journey_stopped" in user.last_responses() or "utter_stop" in user.last_responses()
