@@ -218,3 +218,17 @@ def test_each_message_is_tagged_with_the_language_it_is_written_in(new_page):
                         list(messages))
     assert dict(zip(messages, langs)) == {"g-en": "en", "g-zh": "zh", "g-ta": "ta", "a-ms": "ms", "u-ms": "ms",
                                           "u-en": "en"}
+
+
+def test_the_birth_certificate_link_is_read_by_its_label_not_its_address(new_page):
+    page = new_page().open("?lang=zh")
+    page.wait_greeted()
+    pw = page.pw
+    url = "http://127.0.0.1:1/ica/v1/certificates/BR-37QPN23Q.1804055152.c5f2cab4ac0d1897291eaf1a7ea0ffcc"
+    text = f"办好了！链接在 2027年3月3日 之前有效，请保存一份：[下载出生证书（PDF）]({url})"
+    pw.evaluate("""(text) => { const c = window.momentsChat;
+        c.state.history.push({id: "cert", from: "bot", text}); c.render(); }""", text)
+    link = pw.evaluate("""() => { const a = document.querySelector('#transcript li[data-id="cert"] .bubble a');
+        return {href: a.href, text: a.firstChild.textContent, bubble: a.parentElement.textContent}; }""")
+    assert link["href"] == url and link["text"] == "下载出生证书（PDF）"
+    assert url not in link["bubble"] and "](" not in link["bubble"]

@@ -358,20 +358,24 @@
     /** Text with line breaks (CSS pre-line) and web addresses as links; never HTML from the bot. */
     fillText(el, text) {
       let last = 0;
-      text.replace(URL_RE, (url, _g, offset) => {
+      // "[Download the birth certificate (PDF)](https://…)" is a link with that label (a screen reader reads the
+      // label, not a 100-character address); a bare address is a link to itself.
+      const LINK_RE = new RegExp("\\[([^\\]\\n]{1,160})\\]\\((https?:\\/\\/[^\\s<>\"')]+)\\)|" + URL_RE.source, "g");
+      text.replace(LINK_RE, (match, label, target, bare, offset) => {
+        const url = target || bare;
         el.appendChild(document.createTextNode(text.slice(last, offset)));
         const a = document.createElement("a");
         a.href = url;
         a.target = "_blank";
         a.rel = "noopener noreferrer";
-        a.textContent = url;
+        a.textContent = label || url;
         const hint = document.createElement("span");
         hint.className = "sr-only";
         hint.textContent = " " + this.t("opens_new_tab");
         a.appendChild(hint);
         el.appendChild(a);
-        last = offset + url.length;
-        return url;
+        last = offset + match.length;
+        return match;
       });
       el.appendChild(document.createTextNode(text.slice(last)));
     }
