@@ -166,7 +166,8 @@ class Progress:
 
 
 QUICK_EPOCH_FRACTION = 0.25
-# MOMENTS_QUICK_EPOCH_FRACTION overrides it (tests use a tiny fraction to get a fine-tune that has drifted).
+# MOMENTS_QUICK_EPOCH_FRACTION overrides it (a test uses 0: Rasa then fine-tunes for ceil(0 x epochs) = 0 epochs,
+# so the quick model keeps whatever the last model got wrong, a drift that does not depend on the machine).
 import os as _os
 
 QUICK_EPOCH_FRACTION = float(_os.environ.get("MOMENTS_QUICK_EPOCH_FRACTION") or QUICK_EPOCH_FRACTION)

@@ -134,12 +134,13 @@ def test_regression_gate_fails_on_the_damaged_model(tiny_models, tmp_path):
     assert [g["passed"] for g in gates.values()] == [False]
 
 
-@pytest.mark.skip(reason="issue 22 open: the damaged model recovers Tamil within the tiny fine-tune, so the fallback "
-                         "to a full training is never triggered here; the test needs a way to force the drift")
 def test_quick_that_drifts_on_an_untouched_language_falls_back_to_a_full_training(tiny_models, tmp_path):
-    """The last model forgot Tamil (damaged); the trainer adds one English and one Chinese example and trains
-    QUICK=1. The fine-tune (here a tiny fraction of an epoch) is still bad at Tamil, which nobody touched: the
-    trainer is not told to "fix the data", the full training runs by itself and passes."""
+    """The last model learnt Tamil wrong (damaged); the trainer adds one English and one Chinese example and trains
+    QUICK=1. The fine-tune is given no epochs at all (MOMENTS_QUICK_EPOCH_FRACTION=0: Rasa trains ceil(0 x epochs)
+    = 0), so the quick model is the last model with the new words in its vocabulary, as bad at Tamil as the damaged
+    one: deterministic, where a fraction of an epoch on a model that had merely never seen Tamil learnt enough back
+    to pass. Tamil's examples were not touched: the trainer is not told to "fix the data", the full training runs
+    by itself and passes."""
     project = Project(tmp_path / "p")
     shutil.copytree(tiny_models.project_dir, project.root, ignore=shutil.ignore_patterns("reports", "var", ".rasa"))
     shutil.copy2(tiny_models.good, project.deployed_model)  # live: the good model
@@ -149,7 +150,7 @@ def test_quick_that_drifts_on_an_untouched_language_falls_back_to_a_full_trainin
     for lang, text in (("en", "hello there, good morning to you"), ("zh", "各位早上好，我想问点事情")):
         run = run_trainer(project.root, "add-examples", "greet", "--lang", lang, text)
         assert run.returncode == 0, run.stdout + run.stderr
-    quick = run_trainer(project.root, "train", "--quick", env={"MOMENTS_QUICK_EPOCH_FRACTION": "0.05"}, timeout=1800)
+    quick = run_trainer(project.root, "train", "--quick", env={"MOMENTS_QUICK_EPOCH_FRACTION": "0"}, timeout=1800)
     out = quick.stdout
     assert "fine-tuning" in out, out[-3000:]
     assert "Tamil, a language whose examples you did not change" in out, out[-4000:]

@@ -3,7 +3,9 @@
 Training our real config takes minutes, so the tests that need models share two tiny ones trained
 once per session on a small project (3 intents x 4 languages, DIET 20 epochs, TED 2 epochs):
   - `good`: trained on all four languages;
-  - `damaged`: the same project retrained after the Tamil examples were removed. Only NLU data changed
+  - `damaged`: the same project retrained after the Tamil examples were filed under the wrong intents (each
+    intent's Tamil examples under the next one): it has learnt Tamil wrong, not merely not at all (the concept
+    features shared by the four languages carry an untrained language a long way). Only NLU data changed
     between the two trainings, so the second one also shows that the dialogue policies are reused.
 """
 from __future__ import annotations
@@ -140,7 +142,7 @@ def make_tiny_project(dst: Path) -> Project:
 class TinyModels:
     project_dir: Path        # the tiny project as trained for `good` (all four languages)
     good: Path
-    damaged: Path            # no Tamil training data
+    damaged: Path            # Tamil examples under the wrong intents
     first_output: str        # what `train` printed each time
     second_output: str
     unchanged_output: str
@@ -162,7 +164,9 @@ def train_tiny_models(base: Path) -> TinyModels:
 
     ta = project.nlu_file("ta")
     original = ta.read_text(encoding="utf-8")
-    ta.write_text('version: "3.1"\nnlu: []\n', encoding="utf-8")
+    examples = read_examples(ta)
+    wrong = {TINY_INTENTS[(i + 1) % len(TINY_INTENTS)]: examples[intent] for i, intent in enumerate(TINY_INTENTS)}
+    ta.write_text(_nlu_yaml(wrong), encoding="utf-8")
     second = run_trainer(project.root, "train", "--no-validate")
     ta.write_text(original, encoding="utf-8")
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
