@@ -129,6 +129,7 @@ class AppointmentFormValidation(JourneyForm):
     async def check_date(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
         """A date in natural language → the free times on/after it, or a localised reason why not."""
         today = clock.today()
+        day: Optional[date]
         try:
             day = date.fromisoformat(str(value))
         except ValueError:
@@ -287,7 +288,7 @@ class ValidateBookAppointmentForm(AppointmentFormValidation):
         return out
 
     async def validate_myinfo_consent(self, value, dispatcher, tracker, domain):
-        result = super().validate_myinfo_consent(value, dispatcher, tracker, domain)
+        result = await super().validate_myinfo_consent(value, dispatcher, tracker, domain)
         if result.get("myinfo_consent") is True:
             tracker.slots.update(result)
             result.update(await self.load_children(dispatcher, tracker))
@@ -371,7 +372,8 @@ class ValidateBookAppointmentForm(AppointmentFormValidation):
         clinics = await ClinicDirectory.all()
         field = self.change_request(text)
         match = clinic_search.find(text, clinics)
-        if match.found and match.clinic["id"] != tracker.get_slot("appointment_clinic") and field in (None, "clinic"):
+        if match.clinic is not None and match.clinic["id"] != tracker.get_slot("appointment_clinic") \
+                and field in (None, "clinic"):
             return {**out, "appointment_clinic": match.clinic["id"], "appointment_date": None,
                     "appointment_slot": None, "appointment_offered_slots": None}
         if parse_date(text, clock.today(), prefer="future"):
@@ -497,6 +499,8 @@ class ValidateRescheduleAppointmentForm(PickAppointmentMixin):
 
     async def reschedule(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
         appt, slot_id = picked_appointment(tracker), tracker.get_slot("appointment_slot")
+        if appt is None:  # cannot happen through the form; ask again rather than guess
+            return {"appointment_pick": None, "confirm_submission": None}
         identity = await identify(tracker)
         key = idempotency_key(tracker, "reschedule_appointment",
                               {"ref": appt["reference"], "slot": slot_id, "moves": appt["reschedule_count"]})

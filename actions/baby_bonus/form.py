@@ -142,7 +142,7 @@ class ValidateBabyBonusForm(JourneyForm):
     # consent → load the family and prefill what needs no question ------------------------------------------------
     async def validate_myinfo_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: Dict) -> Dict[Text, Any]:
-        result = super().validate_myinfo_consent(value, dispatcher, tracker, domain)
+        result = await super().validate_myinfo_consent(value, dispatcher, tracker, domain)
         if result.get("myinfo_consent") is not True or tracker.get_slot("bb_family"):
             return result
         return {**result, **await self.start(dispatcher, tracker)}
@@ -150,7 +150,7 @@ class ValidateBabyBonusForm(JourneyForm):
     async def start(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
         lang = language_of(tracker)
         identity = await self.identity(tracker)
-        if not identity.known:
+        if not identity.known or identity.token is None:
             dispatcher.utter_message(response="utter_login_required")
             return dict(ABORT)
         try:
@@ -204,8 +204,8 @@ class ValidateBabyBonusForm(JourneyForm):
         joinable = can_join(family)
         text = fold(value).strip()
         child = current_child(family, value)
-        if child is None and pick_by_number(text, len(joinable)) is not None:
-            child = joinable[pick_by_number(text, len(joinable))]
+        if child is None and (number := pick_by_number(text, len(joinable))) is not None:
+            child = joinable[number]
         if child is None:
             child = match_person(text, family.get("children") or [])
         if child is None:
@@ -245,7 +245,7 @@ class ValidateBabyBonusForm(JourneyForm):
         bank = tracker.get_slot("bb_bank") or BANKS[0]
         digits = account_digits(value)
         problem = account_problem(bank, digits)
-        if problem == "not_digits":
+        if problem == "not_digits" or digits is None:  # no digits is always "not_digits"
             return self.reject("bb_account", "utter_bb_account_not_digits", dispatcher, tracker, bank=bank)
         if problem == "length":
             return self.reject("bb_account", "utter_bb_account_wrong_length", dispatcher, tracker, bank=bank,
@@ -263,7 +263,8 @@ class ValidateBabyBonusForm(JourneyForm):
         choice = parse_trustee(value, applicant, other)
         if choice is None:
             answer = self.yes_or_no(tracker, value)
-            choice = {True: "applicant", False: "other_parent"}.get(answer)
+            by_answer: Dict[Optional[bool], str] = {True: "applicant", False: "other_parent"}
+            choice = by_answer.get(answer)
         if choice == "other_parent" and not other:
             dispatcher.utter_message(response="utter_bb_trustee_only_parent", applicant=applicant.get("name", ""))
             return self.accept("bb_trustee", "applicant", tracker)
@@ -348,7 +349,7 @@ class ValidateBabyBonusForm(JourneyForm):
             return {"bb_child": None if child is None else child["id"], "bb_trustee": None if trustee is None
                     else tracker.get_slot("bb_trustee"), "confirm_submission": None}
         identity = await self.identity(tracker)
-        if not identity.known:
+        if not identity.known or identity.token is None:
             dispatcher.utter_message(response="utter_login_expired")
             return {"confirm_submission": None}
         body = {"child_id": child["id"], "bank": tracker.get_slot("bb_bank"),

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -165,7 +165,7 @@ class ValidateBirthRegistrationForm(JourneyForm):
     # -- consent, then what MyInfo and ICA know ---------------------------------------------------------------------
     async def validate_myinfo_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: Dict) -> Dict[Text, Any]:
-        result = super().validate_myinfo_consent(value, dispatcher, tracker, domain)
+        result = await super().validate_myinfo_consent(value, dispatcher, tracker, domain)
         if result.get("myinfo_consent") is True and not tracker.get_slot("birth_notifications"):
             result.update(await self.prefill(dispatcher, tracker))
         return result
@@ -205,8 +205,8 @@ class ValidateBirthRegistrationForm(JourneyForm):
                 if chosen is None:
                     return self.reject("birth_notification", "utter_birth_notification_not_found", dispatcher,
                                        tracker, enlb=text)
-        elif pick_by_number(text, len(listed)) is not None:
-            chosen = listed[pick_by_number(text, len(listed))]
+        elif (number := pick_by_number(text, len(listed))) is not None:
+            chosen = listed[number]
         elif len(listed) == 1 and self.yes_or_no(tracker, value) is True:
             chosen = listed[0]
         if chosen is None:
@@ -257,7 +257,7 @@ class ValidateBirthRegistrationForm(JourneyForm):
         if correction and correction.field == "birth_child_name" and correction.value:
             value = correction.value
         checked = check_child_name(value)
-        if not checked.ok:
+        if checked.error is not None:
             return {**self.reject("birth_child_name", checked.error, dispatcher, tracker, **(checked.values or {})),
                     **keep_language(tracker)}
         return self.accept("birth_child_name", checked.value, tracker, **keep_language(tracker))
@@ -270,7 +270,7 @@ class ValidateBirthRegistrationForm(JourneyForm):
         if other is not None:
             return other
         checked = check_ethnic_name(value)
-        if not checked.ok:
+        if checked.error is not None:
             return {**self.reject("birth_ethnic_name", checked.error, dispatcher, tracker, **(checked.values or {})),
                     **keep_language(tracker)}
         return self.accept("birth_ethnic_name", checked.value, tracker, **keep_language(tracker))
@@ -282,7 +282,7 @@ class ValidateBirthRegistrationForm(JourneyForm):
         if is_cancel(value):
             return self.stop(dispatcher)
         checked = check_sex(value)
-        if not checked.ok:
+        if checked.error is not None:
             return self.reject("birth_child_sex", checked.error, dispatcher, tracker)
         on_record = (tracker.get_slot("birth_details") or {}).get("sex")
         if on_record and checked.value != on_record:
@@ -298,7 +298,7 @@ class ValidateBirthRegistrationForm(JourneyForm):
         if is_cancel(value):
             return self.stop(dispatcher)
         checked = check_date_of_birth(value, clock.today(), on_record)
-        if not checked.ok:
+        if checked.error is not None:
             lang = language_of(tracker)
             values = {k: birth_date(v, lang) for k, v in (checked.values or {}).items()}
             return self.reject("birth_child_dob", checked.error, dispatcher, tracker, **values)
@@ -313,7 +313,7 @@ class ValidateBirthRegistrationForm(JourneyForm):
             return other
         father = bool((tracker.get_slot("birth_details") or {}).get("married"))
         checked = check_dialects(value, father)
-        if not checked.ok:
+        if checked.error is not None:
             return {**self.reject("birth_dialects", checked.error, dispatcher, tracker), **keep_language(tracker)}
         return self.accept("birth_dialects", checked.value, tracker, **keep_language(tracker))
 
@@ -321,6 +321,8 @@ class ValidateBirthRegistrationForm(JourneyForm):
     def correct(self, correction: Correction, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
         """Sets (validated) or clears one field; the form then asks what is missing, or shows the summary again."""
         field, value = correction.field, correction.value
+        if field is None:  # "change something": callers show the list of fields instead (validate_confirm_submission)
+            return {"birth_change_menu": True}
         if field == "fixed":
             dispatcher.utter_message(response="utter_birth_field_fixed")
             return {}
@@ -344,7 +346,7 @@ class ValidateBirthRegistrationForm(JourneyForm):
                 checked = Checked(error=checked.error, values={k: birth_date(v, lang) for k, v in checked.values.items()})
         else:
             checked = check_dialects(value, bool(details.get("married")))
-        if not checked.ok:
+        if checked.error is not None:
             return self.reject(field, checked.error, dispatcher, tracker, **(checked.values or {}))
         return self.accept(field, checked.value, tracker)
 
@@ -399,9 +401,11 @@ class ValidateBirthRegistrationForm(JourneyForm):
         details = tracker.get_slot("birth_details") or {}
         if is_retryable(err):
             return self.agency_unavailable(dispatcher, birth_change_menu=False)
-        fix_one = {Code.NAME_INVALID: ("birth_child_name", "utter_birth_name_refused"),
-                   Code.ETHNIC_NAME_INVALID: ("birth_ethnic_name", "utter_birth_ethnic_name_invalid"),
-                   Code.DIALECT_INVALID: ("birth_dialects", "utter_birth_dialect_invalid")}
+        fix_one: Dict[str, Tuple[str, str]] = {  # looked up with err.code, a str (Code is a str)
+            Code.NAME_INVALID: ("birth_child_name", "utter_birth_name_refused"),
+            Code.ETHNIC_NAME_INVALID: ("birth_ethnic_name", "utter_birth_ethnic_name_invalid"),
+            Code.DIALECT_INVALID: ("birth_dialects", "utter_birth_dialect_invalid"),
+        }
         if err.code in fix_one:
             slot, response = fix_one[err.code]
             dispatcher.utter_message(response=response, max=birth_rules.ETHNIC_NAME_MAX)

@@ -137,7 +137,7 @@ def idempotency_key(tracker: Tracker, journey: str, payload: Dict[str, Any]) -> 
 
 
 # Problem codes from the agencies → responses in four languages. Anything else: utter_agency_error.
-AGENCY_ERROR_RESPONSES = {
+AGENCY_ERROR_RESPONSES: Dict[str, str] = {  # keyed by Code, looked up with AgencyError.code (any str)
     Code.AGENCY_UNAVAILABLE: "utter_agency_unavailable",
     Code.TOKEN_EXPIRED: "utter_login_expired",
     Code.TOKEN_INVALID: "utter_login_expired",

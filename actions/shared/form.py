@@ -121,8 +121,8 @@ class MomentsFormValidation(FormValidationAction):
         return slots
 
     # -- slots every journey shares ------------------------------------------------------------------------------
-    def validate_myinfo_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                domain: Dict) -> Dict[Text, Any]:
+    async def validate_myinfo_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: Dict) -> Dict[Text, Any]:
         if value is True:  # given earlier in the conversation: validated again when a form starts prefilled
             return self.accept("myinfo_consent", True, tracker)
         answer = self.yes_or_no(tracker, value)

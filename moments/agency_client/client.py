@@ -65,7 +65,7 @@ class AgencyClient:
     def __init__(self, base_url: str | None = None, api_key: str | None = None,
                  session: requests.Session | None = None, timeout: tuple[float, float] = TIMEOUT):
         self.base_url = (base_url or os.environ.get("AGENCIES_URL") or DEFAULT_URL).rstrip("/")
-        self.api_key = api_key or os.environ.get("AGENCIES_API_KEY", "")
+        self.api_key: str = api_key or os.environ.get("AGENCIES_API_KEY") or ""
         self.session = session or retrying_session()
         self.timeout = timeout
 
@@ -196,7 +196,7 @@ class Agencies:
     def __init__(self, base_url: str | None = None, api_key: str | None = None,
                  session: requests.Session | None = None, timeout: tuple[float, float] = TIMEOUT):
         session = session or retrying_session()
-        kw = dict(base_url=base_url, api_key=api_key, session=session, timeout=timeout)
+        kw: dict[str, Any] = dict(base_url=base_url, api_key=api_key, session=session, timeout=timeout)
         self.singpass = SingpassClient(**kw)
         self.myinfo = MyInfoClient(**kw)
         self.ica = IcaClient(**kw)
