@@ -15,10 +15,11 @@ from moments.evaluation.heldout import LANGS, LanguageResult
 
 pytestmark = pytest.mark.slow
 
-# Measured on the blind set (see the README's NLU benchmark) minus a margin; the coordinator resets these after
-# the final training.
+# The blind set measured with the model trained from this data on 3 Dec 2026 (`make eval`, README "NLU benchmark"):
+# intent accuracy worst 0.891 (Tamil), language ID worst 0.955 (English) — minus a margin of about five messages in
+# 138, so retraining noise passes and a real regression does not. Raise them as the data improves.
 ACCURACY_FLOOR = 0.85
-LANGUAGE_ID_FLOOR = 0.85  # on messages the detector can judge: 3+ Latin words, any Han or Tamil script
+LANGUAGE_ID_FLOOR = 0.92  # on messages the detector can judge: 3+ Latin words, any Han or Tamil script
 
 BLIND = blind.available()
 
