@@ -58,7 +58,10 @@ def _generate(name: str) -> str:
         from cryptography.fernet import Fernet
 
         return Fernet.generate_key().decode()
-    return _random.token_urlsafe(32)
+    while True:  # never a leading "-": a secret is pasted into command lines (`curl …?token=`, `--auth-token`)
+        value = _random.token_urlsafe(32)
+        if not value.startswith("-"):
+            return value
 
 
 def read(path: Path) -> Dict[str, str]:

@@ -40,7 +40,7 @@ def rasa_arguments(args: List[str], env=os.environ) -> List[str]:
     if not _has(args, "--enable-api"):
         out.append("--enable-api")
     if not _has(args, "--auth-token"):
-        out += ["--auth-token", env["RASA_AUTH_TOKEN"]]
+        out.append(f"--auth-token={env['RASA_AUTH_TOKEN']}")  # one argument: a token may start with "-"
     if not _has(args, "--interface") and not _has(args, "-i"):
         out += ["--interface", env.get("RASA_INTERFACE") or "127.0.0.1"]
     if not _has(args, "--cors"):
