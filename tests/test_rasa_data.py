@@ -22,13 +22,12 @@ NOT_USED = re.compile(r"The utterance '(\w+)' is not used in any story or rule")
 
 
 def responses_sent_by_code() -> set:
-    """Responses that custom actions send by name, and the questions forms ask (utter_ask_<slot>)."""
-    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py"))
-    named = set(re.findall(r"\butter_\w+", source))
-    domain = Domain.load(str(ROOT / "domain"))
-    asks = {f"utter_ask_{slot}" for form in domain.forms.values() for slot in form.get("required_slots", [])}
-    asks |= {f"utter_ask_{name}_{slot}" for name, form in domain.forms.items() for slot in form.get("required_slots", [])}
-    return named | asks
+    """Responses code sends by name (actions/ and its sub-packages, the Rasa server's own code in moments/) and the
+    questions forms ask (utter_ask_<slot>): the trainer's validate applies the same rule."""
+    from moments.trainer.project import Project
+    from moments.trainer.validate import responses_sent_by_code as sent_by_code
+
+    return sent_by_code(Project(ROOT), Domain.load(str(ROOT / "domain")).as_dict())
 
 
 def test_rasa_data_validate_has_no_warnings(tmp_path):
