@@ -37,8 +37,6 @@ def variants_by_language(variations: List[dict], channel: Optional[str] = None) 
 
 def response_problems(name: str, variations: List[dict]) -> List[str]:
     """Plain-language problems with one response: missing or untranslated languages, lost placeholders."""
-    from moments.nlu.scripts import count_scripts
-
     problems: List[str] = []
     by_lang = variants_by_language(variations)
     missing = [l for l in LANGS if l not in by_lang]
@@ -63,20 +61,26 @@ def response_problems(name: str, variations: List[dict]) -> List[str]:
                 problems.append(f"{name} in {lang} does not keep the same {{placeholders}} as English")
             if [b.get("payload") for b in v.get("buttons") or []] != en_payloads:
                 problems.append(f"{name} in {lang} has different buttons from English")
-            counts = count_scripts(text)
-            if lang == "zh" and not counts.han:
-                problems.append(f"{name} in zh has no Chinese characters")
-            if lang == "ta" and not counts.tamil:
-                problems.append(f"{name} in ta has no Tamil script")
-            if lang == "ms" and text == en_text:
-                problems.append(f"{name} in ms is the English text")
+            problems += script_problems(f"{name} in {lang}", lang, text, en_text, "the English text")
     return problems + sms_problems(name, variations, en)
+
+
+def script_problems(what: str, lang: str, text: str, english: str, english_name: str) -> List[str]:
+    """A text in the wrong script for its language (zh without Chinese, ta without Tamil), or Malay left English."""
+    from moments.nlu.scripts import count_scripts
+
+    counts = count_scripts(text)
+    if lang == "zh" and not counts.han:
+        return [f"{what} has no Chinese characters"]
+    if lang == "ta" and not counts.tamil:
+        return [f"{what} has no Tamil script"]
+    if lang == "ms" and text == english:
+        return [f"{what} is {english_name}"]
+    return []
 
 
 def sms_problems(name: str, variations: List[dict], en: dict) -> List[str]:
     """The `channel: sms` variations of a response, against its English (non-SMS) text `en`."""
-    from moments.nlu.scripts import count_scripts
-
     sms = [v for v in variations if v.get("channel") == "sms"]
     if not sms:
         return []
@@ -110,11 +114,5 @@ def sms_problems(name: str, variations: List[dict], en: dict) -> List[str]:
                                 "the English text does not have (the bot has no value for it there)")
             if [b.get("payload") for b in v.get("buttons") or []] != payloads:
                 problems.append(f"{name}'s SMS text in {lang} has different buttons from English")
-            counts = count_scripts(text)
-            if lang == "zh" and not counts.han:
-                problems.append(f"{name}'s SMS text in zh has no Chinese characters")
-            if lang == "ta" and not counts.tamil:
-                problems.append(f"{name}'s SMS text in ta has no Tamil script")
-            if lang == "ms" and text == sms_en:
-                problems.append(f"{name}'s SMS text in ms is the English one")
+            problems += script_problems(f"{name}'s SMS text in {lang}", lang, text, sms_en, "the English one")
     return problems
