@@ -93,7 +93,11 @@ def check_child_name(raw: Any) -> Checked:
     if normalise_answer(str(raw or "")) in YES_WORDS | NO_WORDS | SKIP_WORDS | {"/affirm", "/deny", ""}:
         return Checked(error="utter_birth_name_needed")  # "no", "skip", "ok": not a name
     text = nfkc(raw).strip()
-    text = NAME_PREFIX.sub("", text).strip().strip("\"“”「」")
+    text = re.sub(r"[\s.,。，]+$", "", NAME_PREFIX.sub("", text))  # a sentence's full stop is not part of the name
+    without_fillers = strip_trailing_fillers(text)
+    if without_fillers != TRAILING_PUNCTUATION.sub("", text):  # words after the name ("… lah pls"), not just "!"
+        text = without_fillers
+    text = text.strip("\"“”「」")
     if in_ethnic_script(text) or has_ethnic_script(text):
         return Checked(error="utter_birth_name_not_english")
     if any(c.isdigit() for c in text):
@@ -236,17 +240,44 @@ FIELD_WORDS: Dict[str, List[str]] = {
               "masa lahir", "waktu lahir", "ibu", "bapa", "ayah", "status perkahwinan", "மருத்துவமனை", "பிறந்த நேரம்",
               "தாய்", "தந்தை", "அம்மா", "அப்பா", "திருமண"],
 }
-CHANGE_WORDS = ["change", "update", "correct", "edit", "fix", "amend", "modify", "wrong", "should be", "make it",
+CHANGE_WORDS = ["change", "update", "correct", "edit", "fix", "amend", "modify", "wrong", "should be", "shld be",
+                "shud be", "sud be", "should b", "make it",
                 "actually", "instead", "改", "换", "更正", "修改", "不对", "错", "应该是", "tukar", "ubah", "betulkan",
                 "pinda", "salah", "sepatutnya", "patutnya", "மாற்ற", "மாற்று", "மாத்த", "திருத்த", "தவறு", "சரிசெய்"]
 # What comes between the field and the new value ("to", "改成", "kepada"); Tamil puts the value before என்று/ஆக.
 VALUE_MARKERS = re.compile(
-    r"(?i)^\s*(?:(?:(?:should|must)\s+be|to\s+be|to|as|into|is|kepada|kpd|jadi|menjadi|sepatutnya|patutnya|ialah|"
+    r"(?i)^\s*(?:(?:(?:should|shld|shud|sud|must)\s+(?:be|b)|to\s+be|to|as|into|is|kepada|kpd|jadi|menjadi|sepatutnya|patutnya|ialah|"
     r"adalah)(?![a-z])|=|:|：|改成|改为|改做|改作|换成|应该是|应为|写成|是)\s*")
 TAMIL_VALUE = re.compile(r"^\s*(?:ஐ|யை|ை|்)?\s*(.+?)\s+(?:என்று|என|ஆக|ஆகா)\s*(?:மாற்ற\S*|மாத்த\S*|திருத்த\S*|போடு\S*)?\s*$")
+LEADING_WRONG = re.compile(r"(?i)^\s*(?:is\s+)?(?:wrong|incorrect|salah|tak betul|不对|错了|错|தவறு)\s*[,，]?(?=\s*\S)")
 WRONG_WORDS = {"wrong", "incorrect", "not correct", "salah", "tak betul", "错", "错了", "不对", "தவறு", "சரியில்லை"}
-TRAILING = re.compile(r"(?i)(?:[\s,]+(?:please|pls|plz|thanks|thank you|lah|la|ya|hor|sila|tolong|terima kasih|ye|"
-                      r"தயவுசெய்து|நன்றி)|请|谢谢|吧)?[\s.!?,。！？，]*$")
+# Words people put after a value that are not part of it: "… should be Tan Wei Ming lah pls", "nama dia Adam Haziq
+# la tu", "陈伟明吧谢谢". Stripped one by one from the end (strip_trailing_fillers), so no filler reaches an agency.
+TRAILING = re.compile(r"(?i)(?:[\s,]+(?:please|pls|plz|thanks|thank you|thx|tq|ty|lah|la|leh|lor|hor|mah|meh|"
+                      r"ok|okay|can|sorry|sila|tolong|terima kasih|je|jer|tu|தயவுசெய்து|நன்றி|ப்ளீஸ்)|请|谢谢|吧|"
+                      r"啦|哦|喔|呀)$")
+# "ya" / "ye" are particles and also syllables of names ("Tan Hui Ya"): dropped only when typed in lower case after
+# a capitalised name or after another filler ("Tan Hui Ming ya", "… lah ya"); otherwise kept, and the summary shows
+# the name for the parent to check.
+NAME_LIKE_TRAILING = re.compile(r"(?:[\s,]+(?:ya|yah|ye))+$")
+CAPITALISED_LAST_WORD = re.compile(r"\b[A-Z][\w'-]*$")
+TRAILING_PUNCTUATION = re.compile(r"[\s.!?,。！？，]+$")
+
+
+def strip_trailing_fillers(value: str) -> str:
+    """"Tan Wei Ming lah pls." → "Tan Wei Ming"; never strips the value down to nothing ("Ok" stays "Ok")."""
+    value = TRAILING_PUNCTUATION.sub("", value.strip())
+    while True:
+        shorter = TRAILING.sub("", value)
+        like = NAME_LIKE_TRAILING.search(shorter)
+        if like:
+            before = shorter[:like.start()]
+            if CAPITALISED_LAST_WORD.search(before) or TRAILING.search(before):
+                shorter = before
+        shorter = TRAILING_PUNCTUATION.sub("", shorter)
+        if shorter == value or not shorter.strip():
+            return value
+        value = shorter
 
 
 @dataclass(frozen=True)
@@ -274,7 +305,7 @@ def parse_correction(text: Any) -> Optional[Correction]:
         return Correction(None, None) if has_verb else None
     start, neg_len, field = best
     end = start + -neg_len
-    rest = original[end:]
+    rest = LEADING_WRONG.sub("", original[end:])  # "name wrong, should be …"
     value = None
     m = VALUE_MARKERS.match(rest)
     if m:
@@ -286,7 +317,7 @@ def parse_correction(text: Any) -> Optional[Correction]:
     if value is None and not has_verb:
         return None
     if value is not None:
-        value = TRAILING.sub("", value).strip().strip("\"'“”「」")
+        value = strip_trailing_fillers(value).strip("\"'“”「」")
         value = re.sub(r"\s*(?:என்று|என|ஆக)\s*(?:மாற்ற\S*|மாத்த\S*)\s*$", "", value).strip()
         value = re.sub(r"(?i)^(?:the\s+)?", "", value) if field != "birth_child_name" else value
         if not value or value.lower() in WRONG_WORDS:
