@@ -5,7 +5,7 @@ The SMS channel has checked Twilio's signature on the request, so it knows the s
     {"sms_identity": {"v": 1, "phone": "+6591234567", "conversation": "sms-…", "sid": "SM…", "ts": 1764700000,
                       "sig": hex(HMAC-SHA256(CHANNEL_IDENTITY_KEY, "moments-sms-identity/v1|phone|conversation|sid|ts"))}}
 
-into the message's metadata. The action server (actions/common.py `identify`) accepts a number only from a record
+into the message's metadata. The action server (actions/shared/agency.py `identify`) accepts a number only from a record
 that verifies with the same key, belongs to the tracker's conversation and to its latest user message (`sid` is that
 message's MessageSid, which Rasa stores as the event's `message_id`), and is at most MAX_AGE_SECONDS old. Anything a
 caller can write into a tracker (`latest_input_channel: sms`, a `phone` in the metadata, an old record copied from

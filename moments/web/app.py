@@ -22,7 +22,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
-from moments.agencies.client import AgencyError, SingpassClient
+from moments.agency_client.client import AgencyError, SingpassClient
 from moments.web.channel import DEFAULT_MAX_MESSAGE_CHARS
 from moments.web.people import DemoPerson, demo_people
 

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from testkit import MODEL, Chat, Servers, texts, written_in
-from moments.agencies.client import Agencies
+from moments.agency_client import Agencies
 from moments.agencies.seed import PEOPLE
 from moments.evaluation.stack import BIN, wait_http
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from moments.agencies.client import Agencies
+from moments.agency_client import Agencies
 from moments.agencies.seed import PEOPLE
 from moments.channels.gateway import WEBHOOK_PATH, conversation_id_for
 from moments.channels.simulator import SmsPhone

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from moments import ratelimit
-from moments.agencies import nric as nric_rules
+from moments.rules import nric as nric_rules
 from testkit import MODEL, ROOT, Servers
 
 pytestmark = pytest.mark.slow

@@ -1,9 +1,9 @@
-"""Who the action server believes is texting (actions/common.py `identify`), without servers.
+"""Who the action server believes is texting (actions/shared/agency.py `identify`), without servers.
 
 The SMS channel signs a record of the sender's number for one conversation and one message
 (moments.channels.identity); identify() accepts only that. A hand-made tracker with `latest_input_channel: sms` and a
 phone, a forged or stale record, one copied from another conversation or message: nobody is identified and the agency
-login by mobile is never even tried. Also the date-of-birth check before an SMS submission (actions/base.py).
+login by mobile is never even tried. Also the date-of-birth check before an SMS submission (actions/shared/form.py).
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions.common as common
-from actions.base import SMS_CHECK_SLOT, MomentsFormValidation, parse_birth_date
+import actions.shared.agency as common
+from actions.shared.form import SMS_CHECK_SLOT, MomentsFormValidation, parse_birth_date
 from moments.channels import identity
 
 KEY = "channel-identity-test-key-0123456789"

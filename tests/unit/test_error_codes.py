@@ -6,7 +6,7 @@ import ast
 import re
 from pathlib import Path
 
-from actions.common import AGENCY_ERROR_RESPONSES
+from actions.shared.agency import AGENCY_ERROR_RESPONSES
 from moments.agencies import errors
 from moments.agency_client.codes import CATALOGUE, RETRYABLE, Code
 
