@@ -320,7 +320,7 @@ def test_the_simulator_texts_the_webhook_and_shows_each_sms_with_its_size(server
 
     phone = random_phone()
     code = main(["--url", f"{servers.rasa_url}{WEBHOOK_PATH}", "--from", phone,
-                 "--token", servers.env["TWILIO_AUTH_TOKEN"], "-m", "hello", "-m", "2"])
+                 f"--token={servers.env['TWILIO_AUTH_TOKEN']}", "-m", "hello", "-m", "2"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "you › hello" in out and "Reply 1-6" in out
