@@ -44,34 +44,25 @@ def action_timeout(env=os.environ) -> float:
     return min(max(value, 1.0), 60.0)
 
 
-def slots_to_restore(events: List[Any], domain_slots: Optional[set] = None) -> Dict[Text, Any]:
+def slots_to_restore(events: List[Any], slots: Optional[set] = None) -> Dict[Text, Any]:
     """Slots set after the latest user message, mapped to the value each had before that message.
 
-    `events` are a tracker's events, oldest first (Rasa event objects: `UserUttered`, `SlotSet`, ...).
+    `events` are a tracker's events, oldest first (Rasa event objects). Values set before the latest SessionStarted
+    do not count: a session start resets the slots.
     """
-    from rasa.shared.core.events import SlotSet, UserUttered
+    from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
 
     last_user = max((i for i, e in enumerate(events) if isinstance(e, UserUttered)), default=-1)
     if last_user < 0:
         return {}
     changed = {e.key for e in events[last_user + 1:] if isinstance(e, SlotSet)}
-    if domain_slots is not None:
-        changed &= domain_slots
+    if slots is not None:
+        changed &= slots
+    since = max((i for i, e in enumerate(events[:last_user]) if isinstance(e, SessionStarted)), default=0)
     before: Dict[Text, Any] = {name: None for name in changed}
-    for e in events[:last_user]:
+    for e in events[since:last_user]:
         if isinstance(e, SlotSet) and e.key in before:
             before[e.key] = e.value
-    # A session restart resets slots: values set before the latest SessionStarted do not count.
-    from rasa.shared.core.events import SessionStarted
-
-    starts = [i for i, e in enumerate(events[:last_user]) if isinstance(e, SessionStarted)]
-    if starts:
-        since = starts[-1]
-        for name in before:
-            before[name] = None
-            for e in events[since:last_user]:
-                if isinstance(e, SlotSet) and e.key == name:
-                    before[name] = e.value
     return before
 
 

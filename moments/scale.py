@@ -39,6 +39,8 @@ import uuid
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+from moments.evaluation.stack import free_port, wait_for_model, wait_http
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PUBLIC_PATHS = ("/webhooks/rest/webhook", "/webhooks/sms/webhook", "/socket.io/")
@@ -119,12 +121,6 @@ backend rasa
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def reachable(port: int, host: str = "127.0.0.1") -> bool:
     try:
         with socket.create_connection((host, port), timeout=1):
@@ -165,8 +161,6 @@ class ScaledStack:
 
     # -- processes ---------------------------------------------------------------------------------------------
     def _start(self, name: str, args: List[str], health: Optional[str], timeout: float = 300) -> subprocess.Popen:
-        from moments.evaluation.stack import wait_http
-
         log = self.workdir / f"{name}.log"
         proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
                                 start_new_session=True)
@@ -200,22 +194,10 @@ class ScaledStack:
         return self
 
     def start_replica(self, i: int, port: int) -> None:
-        import requests
-
         url = f"http://127.0.0.1:{port}"
         self._start(f"rasa{i}", command("rasa", port, self.model), f"{url}{PROCESSES['rasa'][2]}")
-        token = self.env["RASA_AUTH_TOKEN"]
-        for _ in range(600):  # /version answers before the model is loaded
-            try:
-                if requests.post(f"{url}/model/parse", json={"text": "hi"}, params={"token": token},
-                                 timeout=30).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            import time
-            time.sleep(0.5)
-        if len(self.replica_urls) < i:
-            self.replica_urls.append(url)
+        wait_for_model(url, self.env["RASA_AUTH_TOKEN"])
+        self.replica_urls.append(url)
 
     def _wait_for_balancer(self) -> None:
         import time

@@ -57,6 +57,20 @@ def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 240)
     raise RuntimeError(f"{url} did not come up in {timeout}s:\n{log.read_text()[-3000:]}")
 
 
+def wait_for_model(url: str, token: str, timeout: float = 300) -> None:
+    """Waits until the Rasa server at `url` parses a message (its /version answers before the model is loaded)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.post(f"{url}/model/parse", json={"text": "hi"}, params={"token": token},
+                             timeout=30).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not load its model in {timeout:.0f}s")
+
+
 class Stack:
     def __init__(self, workdir: Path):
         self.workdir = workdir
@@ -118,11 +132,7 @@ class Stack:
             args += ["--credentials", str(credentials)]
         self.start(name, args, f"http://127.0.0.1:{port}/version", cwd=cwd)
         url = f"http://127.0.0.1:{port}"
-        for _ in range(240):  # /version answers before the model is loaded
-            if requests.post(f"{url}/model/parse", json={"text": "hi"}, params={"token": self.rasa_token},
-                             timeout=30).status_code == 200:
-                break
-            time.sleep(0.5)
+        wait_for_model(url, self.rasa_token)
         self.urls[name] = url
         return url
 

@@ -1,6 +1,5 @@
 """Operators' scale-out path: two Rasa replicas sharing PostgreSQL (tracker store) and Redis (lock store),
 configured only by deploy/endpoints.scaled.yml + environment — the same code as the SQLite default."""
-import socket
 import subprocess
 import time
 import uuid
@@ -9,16 +8,9 @@ import pytest
 import requests
 
 from testkit import BIN, MODEL, ROOT, free_port, wait_http
+from moments.scale import reachable
 
 pytestmark = pytest.mark.slow
-
-
-def reachable(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
