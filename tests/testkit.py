@@ -124,6 +124,38 @@ def say(chat: "Chat", text: str, *expected: str) -> List[dict]:
     return replies
 
 
+def logged_in(servers: Servers, key: str) -> Chat:
+    """A conversation of a seeded parent (moments/agencies/seed.py key) logged in with mock Singpass: the token goes
+    with every message, as the web widget sends it; `chat.token` is it."""
+    from moments.agency_client import Agencies
+    from moments.agencies.seed import PEOPLE
+
+    nric = next(p.nric for p in PEOPLE if p.key == key)
+    agency = Agencies(base_url=servers.agencies_url, api_key=servers.secrets["AGENCIES_API_KEY"])
+    token = agency.singpass.login(nric=nric)["access_token"]
+    chat = Chat(servers, metadata={"token": token})
+    chat.token = token
+    return chat
+
+
+def notify_birth(servers: Servers, mother: str, father: Optional[str] = None, days_ago: int = 3, sex: str = "F",
+                 at: str = "10:15", weight_g: int = 3100) -> dict:
+    """The hospital's notification of live birth (admin API) for a baby of seeded parents, born `days_ago` days ago
+    at `at` Singapore time: a baby of the test's own, so the seeded ones stay for other tests."""
+    from datetime import datetime, timedelta, timezone
+
+    from moments.agencies.seed import PEOPLE
+
+    nric = {p.key: p.nric for p in PEOPLE}
+    born = (datetime.now(timezone(timedelta(hours=8))) - timedelta(days=days_ago)).strftime(f"%Y-%m-%dT{at}:00")
+    body = {"mother_nric": nric[mother], "father_nric": nric[father] if father else None, "hospital_code": "KKH",
+            "born_at": born, "sex": sex, "birth_weight_g": weight_g}
+    r = requests.post(f"{servers.agencies_url}/admin/v1/live-birth-notifications", json=body,
+                      headers=servers.admin_headers, timeout=10)
+    r.raise_for_status()
+    return r.json()
+
+
 def fault(servers: Servers, agency_name: str, **spec) -> None:
     r = requests.put(f"{servers.agencies_url}/admin/v1/faults/{agency_name}", json=spec, headers=servers.admin_headers, timeout=10)
     r.raise_for_status()

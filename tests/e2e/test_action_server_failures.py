@@ -9,20 +9,14 @@ import os
 import signal
 import subprocess
 import time
-from datetime import datetime, timedelta, timezone
 
 import pytest
-import requests
 
-from testkit import MODEL, Chat, Servers, texts, written_in
-from moments.agency_client import Agencies
-from moments.agencies.seed import PEOPLE
+from testkit import MODEL, Servers, logged_in, notify_birth, texts, written_in
 from moments.evaluation.stack import BIN, wait_http
 
 pytestmark = pytest.mark.slow
 
-NRIC = {p.key: p.nric for p in PEOPLE}
-SGT = timezone(timedelta(hours=8))
 APOLOGY = {  # a phrase of utter_action_server_down in each language
     "en": "something went wrong on our side", "zh": "出了点问题", "ms": "masalah di pihak kami", "ta": "கோளாறு"}
 
@@ -50,25 +44,9 @@ def restart_action_server(stack: Servers) -> None:
                             "--port", port], f"{stack.actions_url}/health")
 
 
-def logged_in(stack: Servers, key: str) -> Chat:
-    agency = Agencies(base_url=stack.agencies_url, api_key=stack.secrets["AGENCIES_API_KEY"])
-    token = agency.singpass.login(nric=NRIC[key])["access_token"]
-    return Chat(stack, metadata={"token": token})
-
-
-def new_baby(stack: Servers, mother: str) -> dict:
-    born = (datetime.now(SGT) - timedelta(days=2)).strftime("%Y-%m-%dT09:30:00")
-    body = {"mother_nric": NRIC[mother], "father_nric": None, "hospital_code": "KKH", "born_at": born, "sex": "M",
-            "birth_weight_g": 3200}
-    r = requests.post(f"{stack.agencies_url}/admin/v1/live-birth-notifications", json=body,
-                      headers=stack.admin_headers, timeout=10)
-    r.raise_for_status()
-    return r.json()
-
-
 def test_action_server_down_mid_form_says_so_keeps_answers_and_stores_no_raw_answer(stack):
     chat = logged_in(stack, "tan")
-    baby = new_baby(stack, "tan")
+    baby = notify_birth(stack, "tan", days_ago=2, sex="M", at="09:30", weight_g=3200)
     chat.say("I want to register my baby's birth")
     chat.say("yes")  # MyInfo consent
     replies = chat.say(baby["enlb_number"])

@@ -12,13 +12,12 @@ import time
 from contextlib import contextmanager
 
 import pytest
-import requests
 
 from moments.agency_client.client import Agencies
 from moments.agencies.seed import PEOPLE
 from moments.channels.gateway import WEBHOOK_PATH, conversation_id_for
 from moments.channels.simulator import SmsPhone
-from testkit import Chat, clear_faults, fault, say, texts, written_in  # noqa: F401
+from testkit import Chat, clear_faults, fault, logged_in, say, texts, written_in  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -29,14 +28,6 @@ NAME = {p.key: p.name for p in PEOPLE}
 @pytest.fixture(scope="module")
 def agency(servers):
     return Agencies(base_url=servers.agencies_url, api_key=servers.secrets["AGENCIES_API_KEY"])
-
-
-def parent(servers, agency, key: str) -> Chat:
-    """A conversation of a logged-in parent: the token goes with every message."""
-    token = agency.singpass.login(nric=NRIC[key])["access_token"]
-    chat = Chat(servers, metadata={"token": token})
-    chat.token = token
-    return chat
 
 
 def applications(agency, chat, child_key):
@@ -72,7 +63,7 @@ def test_without_login_questions_get_the_facts_and_applying_asks_to_log_in(chat)
 
 # -- the journey in each language ------------------------------------------------------------------------------------
 def test_apply_in_english(servers, agency):
-    chat = parent(servers, agency, "faizal")
+    chat = logged_in(servers, "faizal")
     say(chat, "I want to apply for the baby bonus for Irfan", "utter_ask_myinfo_consent")
     replies = say(chat, "yes", "utter_ask_bb_bank")                    # the only child: no question
     assert [b["payload"] for b in replies[0]["buttons"]] == ["DBS/POSB", "OCBC", "UOB"]
@@ -97,7 +88,7 @@ def test_apply_in_english(servers, agency):
 
 
 def test_apply_in_chinese_with_the_other_parent_as_trustee(servers, agency):
-    chat = parent(servers, agency, "goh")
+    chat = logged_in(servers, "goh")
     say(chat, "我要为Yu Xuan申请婴儿花红", "utter_ask_myinfo_consent")
     say(chat, "好的", "utter_ask_bb_bank")
     say(chat, "星展银行", "utter_ask_bb_account")
@@ -114,7 +105,7 @@ def test_apply_in_chinese_with_the_other_parent_as_trustee(servers, agency):
 
 
 def test_apply_in_malay_picking_one_of_several_children(servers, agency):
-    chat = parent(servers, agency, "ahmad")
+    chat = logged_in(servers, "ahmad")
     say(chat, "saya nak mohon bonus bayi", "utter_ask_myinfo_consent")
     replies = say(chat, "ya", "utter_baby_bonus_children_already_applied", "utter_ask_bb_child")
     assert "BB-SEED0001" in replies[0]["text"]                       # Ayden joined in 2021
@@ -135,7 +126,7 @@ def test_apply_in_malay_picking_one_of_several_children(servers, agency):
 
 
 def test_apply_starting_in_english_then_in_tamil(servers, agency):
-    chat = parent(servers, agency, "rajesh")
+    chat = logged_in(servers, "rajesh")
     say(chat, "apply baby bonus for Kavya", "utter_ask_myinfo_consent")
     say(chat, "yes", "utter_ask_bb_bank")
     replies = say(chat, "தமிழில் பேசுங்கள்", "utter_language_changed", "utter_ask_bb_bank")  # the question, in Tamil
@@ -176,12 +167,12 @@ def test_by_sms_numbered_menus_and_the_date_of_birth_check_before_the_summary(se
     summary = text(koh.born.strftime("%d %m %Y"), "utter_baby_bonus_summary")
     assert "OCBC" in summary and "123456789012" in summary
     text("stop", "utter_journey_stopped")
-    assert applications(agency, parent(servers, agency, "koh"), "rui-en") == []
+    assert applications(agency, logged_in(servers, "koh"), "rui-en") == []
 
 
 # -- correction, digression, cancel, outage --------------------------------------------------------------------------
 def test_correction_at_the_summary(servers, agency):
-    chat = parent(servers, agency, "ong")
+    chat = logged_in(servers, "ong")
     say(chat, "apply for baby bonus", "utter_ask_myinfo_consent")
     say(chat, "ok", "utter_ask_bb_bank")
     say(chat, "UOB", "utter_ask_bb_account")
@@ -198,7 +189,7 @@ def test_correction_at_the_summary(servers, agency):
 
 
 def test_questions_in_the_middle_then_stop(servers, agency):
-    chat = parent(servers, agency, "priya")
+    chat = logged_in(servers, "priya")
     say(chat, "i want to apply baby bonus for Arjun", "utter_ask_myinfo_consent")
     say(chat, "yes", "utter_ask_bb_bank")
     say(chat, "what documents do i need to register a birth?", "utter_birth_registration_info", "utter_ask_bb_bank")
@@ -213,7 +204,7 @@ def test_questions_in_the_middle_then_stop(servers, agency):
 
 
 def test_agency_outage_at_submission_then_retry(servers, agency):
-    chat = parent(servers, agency, "farah")
+    chat = logged_in(servers, "farah")
     to_the_summary(chat, "apply baby bonus for Alya pls", "DBS", "987654321")
     with msf_fault(servers, outage=True):
         say(chat, "yes", "utter_agency_unavailable", "utter_baby_bonus_summary")
@@ -227,7 +218,7 @@ def test_agency_outage_at_submission_then_retry(servers, agency):
 
 def test_a_slow_agency_that_did_apply_is_not_applied_twice(servers, agency):
     """The first POST times out on our side but MSF completes it; "yes" again sends the same Idempotency-Key."""
-    chat = parent(servers, agency, "priya")
+    chat = logged_in(servers, "priya")
     to_the_summary(chat, "apply baby bonus for Arjun", "OCBC", "1234567890")
     with msf_fault(servers, latency_ms=6000):                         # the client gives up after 5 s
         say(chat, "yes", "utter_agency_unavailable", "utter_baby_bonus_summary")
@@ -240,7 +231,7 @@ def test_a_slow_agency_that_did_apply_is_not_applied_twice(servers, agency):
 
 # -- this family's amounts -------------------------------------------------------------------------------------------
 def test_question_when_logged_in_explains_this_familys_amounts(servers, agency):
-    chat = parent(servers, agency, "koh")
+    chat = logged_in(servers, "koh")
     say(chat, "how much baby bonus will Rui En get?", "utter_ask_bb_info_consent")
     replies = chat.say("yes")
     names = chat.last_responses()

@@ -6,19 +6,16 @@ Every test registers a baby of its own: a fresh notification of live birth from 
 Families (moments/agencies/seed.py) not used by the Baby Bonus tests: Tan (en), Wong (zh), Nurul, a single mother
 (ms), Anitha (ta), Lim (correction), Daniel (digression), Zhang (cancel), Chen (outage), Lee (late).
 """
-from datetime import datetime, timedelta, timezone
 
 import pytest
-import requests
 
-from testkit import Chat, clear_faults, fault, say, texts, written_in  # noqa: F401
+from testkit import Chat, clear_faults, fault, logged_in, notify_birth, say, texts, written_in  # noqa: F401
 from moments.agency_client.client import Agencies
 from moments.agencies.seed import PEOPLE
 
 pytestmark = pytest.mark.slow
 
 NRIC = {p.key: p.nric for p in PEOPLE}
-SGT = timezone(timedelta(hours=8))
 
 
 @pytest.fixture(scope="module")
@@ -26,22 +23,7 @@ def agency(servers):
     return Agencies(base_url=servers.agencies_url, api_key=servers.secrets["AGENCIES_API_KEY"])
 
 
-def parent(servers, agency, key: str) -> Chat:
-    """A conversation of a logged-in parent: the token goes with every message."""
-    token = agency.singpass.login(nric=NRIC[key])["access_token"]
-    chat = Chat(servers, metadata={"token": token})
-    chat.token = token
-    return chat
-
-
-def new_baby(servers, mother: str, father=None, days_ago: int = 3, sex: str = "F", at: str = "10:15") -> dict:
-    """The hospital's notification of live birth for a baby born `days_ago` days ago (Singapore time)."""
-    born = (datetime.now(SGT) - timedelta(days=days_ago)).strftime(f"%Y-%m-%dT{at}:00")
-    body = {"mother_nric": NRIC[mother], "father_nric": NRIC[father] if father else None, "hospital_code": "KKH",
-            "born_at": born, "sex": sex, "birth_weight_g": 3100}
-    r = requests.post(f"{servers.agencies_url}/admin/v1/live-birth-notifications", json=body, headers=servers.admin_headers, timeout=10)
-    r.raise_for_status()
-    return r.json()
+new_baby = notify_birth
 
 
 def registered(agency, chat, enlb: str) -> list:
@@ -71,7 +53,7 @@ def test_without_login_the_bot_says_how_to_log_in(chat):
 
 # -- the journey in each language --------------------------------------------------------------------------------------
 def test_register_in_english_then_the_baby_bonus_is_offered(servers, agency):
-    chat = parent(servers, agency, "tan")                      # the father registers
+    chat = logged_in(servers, "tan")                      # the father registers
     baby = new_baby(servers, "lim", "tan", days_ago=4, sex="M", at="08:42")
     start_and_pick(chat, "I want to register my baby's birth", "yes", baby, "en")
     say(chat, "Tan Kai Xuan", "utter_ask_birth_ethnic_name")
@@ -127,7 +109,7 @@ def at(record: dict, path: str):
 
 @pytest.mark.parametrize("w", WALKTHROUGHS)
 def test_register_in_each_language(servers, agency, w):
-    chat = parent(servers, agency, w["parent"])
+    chat = logged_in(servers, w["parent"])
     baby = new_baby(servers, w["parent"], w["other"], days_ago=w["days_ago"], sex=w["sex"])
     start_and_pick(chat, w["start"], w["consent"], baby, w["lang"])
     say(chat, w["name"], "utter_ask_birth_ethnic_name")
@@ -144,7 +126,7 @@ def test_register_in_each_language(servers, agency, w):
 
 # -- a correction, a digression, a cancel, an outage, a late birth ----------------------------------------------------------
 def test_corrections_at_the_summary_in_free_text(servers, agency):
-    chat = parent(servers, agency, "lim")
+    chat = logged_in(servers, "lim")
     baby = new_baby(servers, "lim", "tan", days_ago=1, sex="F")
     start_and_pick(chat, "register my newborn pls", "yes", baby, "en")
     say(chat, "Tan Jia Hui", "utter_ask_birth_ethnic_name")
@@ -168,7 +150,7 @@ def test_corrections_at_the_summary_in_free_text(servers, agency):
 
 
 def test_questions_and_a_language_change_in_the_middle_then_the_form_resumes(servers, agency):
-    chat = parent(servers, agency, "daniel")
+    chat = logged_in(servers, "daniel")
     baby = new_baby(servers, "maria", "daniel", days_ago=7, sex="M")
     start_and_pick(chat, "I'd like to register the birth of my son", "yes", baby, "en")
     replies = say(chat, "what's the deadline to register?", "utter_birth_info_deadline_for_baby",
@@ -190,7 +172,7 @@ def test_questions_and_a_language_change_in_the_middle_then_the_form_resumes(ser
     ("en", "register birth", "yes", "stop"),
 ])
 def test_cancel_in_the_middle_submits_nothing(servers, agency, lang, start, consent, cancel):
-    chat = parent(servers, agency, "zhang")
+    chat = logged_in(servers, "zhang")
     baby = new_baby(servers, "liu", "zhang", days_ago=9, sex="F")
     start_and_pick(chat, start, consent, baby, lang)
     say(chat, "Zhang Xin Yi", "utter_ask_birth_ethnic_name")
@@ -202,7 +184,7 @@ def test_cancel_in_the_middle_submits_nothing(servers, agency, lang, start, cons
 
 
 def test_agency_outage_at_submission_keeps_the_answers_and_the_retry_registers_once(servers, agency):
-    chat = parent(servers, agency, "chen")
+    chat = logged_in(servers, "chen")
     baby = new_baby(servers, "wong", "chen", days_ago=3, sex="M")
     start_and_pick(chat, "help me register my baby's birth", "yes", baby, "en")
     say(chat, "Chen Jun Hao", "utter_ask_birth_ethnic_name")
@@ -221,7 +203,7 @@ def test_agency_outage_at_submission_keeps_the_answers_and_the_retry_registers_o
 
 
 def test_a_late_birth_is_explained_and_nothing_is_submitted(servers, agency):
-    chat = parent(servers, agency, "lee")
+    chat = logged_in(servers, "lee")
     [late] = [n for n in agency.ica.notifications(chat.token) if n["status"] == "late"]   # seeded: 43 days ago
     say(chat, "i want to register my daughter's birth", "utter_ask_myinfo_consent")
     say(chat, "yes", "utter_ask_birth_notification")
@@ -234,7 +216,7 @@ def test_a_late_birth_is_explained_and_nothing_is_submitted(servers, agency):
 
 
 def test_nobody_to_register_ends_the_journey_politely(servers, agency):
-    chat = parent(servers, agency, "ho")                       # no children, no notification of live birth
+    chat = logged_in(servers, "ho")                       # no children, no notification of live birth
     say(chat, "I want to register my baby's birth", "utter_ask_myinfo_consent")
     say(chat, "yes", "utter_birth_no_notification")
     assert chat.tracker()["active_loop"].get("name") is None

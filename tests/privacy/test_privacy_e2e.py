@@ -19,7 +19,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -29,12 +28,11 @@ from moments.agency_client import Agencies
 from moments.agencies.seed import PEOPLE
 from moments.channels.gateway import WEBHOOK_PATH, conversation_id_for
 from moments.channels.simulator import SmsPhone
-from testkit import GREETINGS, ROOT, Chat, texts, written_in
+from testkit import GREETINGS, ROOT, Chat, logged_in, notify_birth, texts, written_in
 
 pytestmark = pytest.mark.slow
 
 NRIC = {p.key: p.nric for p in PEOPLE}
-SGT = timezone(timedelta(hours=8))
 FULL_NRIC = re.compile(r"[STFGM]\d{7}[A-Z]")
 JWT = re.compile(r"eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]*")
 ENCRYPTED = re.compile(r"enc:v1:[A-Za-z0-9_\-=]+")
@@ -51,21 +49,13 @@ def agency(servers):
 
 
 def parent(servers, agency, key: str) -> Chat:
-    token = agency.singpass.login(nric=NRIC[key])["access_token"]
-    SEEN["tokens"].add(token)
-    chat = Chat(servers, metadata={"token": token})
-    chat.token = token
+    chat = logged_in(servers, key)
+    SEEN["tokens"].add(chat.token)
     return chat
 
 
 def new_baby(servers, mother: str, father: str, sex: str) -> dict:
-    born = (datetime.now(SGT) - timedelta(days=3)).strftime("%Y-%m-%dT09:20:00")
-    body = {"mother_nric": NRIC[mother], "father_nric": NRIC[father], "hospital_code": "KKH",
-            "born_at": born, "sex": sex, "birth_weight_g": 3050}
-    r = requests.post(f"{servers.agencies_url}/admin/v1/live-birth-notifications", json=body,
-                      headers=servers.admin_headers, timeout=10)
-    r.raise_for_status()
-    return r.json()
+    return notify_birth(servers, mother, father, sex=sex, at="09:20", weight_g=3050)
 
 
 def expect(chat: Chat, text: str, *names: str) -> list:
