@@ -369,6 +369,9 @@ class ValidateBirthRegistrationForm(JourneyForm):
             return {"confirm_submission": None, "birth_change_menu": False,
                     **self.correct(correction, dispatcher, tracker)}
         answer = self.yes_or_no(tracker, value)
+        if tracker.get_slot("birth_change_menu") and answer is not None:
+            # "yes" / "no" to "what would you like to change?" is not a yes to the summary: show it again.
+            return {"confirm_submission": None, "birth_change_menu": False}
         if answer is False:
             return {"confirm_submission": None, "birth_change_menu": True}
         if answer is not True:

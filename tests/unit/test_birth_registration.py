@@ -477,6 +477,20 @@ def test_change_without_a_field_shows_the_list_and_a_button_clears_that_field(fa
     assert result["birth_child_dob"] is None and result["birth_change_menu"] is False
 
 
+@pytest.mark.parametrize("text,intent,lang", [
+    ("yes", "affirm", "en"), ("ok lor", "affirm", "en"), ("是的", "affirm", "zh"), ("ya", "affirm", "ms"),
+    ("ஆம்", "affirm", "ta"), ("no", "deny", "en"), ("tak ada", "deny", "ms"),
+])
+def test_yes_or_no_to_what_would_you_like_to_change_never_submits(fake, text, intent, lang):
+    """The list of fields asks "what would you like to change?": a yes there is not a yes to the summary."""
+    result, said = validate("validate_confirm_submission", text, tracker(
+        complete(birth_change_menu=True), text=text, intent=intent, language=lang))
+    assert fake.ica.registered == []
+    assert result == {"confirm_submission": None, "birth_change_menu": False}  # the summary is shown again
+    result, _ = validate("validate_confirm_submission", "yes", tracker(complete(), text="yes", intent="affirm"))
+    assert result["confirm_submission"] is True and len(fake.ica.registered) == 1
+
+
 def test_the_hospitals_details_cannot_be_changed_here(fake):
     result, said = validate("validate_confirm_submission", "change hospital to NUH",
                             tracker(complete(), text="change hospital to NUH", intent="correct_field"))
