@@ -36,9 +36,10 @@ def change_request(text: str) -> Optional[str]:
     return None
 
 
-def choice_number(text: Any, count: int) -> Optional[int]:
-    """0-based index of the option chosen by its number ("2", "no. 2", "第2个"); None otherwise."""
-    return pick_by_number(text, count)
+def choice_number(text: Any, count: int, in_time_order: bool = False) -> Optional[int]:
+    """0-based index of the option chosen by its number ("2", "no. 2", "第2个") or its place ("the first one",
+    "yang terakhir"; "the earlier one" at a list in time order); None otherwise."""
+    return pick_by_number(text, count, in_time_order=in_time_order)
 
 
 def child_mentioned(text: str, children: List[dict]) -> Optional[dict]:

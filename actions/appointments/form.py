@@ -112,10 +112,10 @@ class AppointmentFormValidation(JourneyForm):
             return parse_date(text, clock.today(), prefer="future") is not None
         if slot == "appointment_slot":
             offered = tracker.get_slot("appointment_offered_slots") or []
-            return choice_number(text, len(offered)) is not None or parse_time(text) is not None
+            return choice_number(text, len(offered), in_time_order=True) is not None or parse_time(text) is not None
         if slot == "appointment_pick":
             upcoming = tracker.get_slot("appointment_upcoming") or []
-            return bool(REFERENCE.search(text)) or choice_number(text, len(upcoming)) is not None
+            return bool(REFERENCE.search(text)) or choice_number(text, len(upcoming), in_time_order=True) is not None
         if slot == "appointment_child":
             children = tracker.get_slot("appointment_children") or []
             return choice_number(text, len(children)) is not None or child_mentioned(text, children) is not None
@@ -169,7 +169,7 @@ class AppointmentFormValidation(JourneyForm):
         offered = tracker.get_slot("appointment_offered_slots") or []
         if isinstance(value, int) and value in {s["id"] for s in offered}:
             return self.accept("appointment_slot", value, tracker)
-        index = choice_number(value, len(offered))
+        index = choice_number(value, len(offered), in_time_order=True)
         if index is not None:
             return self.accept("appointment_slot", offered[index]["id"], tracker)
         wanted = parse_time(str(value))
@@ -458,7 +458,7 @@ class PickAppointmentMixin(AppointmentFormValidation):
                 return self.accept("appointment_pick", ref, tracker)
             return self.reject("appointment_pick", "utter_appointment_pick_unknown", dispatcher, tracker,
                                reference=ref)
-        index = choice_number(text, len(upcoming))
+        index = choice_number(text, len(upcoming), in_time_order=True)
         if index is not None:
             return self.accept("appointment_pick", upcoming[index]["reference"], tracker)
         children = [{"id": a["reference"], "name": a["child"]} for a in upcoming]

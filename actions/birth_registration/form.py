@@ -205,7 +205,7 @@ class ValidateBirthRegistrationForm(JourneyForm):
                 if chosen is None:
                     return self.reject("birth_notification", "utter_birth_notification_not_found", dispatcher,
                                        tracker, enlb=text)
-        elif (number := pick_by_number(text, len(listed))) is not None:
+        elif (number := pick_by_number(str(value or ""), len(listed))) is not None:
             chosen = listed[number]
         elif len(listed) == 1 and self.yes_or_no(tracker, value) is True:
             chosen = listed[0]

@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from moments.text.fuzzy import edit_distance
 from moments.text.normalise import fold, latin_words
+from moments.text.ordinals import ordinal
 from moments.text.vocab import NAME_PARTICLES
 
 
@@ -33,13 +34,14 @@ class Checked:
 CHOICE = re.compile(r"\s*(?:no\.?|number|#|第)?\s*(\d{1,2})\s*(?:个|個|号|號)?\s*[.)]?\s*", re.IGNORECASE)
 
 
-def pick_by_number(text: Any, count: int) -> Optional[int]:
+def pick_by_number(text: Any, count: int, in_time_order: bool = False) -> Optional[int]:
     """0-based index for a reply "2" / "2." / "no. 2" / "第2个" among `count` options (the buttons' payloads and
-    the SMS menu's numbers); None otherwise."""
+    the SMS menu's numbers), or by its place in words ("the first one", "第二个", "yang terakhir", "முதலாவது"; at a
+    list in time order also "the earlier one", "最早的"); None otherwise."""
     m = CHOICE.fullmatch(str(text if text is not None else ""))
-    if m and 1 <= int(m.group(1)) <= count:
-        return int(m.group(1)) - 1
-    return None
+    if m:
+        return int(m.group(1)) - 1 if 1 <= int(m.group(1)) <= count else None
+    return ordinal(text, count, in_time_order=in_time_order)
 
 
 def name_words(name: str) -> List[str]:

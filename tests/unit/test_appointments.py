@@ -355,6 +355,16 @@ def test_slot_by_number_by_time_or_another_day(fake):
     assert out["appointment_slot"] is None and out["appointment_date"] == (TODAY + timedelta(days=1)).isoformat()
 
 
+@pytest.mark.parametrize("text, slot", [
+    ("the first one", 101), ("second one pls", 102), ("the earlier one", 101), ("last", 102), ("第二个", 102),
+    ("最晚的", 102), ("yang pertama", 101), ("paling awal", 101), ("கடைசி", 102), ("rendavathu", 102),
+])
+def test_slot_by_its_place_in_the_list(fake, text, slot):
+    out = run(ValidateBookAppointmentForm().validate_appointment_slot(text, CollectingDispatcher(), tracker(BOOK_READY),
+                                                                      DOMAIN))
+    assert out["appointment_slot"] == slot
+
+
 def test_slot_buttons_are_localised_times(fake):
     d = CollectingDispatcher()
     run(ActionAskAppointmentSlot().run(d, tracker({**BOOK_READY, "language": "zh"}), DOMAIN))

@@ -442,6 +442,8 @@ def test_bank_answers(fake):
     form = ValidateBabyBonusForm()
     assert form.validate_bb_bank("ocbs", CollectingDispatcher(), tracker(), {})["bb_bank"] == "OCBC"
     assert form.validate_bb_bank("2", CollectingDispatcher(), tracker(), {})["bb_bank"] == "OCBC"
+    assert form.validate_bb_bank("the second one", CollectingDispatcher(), tracker(), {})["bb_bank"] == "OCBC"
+    assert form.validate_bb_bank("yang pertama", CollectingDispatcher(), tracker(), {})["bb_bank"] == "DBS/POSB"
     dispatcher = CollectingDispatcher()
     assert form.validate_bb_bank("Maybank", dispatcher, tracker(), {})["bb_bank"] is None
     assert responses(dispatcher) == ["utter_bb_bank_unknown"]

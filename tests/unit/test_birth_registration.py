@@ -311,6 +311,13 @@ def test_a_number_picks_from_the_list_and_yes_picks_the_only_one(fake):
         "birth_notification"] == "NLB2026000101"
 
 
+@pytest.mark.parametrize("text", ["the first one", "第一个", "yang pertama", "முதலாவது"])
+def test_a_place_in_words_picks_from_the_list(fake, text):
+    slots = {k: v for k, v in chosen().items() if k != "birth_notification"}
+    assert validate("validate_birth_notification", text, tracker(slots, text=text))[0][
+        "birth_notification"] == "NLB2026000101"
+
+
 def test_a_late_baby_is_explained_not_registered(fake):
     late = br.compact_notification(notification(enlb="NLB2026000105", born=TODAY - timedelta(days=50), status="late"))
     t = tracker({"birth_notifications": [late]}, text="NLB2026000105", language="zh")
