@@ -123,8 +123,8 @@ def parse_time(text: Optional[str]) -> Optional[Tuple[int, int]]:
             tail = m.group(2) or ""
             minute = 30 if tail == "半" else 15 if tail == "一刻" else int(tail) if tail.isdigit() else \
                 {"十五": 15, "三十": 30, "四十五": 45, "四十": 40, "二十": 20, "五十": 50}.get(tail, 0)
-    if hour is None:  # "2pm", "9 am", "pukul 3", "3 மணி"
-        m = (re.search(r"(?<![\d/.-])(\d{1,2})\s*(?:am|pm|a\.m|p\.m)(?![a-z])", t)
+    if hour is None:  # "2pm", "9 am", "10 o'clock", "pukul 3", "3 மணி", "10 mani"
+        m = (re.search(r"(?<![\d/.-])(\d{1,2})\s*(?:am|pm|a\.m|p\.m|o'?\s?clock|mani(?:kku|ku)?)(?![a-z])", t)
              or re.search(r"(?:pukul|pkl|jam|at)\s*(\d{1,2})(?!\d)", t)
              or re.search(r"(?<!\d)(\d{1,2})\s*மணி", t))
         if m:

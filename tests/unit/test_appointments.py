@@ -242,7 +242,8 @@ def test_agency_times_in_another_zone_are_shown_in_singapore_time():
 @pytest.mark.parametrize("text,expected", [
     ("9:30", (9, 30)), ("9.45am", (9, 45)), ("2pm", (14, 0)), ("2.15 pm", (14, 15)), ("2.30", (14, 30)),
     ("下午两点半", (14, 30)), ("上午9点", (9, 0)), ("10点15分", (10, 15)), ("pukul 2.15 petang", (14, 15)),
-    ("காலை 9:30", (9, 30)), ("மாலை 3 மணி", (15, 0)), ("12.30 tengah hari", (12, 30)),
+    ("காலை 9:30", (9, 30)), ("மாலை 3 மணி", (15, 0)), ("12.30 tengah hari", (12, 30)), ("the 10 o'clock one", (10, 0)),
+    ("10 oclock can", (10, 0)), ("kaalai 10 manikku", (10, 0)),
     ("next monday", None), ("3/12", None), ("1", None), ("25:99", None),
 ])
 def test_times_as_parents_type_them(text, expected):
