@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from moments.text.fuzzy import edit_distance
 from moments.text.normalise import fold, latin_words
 from moments.text.ordinals import ordinal
+from moments.text.tamil import said_name_words, sound_key
 from moments.text.vocab import NAME_PARTICLES
 
 
@@ -54,6 +55,24 @@ def _words_said(text: str) -> set:
     return {w for w in re.split(r"[^\w']+", folded) if w} | set(latin_words(folded))
 
 
+# Case endings romanised Tamil glues to a name: "Arjunukku", "Kavya-voda", "Meena-kku".
+TAMIL_ENDINGS = ("ukku", "kku", "ku", "ukkaga", "kkaga", "kaga", "oda", "voda", "ode", "udaiya", "udaya", "ai", "vai",
+                 "yai", "in", "ukk")
+
+
+def _said_in_tamil(part: str, text: str) -> bool:
+    """A name part ("kavya") said in Tamil script ("காவ்யாவுக்கு") or romanised with a case ending ("Arjunukku")."""
+    key = sound_key(part)
+    if len(key) < 3:
+        return False
+    for word in said_name_words(text):
+        said = sound_key(word)
+        if said == key or (len(key) >= 4 and said.startswith(key)) or (len(key) >= 5 and edit_distance(said, key) <= 1):
+            return True
+    return any(w.startswith(part) and w[len(part):].lstrip("-") in TAMIL_ENDINGS for w in latin_words(text)
+               if len(part) >= 4)
+
+
 def _close(word: str, said: str) -> bool:
     """One typo in a given name ('kavia' for Kavya, 'irfaan' for Irfan)."""
     if len(word) >= 5 and len(said) >= 4 and edit_distance(word, said) <= 1:
@@ -72,7 +91,8 @@ def match_person(text: Any, people: Sequence[Dict[str, Any]]) -> Optional[Dict[s
     for person in people:
         parts = name_words(person["name"])
         score = sum(1 for part in parts
-                    if part in said or (not part.isascii() and part in whole) or any(_close(part, s) for s in said))
+                    if part in said or (not part.isascii() and part in whole) or any(_close(part, s) for s in said)
+                    or _said_in_tamil(part, str(text or "")))
         if whole and whole == fold(person["name"]).strip():
             score = max(score, len(parts), 1)
         scores.append(score)
