@@ -95,6 +95,7 @@ class ActionExplainBabyBonus(Action):
             if err.unavailable:
                 dispatcher.utter_message(response="utter_baby_bonus_info")
             return events
+        events.append(SlotSet("bb_explained_child", child["id"]))
         applying = (tracker.active_loop or {}).get("name") == "baby_bonus_form"
         for response, values in benefit_messages(bb, lang, offer_to_apply=not applying):
             dispatcher.utter_message(response=response, **values)

@@ -29,7 +29,7 @@ from actions.baby_bonus.answers import (
 from actions.shared.agency import agencies, call, idempotency_key, report_agency_error
 from actions.shared.answers import match_person, pick_by_number
 from actions.shared.form import JourneyForm, MomentsFormValidation, is_retryable
-from actions.shared.tracker import latest_intent, trigger_text
+from actions.shared.tracker import answered_just_before, latest_intent, trigger_text
 from moments.agency_client.client import AgencyError
 from moments.agency_client.codes import Code
 from moments.rules.baby_bonus import ACCOUNT_LENGTHS, BANKS  # the agency's own rules: one place for them
@@ -179,6 +179,9 @@ class ValidateBabyBonusForm(JourneyForm):
         # What the first message already said: "apply baby bonus for Kavya, with OCBC".
         said = trigger_text(tracker, "apply_baby_bonus")
         named = match_person(said, children)
+        if named is None and answered_just_before(tracker, "action_explain_baby_bonus"):
+            # "apply" right after the answer about one child: that child
+            named = next((c for c in children if c["id"] == tracker.get_slot("bb_explained_child")), None)
         child = named if named in joinable else (joinable[0] if len(joinable) == 1 else None)
         if named is not None and named.get("reference"):
             dispatcher.utter_message(response="utter_baby_bonus_already_applied", child_name=named["name"],

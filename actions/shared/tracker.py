@@ -24,6 +24,20 @@ def trigger_text(tracker: Tracker, intents: Iterable[str]) -> str:
     return ""
 
 
+def answered_just_before(tracker: Tracker, action: str) -> bool:
+    """Whether `action` was the bot's last action before the latest user message (its answer is what the user is
+    replying to: "apply" right after the Baby Bonus answer about one child)."""
+    seen_latest_message = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_latest_message:
+                return False
+            seen_latest_message = True
+        elif seen_latest_message and event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name") == action
+    return False
+
+
 def previous_language(tracker: Tracker) -> Optional[str]:
     """The conversation's language before the latest message (names typed in another script must not switch it)."""
     seen_latest_message = False

@@ -281,7 +281,7 @@ def test_question_with_consent_explains_the_youngest_child_and_offers_the_others
     assert first["child_name"] == "Tan Xin Yi" and first["order"] == "2வது"
     [button] = dispatcher.messages[-1]["buttons"]
     assert button == {"title": "Tan Jun Hao", "payload": '/ask_baby_bonus{"baby_bonus_child": "c-toddler"}'}
-    assert events == [SlotSet("bb_info_child", None)]
+    assert events == [SlotSet("bb_info_child", None), SlotSet("bb_explained_child", "c-newborn")]
 
 
 def test_question_about_a_named_or_chosen_child(use_agencies):
@@ -387,6 +387,19 @@ def two_children(use_agencies):
     use_agencies(agencies)
     agencies.family = run(bb.load_family("tok"))
     return agencies
+
+
+@pytest.mark.parametrize("just_before, expected", [("action_explain_baby_bonus", "c-toddler"), ("utter_greet", None)])
+def test_apply_right_after_the_answer_about_one_child_is_for_that_child(two_children, just_before, expected):
+    answered = [{"event": "user", "text": "how much for jun hao", "parse_data": {"intent": {"name": "ask_baby_bonus"}}},
+                {"event": "action", "name": just_before}, {"event": "slot", "name": "bb_explained_child",
+                                                           "value": "c-toddler"},
+                {"event": "bot", "text": "…"}, {"event": "action", "name": "action_listen"},
+                {"event": "user", "text": "apply", "parse_data": {"intent": {"name": "apply_baby_bonus"}}}]
+    t = tracker({"bb_explained_child": "c-toddler"}, text="apply", intent="apply_baby_bonus", events=answered[:-1])
+    t.events[-1]["parse_data"]["intent"]["name"] = "apply_baby_bonus"
+    out = run(ValidateBabyBonusForm().validate_myinfo_consent(True, CollectingDispatcher(), t, {}))
+    assert out.get("bb_child") == expected  # else "which child?" is asked: two can still join
 
 
 def test_children_are_offered_youngest_first_as_numbered_buttons(two_children):
