@@ -11,10 +11,25 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.birth_registration.answers import TOPIC_RESPONSES, birth_date, question_topic, sex_label
 from actions.birth_registration.form import FORM, JOURNEY_SLOTS, summary_values
+from moments.text.formatting import format_time
 from moments.text.languages import language_of
 
 
 # -- questions asked by actions (dynamic buttons, a summary in the user's language) ----------------------------------
+def notification_title(n: Dict[str, Any], listed: List[Dict[str, Any]], lang: str) -> str:
+    """"Girl · 23 Nov 2026 · KKH"; twins (same sex, day and hospital) also get their time of birth, and the eNLB
+    number when even that is the same, so no two buttons read alike."""
+    title = f"{sex_label(n['sex'], lang)} · {birth_date(n['date_of_birth'], lang)} · {n['hospital_code']}"
+    same = [m for m in listed if (m["sex"], m["date_of_birth"], m["hospital_code"]) ==
+            (n["sex"], n["date_of_birth"], n["hospital_code"])]
+    if len(same) > 1 and n.get("time_of_birth"):
+        born = "{}T{}".format(n["date_of_birth"], n["time_of_birth"])  # Singapore time, as the hospital wrote it
+        title += f" · {format_time(born, lang)}"
+    if len([m for m in same if m.get("time_of_birth") == n.get("time_of_birth")]) > 1:
+        title += f" · {n['enlb']}"
+    return title
+
+
 class ActionAskBirthNotification(Action):
     """One button per baby the hospitals notified ICA about; the payload is the eNLB number."""
 
@@ -24,10 +39,8 @@ class ActionAskBirthNotification(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         lang = language_of(tracker)
-        buttons = []
-        for n in tracker.get_slot("birth_notifications") or []:
-            title = f"{sex_label(n['sex'], lang)} · {birth_date(n['date_of_birth'], lang)} · {n['hospital_code']}"
-            buttons.append({"title": title, "payload": n["enlb"]})
+        listed = tracker.get_slot("birth_notifications") or []
+        buttons = [{"title": notification_title(n, listed, lang), "payload": n["enlb"]} for n in listed]
         dispatcher.utter_message(response="utter_ask_birth_notification", buttons=buttons)
         return []
 

@@ -544,6 +544,16 @@ def test_one_button_per_baby_in_the_users_language(fake):
                                   {"title": "女 · 2026年11月23日 · KKH", "payload": "NLB2026000199"}]
 
 
+def test_twins_get_buttons_that_tell_them_apart(fake):
+    first, second, third = (br.compact_notification(notification(enlb=f"NLB202600010{i}", sex="F")) for i in (1, 2, 3))
+    second["time_of_birth"], third["time_of_birth"] = "08:51", "08:51"  # triplets: two born the same minute
+    _, [message] = run_action(bra.ActionAskBirthNotification(),
+                              tracker({"birth_notifications": [first, second, third]}, language="en"))
+    titles = [b["title"] for b in message["buttons"]]
+    assert titles[0].endswith("· KKH · 8:42 am") and titles[1].endswith("· 8:51 am · NLB2026000102")
+    assert len(set(titles)) == 3
+
+
 def test_summary_shows_every_field_in_the_users_language(fake):
     _, [message] = run_action(bra.ActionAskBirthConfirmSubmission(), tracker(complete(), language="ta"))
     assert message["response"] == "utter_birth_registration_summary"
