@@ -17,6 +17,7 @@ from actions.appointments.clinic_search import ClinicDirectory
 from actions.appointments.form import JOURNEY_SLOTS
 from actions.shared import clock
 from actions.shared.agency import agencies, call, identify, report_agency_error
+from actions.shared.answers import child_titles
 from actions.shared.labels import SERVICES, clinic_name, label
 from moments.agency_client.client import AgencyError
 from moments.text.formatting import format_date, format_datetime, to_sgt
@@ -29,8 +30,9 @@ class ActionAskAppointmentChild(Action):
 
     async def run(self, dispatcher, tracker, domain):
         children = tracker.get_slot("appointment_children") or []
+        titles = child_titles(children, language_of(tracker))
         dispatcher.utter_message(response="utter_ask_appointment_child",
-                                 buttons=[{"title": c["name"], "payload": str(i)} for i, c in enumerate(children, 1)])
+                                 buttons=[{"title": t, "payload": str(i)} for i, t in enumerate(titles, 1)])
         return []
 
 

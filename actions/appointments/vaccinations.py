@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.appointments.answers import child_mentioned
 from actions.shared import clock
 from actions.shared.agency import agencies, call, identify, report_agency_error
+from actions.shared.answers import child_titles
 from moments.text.languages import language_of
 from moments.text.formatting import format_date, join_list, to_date
 from actions.shared.labels import VACCINES, label
@@ -61,9 +62,10 @@ class ActionVaccinationStatus(Action):
         if child is None and len(children) == 1:
             child = children[0]
         if child is None:
+            titles = child_titles(children, language_of(tracker))
             dispatcher.utter_message(response="utter_ask_vaccination_child", buttons=[
-                {"title": c["name"],
-                 "payload": "/ask_vaccination_schedule" + json.dumps({CHILD_ENTITY: c["id"]})} for c in children])
+                {"title": title, "payload": "/ask_vaccination_schedule" + json.dumps({CHILD_ENTITY: c["id"]})}
+                for title, c in zip(titles, children)])
             return []
         try:
             record = await call(agencies().health.immunisations, identity.token, child["id"])

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.baby_bonus.answers import current_child, money, ordinal
 from actions.baby_bonus.form import _born_key, can_join, reset_events, trustee_of
 from actions.shared.agency import agencies, call, identify, report_agency_error
-from actions.shared.answers import match_person
+from actions.shared.answers import child_titles, match_person
 from actions.shared.tracker import trigger_text
 from moments.agency_client.client import AgencyError
 from moments.text.formatting import format_date
@@ -101,8 +101,10 @@ class ActionExplainBabyBonus(Action):
             dispatcher.utter_message(response=response, **values)
         others = [c for c in children if c["id"] != child["id"]]
         if others:
+            titles = dict(zip((c["id"] for c in children), child_titles(children, lang)))
             dispatcher.utter_message(response="utter_baby_bonus_other_children", buttons=[
-                {"title": c["name"], "payload": '/ask_baby_bonus{"baby_bonus_child": "%s"}' % c["id"]} for c in others])
+                {"title": titles[c["id"]], "payload": '/ask_baby_bonus{"baby_bonus_child": "%s"}' % c["id"]}
+                for c in others])
         return events
 
     @staticmethod

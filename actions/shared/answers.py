@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, Dict, List, Optional, Sequence
 
+from moments.text.formatting import format_date, format_time
 from moments.text.fuzzy import edit_distance
 from moments.text.normalise import fold, latin_words
 from moments.text.ordinals import ordinal
@@ -43,6 +44,25 @@ def pick_by_number(text: Any, count: int, in_time_order: bool = False) -> Option
     if m:
         return int(m.group(1)) - 1 if 1 <= int(m.group(1)) <= count else None
     return ordinal(text, count, in_time_order=in_time_order)
+
+
+def child_titles(children: Sequence[Dict[str, Any]], lang: str) -> List[str]:
+    """Button titles that tell children apart: the name; with two of the same name (twins' English names) also the
+    date of birth, and the time of birth when even that is the same."""
+    def same(a: Dict[str, Any], b: Dict[str, Any], *keys: str) -> bool:
+        return all(fold(str(a.get(k) or "")) == fold(str(b.get(k) or "")) for k in keys)
+
+    titles = []
+    for child in children:
+        title = str(child.get("name") or "")
+        namesakes = [c for c in children if c is not child and same(c, child, "name")]
+        if namesakes and child.get("date_of_birth"):
+            title += f" ({format_date(child['date_of_birth'], lang, weekday=False)})"
+            if any(same(c, child, "date_of_birth") for c in namesakes) and child.get("time_of_birth"):
+                title = title[:-1] + ", " + format_time("{}T{}".format(child["date_of_birth"],
+                                                                        child["time_of_birth"]), lang) + ")"
+        titles.append(title)
+    return titles
 
 
 def name_words(name: str) -> List[str]:

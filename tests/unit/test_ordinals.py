@@ -42,3 +42,4 @@ def test_a_place_beyond_the_list_is_not_a_pick():
 def test_earlier_and_later_only_at_a_list_in_time_order(text, expected):
     assert ordinal(text, 3, in_time_order=True) == expected
     assert ordinal(text, 3) is None  # at a list of children or banks "the earlier one" means nothing
+
