@@ -40,13 +40,13 @@ MONTHS = {
 
 # Monday = 0 … Sunday = 6
 WEEKDAYS = {
-    **dict.fromkeys(["monday", "mon", "isnin", "திங்கள்", "திங்கட்கிழமை"], 0),
-    **dict.fromkeys(["tuesday", "tue", "tues", "selasa", "செவ்வாய்", "செவ்வாய்க்கிழமை"], 1),
-    **dict.fromkeys(["wednesday", "wed", "rabu", "புதன்", "புதன்கிழமை"], 2),
-    **dict.fromkeys(["thursday", "thu", "thur", "thurs", "khamis", "வியாழன்", "வியாழக்கிழமை"], 3),
-    **dict.fromkeys(["friday", "fri", "jumaat", "jumat", "வெள்ளி", "வெள்ளிக்கிழமை"], 4),
-    **dict.fromkeys(["saturday", "sat", "sabtu", "சனி", "சனிக்கிழமை"], 5),
-    **dict.fromkeys(["sunday", "sun", "ahad", "minggu", "ஞாயிறு", "ஞாயிற்றுக்கிழமை"], 6),
+    **dict.fromkeys(["monday", "mon", "isnin", "திங்கள்", "திங்கட்கிழமை", "thingal", "thinkal"], 0),
+    **dict.fromkeys(["tuesday", "tue", "tues", "selasa", "செவ்வாய்", "செவ்வாய்க்கிழமை", "sevvai", "chevvai"], 1),
+    **dict.fromkeys(["wednesday", "wed", "rabu", "புதன்", "புதன்கிழமை", "pudhan", "budhan"], 2),
+    **dict.fromkeys(["thursday", "thu", "thur", "thurs", "khamis", "வியாழன்", "வியாழக்கிழமை", "viyazhan", "viyalan"], 3),
+    **dict.fromkeys(["friday", "fri", "jumaat", "jumat", "வெள்ளி", "வெள்ளிக்கிழமை", "velli", "vellikizhamai"], 4),
+    **dict.fromkeys(["saturday", "sat", "sabtu", "சனி", "சனிக்கிழமை", "sani", "sanikizhamai"], 5),
+    **dict.fromkeys(["sunday", "sun", "ahad", "minggu", "ஞாயிறு", "ஞாயிற்றுக்கிழமை", "nyayiru", "gnayiru"], 6),
 }
 ZH_WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "1": 0, "2": 1,
               "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
@@ -60,7 +60,10 @@ RELATIVE_DAYS = [  # longest phrases first
 ]
 
 PAST_WORDS = ["last", "lepas", "lalu", "கடந்த", "போன"]
-NEXT_WORDS = ["next", "depan", "hadapan", "அடுத்த", "வரும்"]
+# "next Friday" is Friday of next week (Monday to Sunday), as 下周五 is in Chinese and as Singaporeans mostly mean it:
+# said on a Wednesday it is nine days later, not two. "This Friday" / "coming Friday" / "வரும் வெள்ளி" is the coming one.
+NEXT_WORDS = ["next", "depan", "hadapan", "akan datang", "அடுத்த", "adutha", "aduththa"]
+COMING_WORDS = ["coming", "வரும்", "varum", "ni", "nih"]
 THIS_WORDS = ["this", "ini", "இந்த"]
 
 ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -190,9 +193,9 @@ def parse_date(text: Optional[str], today: Optional[date] = None, prefer: Option
         if has_word(t, name):
             if any(has_word(t, w) for w in PAST_WORDS):
                 return _weekday(target, today, "last")
-            if any(has_word(t, w) for w in NEXT_WORDS):
-                return _weekday(target, today, "next")
-            if any(has_word(t, w) for w in THIS_WORDS):
+            if any(has_word(t, w) for w in NEXT_WORDS) and not any(has_word(t, w) for w in COMING_WORDS):
+                return today - timedelta(days=today.weekday()) + timedelta(weeks=1, days=target)
+            if any(has_word(t, w) for w in THIS_WORDS + COMING_WORDS):
                 return _weekday(target, today, "nearest-future")
             return _weekday(target, today, "nearest-past" if prefer == "past" else "nearest-future")
     return None

@@ -40,6 +40,24 @@ def test_appointment_dates(text, expected):
     assert parse_date(text, TODAY, prefer="future") == expected
 
 
+WEDNESDAY = date(2026, 12, 2)
+
+
+@pytest.mark.parametrize("text,expected", [
+    # "next Friday" on a Wednesday: Friday of next week, in every language (README "Dates")
+    ("next Friday", date(2026, 12, 11)), ("next fri can?", date(2026, 12, 11)), ("下周五", date(2026, 12, 11)),
+    ("下个星期五", date(2026, 12, 11)), ("Jumaat depan", date(2026, 12, 11)), ("அடுத்த வெள்ளிக்கிழமை", date(2026, 12, 11)),
+    ("adutha velli", date(2026, 12, 11)), ("next week Friday", date(2026, 12, 11)),
+    # the coming one
+    ("this Friday", date(2026, 12, 4)), ("this coming Friday", date(2026, 12, 4)), ("Friday", date(2026, 12, 4)),
+    ("这个星期五", date(2026, 12, 4)), ("Jumaat ni", date(2026, 12, 4)), ("வரும் வெள்ளி", date(2026, 12, 4)),
+    ("இந்த வெள்ளி", date(2026, 12, 4)),
+    ("next Monday", date(2026, 12, 7)), ("next Wednesday", date(2026, 12, 9)),
+])
+def test_next_weekday_is_in_next_week(text, expected):
+    assert parse_date(text, WEDNESDAY, prefer="future") == expected
+
+
 @pytest.mark.parametrize("text", ["31 Feb", "31/02/2026", "32 March", "13/13/2026", "2026-02-30", "三十二月一日"])
 def test_impossible_dates_give_none(text):
     assert parse_date(text, TODAY, prefer="past") is None
