@@ -98,6 +98,8 @@ def check_child_name(raw: Any) -> Checked:
     if without_fillers != TRAILING_PUNCTUATION.sub("", text):  # words after the name ("… lah pls"), not just "!"
         text = without_fillers
     text = text.strip("\"“”「」")
+    if has_ethnic_script(text) and not in_ethnic_script(text):
+        text = capitalised_name(text) or text  # "他叫 Marcus Tan 啦", "பெயர் Harini d/o Murugan": the Latin name in it
     if in_ethnic_script(text) or has_ethnic_script(text):
         return Checked(error="utter_birth_name_not_english")
     if any(c.isdigit() for c in text):
@@ -231,7 +233,7 @@ FIELD_WORDS: Dict[str, List[str]] = {
     "birth_child_dob": ["date of birth", "birth date", "birthdate", "birthday", "dob", "出生日期", "生日", "出生日",
                         "tarikh lahir", "hari lahir", "பிறந்த தேதி", "பிறந்த நாள்", "பிறந்த திகதி"],
     "birth_child_name": ["english name", "baby's name", "baby name", "child's name", "name", "英文名字", "英文名", "名字",
-                         "姓名", "nama bayi", "nama anak", "nama", "பெயர", "பேர"],
+                         "姓名", "nama bayi", "nama anak", "nama", "பெயர", "பேர", "peru", "peyar", "pearu"],
     "birth_child_sex": ["sex", "gender", "性别", "jantina", "பாலினம்"],
     "birth_dialects": ["dialects", "dialect", "方言", "籍贯", "dialek", "loghat", "வட்டார மொழி", "கிளைமொழி"],
     # from the hospital's notification or MyInfo: not changed in the chat
@@ -243,7 +245,11 @@ FIELD_WORDS: Dict[str, List[str]] = {
 CHANGE_WORDS = ["change", "update", "correct", "edit", "fix", "amend", "modify", "wrong", "should be", "shld be",
                 "shud be", "sud be", "should b", "make it",
                 "actually", "instead", "改", "换", "更正", "修改", "不对", "错", "应该是", "tukar", "ubah", "betulkan",
-                "pinda", "salah", "sepatutnya", "patutnya", "மாற்ற", "மாற்று", "மாத்த", "திருத்த", "தவறு", "சரிசெய்"]
+                "pinda", "salah", "sepatutnya", "patutnya", "மாற்ற", "மாற்று", "மாத்த", "மாத்து", "திருத்த", "தவறு", "சரிசெய்",
+                # spoken Tamil, in Tamil script and romanised: "… னு போடுங்க", "… nu irukkanum", "peru thappa"
+                "தப்பா", "தப்பு", "போடுங்க", "போடவும்", "இருக்க வேண்டும்", "இருக்கணும்", "thappa", "thappu", "podunga",
+                "podungo", "poodunga", "irukkanum", "irukanum", "maathunga", "maathanum", "mathanum", "maatunga",
+                "maathu", "mathu"]
 # What comes between the field and the new value ("to", "改成", "kepada"); Tamil puts the value before என்று/ஆக.
 VALUE_MARKERS = re.compile(
     r"(?i)^\s*(?:(?:(?:should|shld|shud|sud|must)\s+(?:be|b)|to\s+be|to|as|into|is|kepada|kpd|jadi|menjadi|sepatutnya|patutnya|ialah|"
@@ -278,6 +284,46 @@ def strip_trailing_fillers(value: str) -> str:
         if shorter == value or not shorter.strip():
             return value
         value = shorter
+
+
+# Words a parent capitalises around a name that are not part of it ("Should be …", "Thank you", "Change to …").
+NOT_NAME_WORDS = frozenset("""
+should shld shud sud be is it its it's the a an to as into change update correct edit fix amend make name names
+english full baby baby's child child's son daughter his her my our sorry sry sori please pls plz thank thanks you
+tq ty can cannot yes no not ok okay only also just actually instead wrong correct hi hello hey dear aiyo aiyoh eh oh
+i we mine spelling spelt spell typo register registration nama tukar ubah jadi menjadi kepada salah betul tolong sila
+sepatutnya patutnya bayi anak dia saya terima kasih maaf peru peyar nu podunga maathunga maathanum irukkanum
+""".split())
+_NAME_WORD = r"(?:[sdSD]/[oO]|[aA]/[lLpP]|@|[A-Za-z][A-Za-z'\-]*\.?)(?![/\w])"
+LATIN_NAME_RUN = re.compile(_NAME_WORD + r"(?:[ \t]+" + _NAME_WORD + ")*")
+
+
+def _name_word(word: str) -> bool:
+    bare = word.rstrip(".")
+    return bare[:1].isupper() and bare.lower() not in NOT_NAME_WORDS
+
+
+def capitalised_name(text: str) -> Optional[str]:
+    """The name a parent typed with capitals inside other words, in any language ("change to Sophie Tan Hui Wen
+    can?", "名字应该是 Wong Mei Qi 的，谢谢你", "nama tu salah, Aisyah Humaira binte Kamal la", "peru Kavin Raj nu
+    irukkanum da", "பெயர் Harini d/o Murugan என்று இருக்க வேண்டும்"): the longest run of capitalised words, with
+    bin / binte / s/o / d/o / a/l / @ allowed between two of them. None when the name is typed without capitals."""
+    best: List[str] = []
+    for run in LATIN_NAME_RUN.finditer(text):
+        words = run.group(0).split()
+        current: List[str] = []
+        for i, word in enumerate(words + [""]):
+            particle = word.lower() in LOWER_CASE_NAME_WORDS and current and i + 1 < len(words) \
+                and _name_word(words[i + 1])
+            if word and (_name_word(word) or particle):
+                current.append(word)
+                continue
+            if len(current) > len(best):
+                best = current
+            current = []
+    if not best:
+        return None
+    return " ".join(best).rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -316,6 +362,10 @@ def parse_correction(text: Any) -> Optional[Correction]:
             value = t.group(1)
     if value is None and not has_verb:
         return None
+    if field == "birth_child_name":
+        typed = capitalised_name(rest)
+        if typed and (value is None or typed in value or has_ethnic_script(value) or typed.split()[0] in value):
+            value = typed  # the capitalised words are the name: what is around them ("only", "才对", "nu") is not
     if value is not None:
         value = strip_trailing_fillers(value).strip("\"'“”「」")
         value = re.sub(r"\s*(?:என்று|என|ஆக)\s*(?:மாற்ற\S*|மாத்த\S*)\s*$", "", value).strip()

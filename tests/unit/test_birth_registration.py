@@ -143,6 +143,21 @@ def test_corrections_are_read_in_four_languages(text, field, value):
     assert correction is not None and (correction.field, correction.value) == (field, value)
 
 
+@pytest.mark.parametrize("text, name", [
+    ("the name should be Lim Jia En only, thanks.", "Lim Jia En"),
+    ("name wrong lah, change to Ryan Goh Wei Jie can or not?", "Ryan Goh Wei Jie"),
+    ("英文名字应该是 Ong Xin Hui 才对啦", "Ong Xin Hui"), ("不好意思，名字是 Teo Kai Wen 的", "Teo Kai Wen"),
+    ("nama salah la, Siti Nur Aleesya binti Rosli tu", "Siti Nur Aleesya binti Rosli"),
+    ("tolong tukar nama jadi Haris Danial bin Mohd Yusof ye", "Haris Danial bin Mohd Yusof"),
+    ("peyar thappu, Divya d/o Ramesh nu podunga", "Divya d/o Ramesh"),
+    ("பெயர் Sanjay s/o Mani என்று இருக்கணும்", "Sanjay s/o Mani"),
+    ("baby peru Rohan Kumar nu irukanum pa", "Rohan Kumar"),
+])
+def test_the_capitalised_name_is_taken_from_the_words_around_it(text, name):
+    correction = parse_correction(text)
+    assert correction is not None and (correction.field, correction.value) == ("birth_child_name", name)
+
+
 @pytest.mark.parametrize("text", ["Tan Kai Xuan", "yes", "/affirm", "nama dia Ahmad", "name isabel", "Hokkien"])
 def test_answers_that_are_not_corrections(text):
     assert parse_correction(text) is None
