@@ -19,9 +19,12 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from moments.nlu.scripts import HAN, split_runs
+from moments.nlu.social import request_span
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +150,18 @@ class MomentsTokenizer(Tokenizer):
         _Segmenters.spacy("en")
         _Segmenters.spacy("ta")
         return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Messages at inference: a greeting, thanks or apology around a request is dropped from the tokens
+        (moments/nlu/social.py); training examples keep theirs (process_training_data)."""
+        messages = super().process(messages)
+        for message in messages:
+            text, tokens = message.get(TEXT), message.get(TOKENS_NAMES[TEXT])
+            if isinstance(text, str) and tokens and len(tokens) > 1:
+                first, last = request_span(text, [(t.text, t.start, t.end) for t in tokens])
+                if (first, last) != (0, len(tokens)):
+                    message.set(TOKENS_NAMES[TEXT], tokens[first:last])
+        return messages
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute) or ""
