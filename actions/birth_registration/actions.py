@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.birth_registration.answers import TOPIC_RESPONSES, birth_date, question_topic, sex_label
 from actions.birth_registration.form import FORM, JOURNEY_SLOTS, summary_values
+from actions.shared.tracker import latest_intent
 from moments.text.formatting import format_time
 from moments.text.languages import language_of
 
@@ -91,16 +92,31 @@ class ActionFinishBirthRegistration(Action):
         return reset_events() + [SlotSet("birth_registered", True), SlotSet("birth_registered_child", result["child_name"])]
 
 
+BABY_BONUS_WORDS = ("bonus", "cda", "cash gift", "first step", "fsg", "matching", "花红", "花紅", "户头", "戶頭", "津贴",
+                    "津貼", "配对", "配對", "现金礼物", "hadiah tunai", "geran", "போனஸ்", "ரொக்க")
+
+
+def mentions_baby_bonus(text: str) -> bool:
+    low = text.lower()
+    return any(word in low for word in BABY_BONUS_WORDS)
+
+
 class ActionAnswerBirthRegistration(Action):
     """Answers the question asked (deadline, fee, documents, unmarried parents, certificate, late) from the facts;
-    with a baby chosen, the deadline is that baby's. Anything else: the overview."""
+    with a baby chosen, the deadline is that baby's. Anything else: the overview. Inside the form it also answers
+    what the classifier took for a Baby Bonus question: the Baby Bonus facts, unless it asks what registering costs."""
 
     def name(self) -> Text:
         return "action_answer_birth_registration"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        topic = question_topic((tracker.latest_message or {}).get("text"))
+        text = (tracker.latest_message or {}).get("text") or ""
+        topic = question_topic(text)
+        if latest_intent(tracker) == "ask_baby_bonus" and (topic != "fee" or mentions_baby_bonus(text)):
+            # a Baby Bonus question inside the form; "need to pay how much ah" is registration's fee
+            dispatcher.utter_message(response="utter_baby_bonus_info")
+            return []
         details = tracker.get_slot("birth_details")
         if topic == "deadline" and details:
             lang = language_of(tracker)

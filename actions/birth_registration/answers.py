@@ -402,6 +402,24 @@ TOPIC_RESPONSES = {
 }
 
 
+QUESTION_WORDS = ("?", "？", "how much", "how many", "how long", "when", "what", "need to", "多少", "几天", "吗", "嗎",
+                  "要不要", "berapa", "bila", "apa", "perlu ke", "எவ்வளவு", "எத்தனை", "எப்போ", "என்ன", "evvalavu",
+                  "ethana", "eppo")
+
+
+def asked_question(text: Any) -> Optional[str]:
+    """The topic of a question about registering typed where an answer was expected ("eh need to pay how much ah",
+    "要给钱吗?", "எவ்வளவு பணம் கட்டணும்?" at the name question); None for an answer. A name never holds a question
+    word and a topic word together."""
+    if not isinstance(text, str):
+        return None
+    low = nfkc(text).lower()
+    if not any((w in low) if not w.isalpha() or not w.isascii() else re.search(r"(?<![a-z])" + w + r"(?![a-z])", low)
+               for w in QUESTION_WORDS):
+        return None
+    return question_topic(text)
+
+
 def question_topic(text: Optional[str]) -> Optional[str]:
     low = nfkc(text).lower()
     for topic, words in TOPICS:

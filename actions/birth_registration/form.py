@@ -29,7 +29,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.birth_registration.answers import (
-    FIELD_WORDS, NONE, Correction, birth_date, check_child_name, check_date_of_birth, check_dialects,
+    FIELD_WORDS, NONE, TOPIC_RESPONSES, Correction, asked_question, birth_date, check_child_name, check_date_of_birth, check_dialects,
     check_ethnic_name, check_sex, in_ethnic_script, is_cancel, is_skip, parse_correction, person_label, sex_label,
     summary_labels,
 )
@@ -235,6 +235,16 @@ class ValidateBirthRegistrationForm(JourneyForm):
         return next((compact_notification(n) for n in listed if n["enlb_number"] == enlb), None)
 
     # -- the child ---------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _answer_question(slot: str, value: Any, dispatcher: CollectingDispatcher) -> Optional[Dict[Text, Any]]:
+        """A question about registering typed where a name was expected ("要给钱吗?"): answered, and the name asked
+        again; never taken for the name. None when the text is not such a question."""
+        topic = asked_question(value)
+        if topic is None:
+            return None
+        dispatcher.utter_message(response=TOPIC_RESPONSES[topic])
+        return {slot: None}
+
     def _apply_other_correction(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker) -> Optional[Dict[Text, Any]]:
         """A correction of another field typed while `slot` was asked ("change the dialect to Hokkien"): apply it
@@ -253,6 +263,9 @@ class ValidateBirthRegistrationForm(JourneyForm):
         other = self._apply_other_correction("birth_child_name", value, dispatcher, tracker)
         if other is not None:
             return other
+        answered = self._answer_question("birth_child_name", value, dispatcher)
+        if answered is not None:
+            return answered
         correction = parse_correction(value)
         if correction and correction.field == "birth_child_name" and correction.value:
             value = correction.value
@@ -269,6 +282,9 @@ class ValidateBirthRegistrationForm(JourneyForm):
         other = self._apply_other_correction("birth_ethnic_name", value, dispatcher, tracker)
         if other is not None:
             return other
+        answered = self._answer_question("birth_ethnic_name", value, dispatcher)
+        if answered is not None:
+            return answered
         checked = check_ethnic_name(value)
         if checked.error is not None:
             return {**self.reject("birth_ethnic_name", checked.error, dispatcher, tracker, **(checked.values or {})),

@@ -618,3 +618,25 @@ def test_questions_answered_by_topic(fake, text, response):
 def test_reset_clears_every_journey_slot():
     events, _ = run_action(bra.ActionResetBirthRegistration(), tracker(complete()))
     assert {e["name"] for e in events} == set(br.JOURNEY_SLOTS) and all(e["value"] is None for e in events)
+
+
+# -- questions asked in the middle of the form (issue 13: the fee asked loosely got the Baby Bonus amounts) ---------
+@pytest.mark.parametrize("text, expected", [
+    ("eh so registering need to pay how much ah", "utter_birth_info_fee"), ("登记要钱吗", "utter_birth_info_fee"),
+    ("kena bayar ke nak daftar?", "utter_birth_info_fee"), ("how much is the baby bonus", "utter_baby_bonus_info"),
+    ("婴儿花红多少钱", "utter_baby_bonus_info"), ("cda boleh dapat berapa", "utter_baby_bonus_info"),
+])
+def test_a_money_question_in_the_form_gets_the_answer_it_asks_for(fake, text, expected):
+    t = tracker(complete(), text=text, intent="ask_baby_bonus")
+    _, messages = run_action(bra.ActionAnswerBirthRegistration(), t)
+    assert [m["response"] for m in messages] == [expected]
+
+
+@pytest.mark.parametrize("slot, text, expected", [
+    ("birth_child_name", "eh need to pay how much ah", "utter_birth_info_fee"),
+    ("birth_child_name", "எவ்வளவு பணம் கட்டணும்?", "utter_birth_info_fee"),
+    ("birth_ethnic_name", "要等几天才可以拿证书？", "utter_birth_info_certificate"),
+])
+def test_a_question_where_a_name_is_asked_is_answered_and_never_taken_for_the_name(fake, slot, text, expected):
+    result, said = validate(f"validate_{slot}", text, tracker(text=text, intent="inform"))
+    assert said == [expected] and result[slot] is None
