@@ -46,6 +46,7 @@ IN_PROGRESS = "idempotency_in_progress"
 OUTCOME_UNKNOWN = "agency_outcome_unknown"
 REPLAY_READ_TIMEOUT = 1.5  # seconds per replay or look-up while finding out
 IN_PROGRESS_PAUSE = 0.4  # seconds to wait before replaying after 409 idempotency_in_progress
+ROUND_PAUSE = 0.25  # seconds between rounds that found nothing (a dropped connection fails in milliseconds)
 MAX_REPLAYS = 4
 AMBIGUOUS_STATUSES = (502, 504)  # a proxy's "no answer from upstream": the agency may have done the work
 
@@ -168,8 +169,10 @@ class AgencyClient:
             raise AgencyError(UNAVAILABLE, None, f"timed out: {exc.__class__.__name__}",
                               sent=_was_sent(exc)) from exc
         except requests.RequestException as exc:
-            raise AgencyError(UNAVAILABLE, None, f"could not reach {self.base_url}: {exc.__class__.__name__}",
-                              sent=_was_sent(exc)) from exc
+            sent = _was_sent(exc)
+            what = "no answer from" if sent else "could not reach"
+            raise AgencyError(UNAVAILABLE, None, f"{what} {self.base_url}: {exc.__class__.__name__}",
+                              sent=sent) from exc
         if resp.status_code >= 400:
             problem = _problem(resp)
             code = UNAVAILABLE if resp.status_code >= 500 else problem.get("code") or f"http_{resp.status_code}"
@@ -203,7 +206,7 @@ class AgencyClient:
                 return None
             return (min(self.timeout[0], left), min(REPLAY_READ_TIMEOUT, self.timeout[1], left))
 
-        absent = False  # the look-up answered and there is no such record
+        absent = False  # the latest look-up answered, and there is no such record
         in_progress = False  # the agency says the first request is still running
         for _ in range(MAX_REPLAYS):
             timeout = short_timeout()
@@ -227,11 +230,13 @@ class AgencyClient:
                     found = lookup(timeout)
                 except AgencyError as err:
                     logger.info("POST %s: the look-up failed too (%s)", path, err.code)
-                    continue
-                if found is not None:
-                    logger.info("POST %s: the look-up found the record the lost answer was about", path)
-                    return found
-                absent = True
+                    absent = False
+                else:
+                    if found is not None:
+                        logger.info("POST %s: the look-up found the record the lost answer was about", path)
+                        return found
+                    absent = True
+            time.sleep(max(0.0, min(ROUND_PAUSE, deadline - time.monotonic() - 0.2)))
         if absent and not in_progress:
             raise AgencyError(UNAVAILABLE, None, "the answer was lost and the agency holds no such record")
         raise AgencyError(OUTCOME_UNKNOWN, None, "the answer was lost and the outcome could not be found out in time")
