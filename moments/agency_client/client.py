@@ -16,7 +16,8 @@ idempotency_key=key)`.
   same request with the same Idempotency-Key (the agency answers a replay with the stored result; 409
   `idempotency_in_progress` means the first is still running: wait briefly, replay) and looks the record up where the
   agency has a GET for it, all within `write_budget` seconds from the first try (default 7 s, inside Rasa's 8 s
-  action timeout). Found → the normal result. Proven not done → `agency_unavailable`. Neither →
+  action timeout). A first answer of 409 `idempotency_in_progress` (the same request from a double tap, still
+  running) is waited for the same way. Found → the normal result. Proven not done → `agency_unavailable`. Neither →
   `AgencyError(OUTCOME_UNKNOWN)`, `outcome_unknown` true: the bot says it may have gone through and will not be
   submitted twice, and the same key is used the next time.
 - Environment (for the action server; tests shorten them): `AGENCIES_CONNECT_TIMEOUT` (2), `AGENCIES_READ_TIMEOUT`
@@ -192,9 +193,13 @@ class AgencyClient:
         try:
             return self._call("POST", path, token=token, json=json, idempotency_key=key)
         except AgencyError as err:
-            if not err.in_transit:
+            if err.code == IN_PROGRESS:  # the same request (a double tap, another replica) is still running
+                logger.info("POST %s: the same request is still being processed; waiting for its answer", path)
+                time.sleep(IN_PROGRESS_PAUSE)
+            elif not err.in_transit:
                 raise
-            logger.warning("the answer to POST %s was lost (%s); finding out what happened", path, err.detail)
+            else:
+                logger.warning("the answer to POST %s was lost (%s); finding out what happened", path, err.detail)
         return self._find_out(path, token=token, json=json, key=key, lookup=lookup,
                               deadline=started + self.write_budget)
 

@@ -106,6 +106,12 @@ def test_in_progress_means_wait_briefly_and_replay():
     assert not [c for c in script.calls if c["method"] == "GET"]  # no look-up while the first is still running
 
 
+def test_a_double_tap_waits_for_the_first_request_and_shows_its_result():
+    script = Script([problem(409, IN_PROGRESS), problem(409, IN_PROGRESS), Answer(201, BOOKED)])
+    assert health(script).book("tok", "c1", 7, idempotency_key="k-tap") == BOOKED
+    assert len(script.posted()) == 3
+
+
 def test_when_replays_are_lost_too_the_look_up_finds_the_record():
     script = Script([READ_TIMEOUT, READ_TIMEOUT], gets=[Answer(200, [BOOKED])])
     assert health(script).book("tok", "c1", 7, idempotency_key="k-6") == BOOKED
