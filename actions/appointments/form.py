@@ -39,7 +39,8 @@ from actions.appointments.answers import (
 )
 from actions.appointments.clinic_search import ClinicDirectory
 from actions.shared import clock
-from actions.shared.agency import agencies, call, idempotency_key, identify, report_agency_error
+from actions.shared.agency import agencies, call, idempotency_key, identify, outcome_unknown, \
+    report_agency_error
 from actions.shared.form import JourneyForm, is_retryable
 from actions.shared.labels import SERVICES
 from actions.shared.tracker import forget, trigger_text
@@ -402,6 +403,8 @@ class ValidateBookAppointmentForm(AppointmentFormValidation):
         try:
             appt = await call(agencies().health.book, identity.token, child, int(slot_id), idempotency_key=key)
         except AgencyError as err:
+            if err.outcome_unknown:
+                return outcome_unknown(dispatcher)
             if is_retryable(err):
                 return self.agency_unavailable(dispatcher)
             if err.code in (Code.SLOT_TAKEN, Code.SLOT_IN_PAST):
@@ -508,6 +511,8 @@ class ValidateRescheduleAppointmentForm(PickAppointmentMixin):
             moved = await call(agencies().health.reschedule, identity.token, appt["reference"], int(slot_id),
                                idempotency_key=key)
         except AgencyError as err:
+            if err.outcome_unknown:
+                return outcome_unknown(dispatcher)
             if is_retryable(err):
                 return self.agency_unavailable(dispatcher)
             if err.code in (Code.SLOT_TAKEN, Code.SLOT_IN_PAST):
@@ -539,6 +544,8 @@ class ValidateCancelAppointmentForm(PickAppointmentMixin):
         try:
             cancelled = await call(agencies().health.cancel, identity.token, appt["reference"], idempotency_key=key)
         except AgencyError as err:
+            if err.outcome_unknown:
+                return outcome_unknown(dispatcher)
             if is_retryable(err):
                 return self.agency_unavailable(dispatcher)
             return self.no_longer_open(dispatcher, err, appt["reference"])

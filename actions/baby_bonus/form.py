@@ -26,7 +26,7 @@ from actions.baby_bonus.answers import (
     FIELD_BY_NUMBER, account_digits, account_problem, corrections_with_values, current_child, field_only, join_or,
     parse_bank, parse_corrections, parse_trustee,
 )
-from actions.shared.agency import agencies, call, idempotency_key, report_agency_error
+from actions.shared.agency import agencies, call, idempotency_key, outcome_unknown, report_agency_error
 from actions.shared.answers import match_person, pick_by_number
 from actions.shared.form import JourneyForm, MomentsFormValidation, is_retryable
 from actions.shared.tracker import answered_just_before, latest_intent, trigger_text
@@ -379,6 +379,8 @@ class ValidateBabyBonusForm(JourneyForm):
     async def refused(self, err: AgencyError, dispatcher: CollectingDispatcher, tracker: Tracker, token: str,
                       child: Dict[str, Any], lang: str) -> Dict[Text, Any]:
         """The agency's answer mapped to what the user can do; everything they entered is kept where it helps."""
+        if err.outcome_unknown:
+            return outcome_unknown(dispatcher)
         if is_retryable(err):
             return self.agency_unavailable(dispatcher)
         if err.code == Code.APPLICATION_EXISTS:

@@ -34,7 +34,8 @@ from actions.birth_registration.answers import (
     summary_labels,
 )
 from actions.shared import clock
-from actions.shared.agency import agencies, call, idempotency_key, identify, report_agency_error
+from actions.shared.agency import agencies, call, idempotency_key, identify, outcome_unknown, \
+    report_agency_error
 from actions.shared.answers import Checked, pick_by_number
 from actions.shared.form import DIGRESSION_INTENTS, JourneyForm, is_retryable
 from actions.shared.tracker import keep_language, latest_intent
@@ -418,6 +419,8 @@ class ValidateBirthRegistrationForm(JourneyForm):
         """What ICA's answer means for the conversation: try again, fix one field, or stop here."""
         lang = language_of(tracker)
         details = tracker.get_slot("birth_details") or {}
+        if err.outcome_unknown:
+            return outcome_unknown(dispatcher, birth_change_menu=False)
         if is_retryable(err):
             return self.agency_unavailable(dispatcher, birth_change_menu=False)
         fix_one: Dict[str, Tuple[str, str]] = {  # looked up with err.code, a str (Code is a str)

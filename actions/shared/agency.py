@@ -9,6 +9,11 @@
   exchanged for a token with the channel's API key. A bare `phone` in the metadata identifies nobody.
 - Idempotency keys are derived from the conversation and what is submitted, so a retry after an outage never
   creates a second record.
+- A write whose answer was lost in transit is found out by the client (moments/agency_client/client.py
+  `_write`: the same request replayed with the same key, the record looked up) before anything is said: done → the
+  normal result; not done → `agency_unavailable`; still unknown → `AgencyError.outcome_unknown`, answered by
+  `outcome_unknown` here ("it may have gone through, it will not be submitted twice, say yes / ask status"), with
+  every answer kept so that "yes" replays the same key.
 """
 from __future__ import annotations
 
@@ -146,6 +151,14 @@ AGENCY_ERROR_RESPONSES: Dict[str, str] = {  # keyed by Code, looked up with Agen
     Code.NOT_AUTHORISED: "utter_not_your_record",
     Code.NOT_A_PARENT: "utter_not_your_record",
 }
+
+
+def outcome_unknown(dispatcher: CollectingDispatcher, **more: Any) -> Dict[str, Any]:
+    """A write that may have been done: said so in the user's language; the answers (and so the idempotency key)
+    are kept and the summary is asked again, so "yes" finds the same record and never makes a second one."""
+    logger.warning("agency write outcome unknown: the answer was lost and could not be found out in time")
+    dispatcher.utter_message(response="utter_agency_outcome_unknown")
+    return {"confirm_submission": None, **more}
 
 
 def report_agency_error(dispatcher: CollectingDispatcher, err: AgencyError,

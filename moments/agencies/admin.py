@@ -31,6 +31,11 @@ class FaultIn(BaseModel):
     error_rate: float = Field(0.0, ge=0.0, le=1.0, description="Share of requests answered with error_status")
     error_status: int = Field(503, ge=500, le=599)
     outage: bool = Field(False, description="Every request answered 503 agency_unavailable")
+    lost_replies: int = Field(0, ge=0, le=10_000, description="The next N writes (POST) are done and committed, then "
+                              "their answer is lost in transit (counts down)")
+    lost_reply_delay_ms: int = Field(0, ge=0, le=60_000, description="0: the connection is closed with the answer "
+                                     "unsent; more: the answer is held back this long")
+    lost_replies_include_reads: bool = Field(False, description="Lose the answers to reads (GET) too")
 
 
 class FaultOut(FaultIn):

@@ -22,16 +22,27 @@ AGENCIES = ("singpass", "myinfo", "ica", "msf", "health")
 @dataclass(frozen=True)
 class FaultSpec:
     """Injected trouble for one agency: `latency_ms` before answering, then an `error_status` answer for a share
-    `error_rate` of requests, or 503 for all of them while `outage` is on."""
+    `error_rate` of requests, or 503 for all of them while `outage` is on.
+
+    A reply lost in transit: the next `lost_replies` writes (POST; every request with `lost_replies_include_reads`)
+    are processed and committed as usual, then their answer is lost — the connection is closed with the answer
+    unsent (`lost_reply_delay_ms` 0), or the answer is held back that long (past the client's read timeout). Each
+    lost answer counts down `lost_replies`."""
 
     latency_ms: int = 0
     error_rate: float = 0.0
     error_status: int = 503
     outage: bool = False
+    lost_replies: int = 0
+    lost_reply_delay_ms: int = 0
+    lost_replies_include_reads: bool = False
 
     @property
     def active(self) -> bool:
-        return bool(self.latency_ms or self.error_rate or self.outage)
+        return bool(self.latency_ms or self.error_rate or self.outage or self.lost_replies)
+
+    def loses_reply(self, method: str) -> bool:
+        return self.lost_replies > 0 and (method == "POST" or self.lost_replies_include_reads)
 
 
 def _truthy(value: str | None) -> bool:
@@ -39,8 +50,9 @@ def _truthy(value: str | None) -> bool:
 
 
 def faults_from_env(env) -> dict[str, FaultSpec]:
-    """AGENCIES_FAULT_<AGENCY>_LATENCY_MS / _ERROR_RATE / _ERROR_STATUS / _OUTAGE, e.g.
-    AGENCIES_FAULT_ICA_OUTAGE=1 or AGENCIES_FAULT_HEALTH_LATENCY_MS=3000."""
+    """AGENCIES_FAULT_<AGENCY>_LATENCY_MS / _ERROR_RATE / _ERROR_STATUS / _OUTAGE / _LOST_REPLIES /
+    _LOST_REPLY_DELAY_MS / _LOST_REPLIES_INCLUDE_READS, e.g. AGENCIES_FAULT_ICA_OUTAGE=1,
+    AGENCIES_FAULT_HEALTH_LATENCY_MS=3000 or AGENCIES_FAULT_MSF_LOST_REPLIES=1."""
     faults = {}
     for agency in AGENCIES:
         prefix = f"AGENCIES_FAULT_{agency.upper()}_"
@@ -49,9 +61,14 @@ def faults_from_env(env) -> dict[str, FaultSpec]:
             error_rate=float(env.get(prefix + "ERROR_RATE", "0") or 0),
             error_status=int(env.get(prefix + "ERROR_STATUS", "503") or 503),
             outage=_truthy(env.get(prefix + "OUTAGE")),
+            lost_replies=int(env.get(prefix + "LOST_REPLIES", "0") or 0),
+            lost_reply_delay_ms=int(env.get(prefix + "LOST_REPLY_DELAY_MS", "0") or 0),
+            lost_replies_include_reads=_truthy(env.get(prefix + "LOST_REPLIES_INCLUDE_READS")),
         )
-        if not (0 <= spec.latency_ms <= 60_000 and 0 <= spec.error_rate <= 1 and 500 <= spec.error_status <= 599):
-            raise ValueError(f"{prefix}*: latency_ms 0-60000, error_rate 0-1, error_status 500-599")
+        if not (0 <= spec.latency_ms <= 60_000 and 0 <= spec.error_rate <= 1 and 500 <= spec.error_status <= 599
+                and 0 <= spec.lost_replies <= 10_000 and 0 <= spec.lost_reply_delay_ms <= 60_000):
+            raise ValueError(f"{prefix}*: latency_ms 0-60000, error_rate 0-1, error_status 500-599, "
+                             "lost_replies 0-10000, lost_reply_delay_ms 0-60000")
         faults[agency] = spec
     return faults
 

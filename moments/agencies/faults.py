@@ -1,4 +1,5 @@
-"""Fault injection, off by default: per agency, added latency, a random error rate and a full outage.
+"""Fault injection, off by default: per agency, added latency, a random error rate, a full outage, and answers lost
+in transit after the work was done (`lost_replies`).
 
 Set at start from AGENCIES_FAULT_<AGENCY>_* (see config.py) and changed at run time with PUT /admin/v1/faults/{agency}
 (admin key). State is per process: run one worker when you rely on it (the default).
@@ -53,6 +54,15 @@ class FaultInjector:
         """Everything off, whatever the environment said."""
         with self._lock:
             self._faults = {a: FaultSpec() for a in AGENCIES}
+
+    def take_lost_reply(self, agency: str, method: str) -> FaultSpec | None:
+        """If this request's answer is to be lost, counts it down and returns the spec it was lost under."""
+        with self._lock:
+            spec = self._faults[agency]
+            if not spec.loses_reply(method):
+                return None
+            self._faults[agency] = replace(spec, lost_replies=spec.lost_replies - 1)
+            return spec
 
     def roll_error(self, spec: FaultSpec) -> bool:
         return spec.error_rate > 0 and self._rng.random() < spec.error_rate

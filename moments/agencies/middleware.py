@@ -1,5 +1,9 @@
 """The outermost layer of every request: request id, injected faults, a masked access log line, and a problem+json
-answer instead of a stack trace when something unexpected breaks."""
+answer instead of a stack trace when something unexpected breaks.
+
+A lost reply (`lost_replies`) runs the request to the end — its work is committed — and then either closes the
+connection after the status line (the client sees the connection drop with no answer) or holds the whole answer
+back for `lost_reply_delay_ms` (past the client's read timeout)."""
 from __future__ import annotations
 
 import asyncio
@@ -56,7 +60,11 @@ class ServiceMiddleware:
                     return await self._problem(send_with_id, path, request_id, Problem(
                         "agency_error", f"The {agency} service failed (injected error).",
                         status=spec.error_status, agency=agency))
-            await self.app(scope, receive, send_with_id)
+            lost = self.faults.take_lost_reply(agency, scope.get("method", "")) if spec is not None and spec.active else None
+            if lost is None:
+                await self.app(scope, receive, send_with_id)
+            else:
+                await self._lose_reply(scope, receive, send_with_id, lost.lost_reply_delay_ms, agency)
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             if isinstance(exc, OperationalError):
                 problem = Problem("storage_busy", "The database is busy; retry shortly.", headers={"Retry-After": "1"})
@@ -70,6 +78,26 @@ class ServiceMiddleware:
             query = scope.get("query_string", b"").decode("latin-1")
             access_log.info('%s %s%s %s %.1fms rid=%s', scope.get("method"), path, "?" + query if query else "",
                             status["code"], (time.perf_counter() - started) * 1000, request_id)
+
+    async def _lose_reply(self, scope, receive, send, delay_ms: int, agency: str) -> None:
+        held: list = []
+
+        async def hold(message):
+            held.append(message)
+
+        await self.app(scope, receive, hold)  # the work is done and committed here
+        error_log.warning("injected fault: the answer to %s %s (%s) is lost in transit", scope.get("method"),
+                          scope.get("path"), agency)
+        if delay_ms:
+            await asyncio.sleep(delay_ms / 1000)
+            for message in held:
+                await send(message)
+            return
+        start = next((m for m in held if m["type"] == "http.response.start"), None)
+        if start is not None:
+            # The status line and headers, then nothing: returning with the response incomplete makes the server
+            # close the connection, so the client sees it drop mid-answer.
+            await send(start)
 
     @staticmethod
     async def _problem(send, path: str, request_id: str, problem: Problem) -> None:

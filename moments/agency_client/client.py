@@ -11,37 +11,110 @@ idempotency_key=key)`.
 - Every failure is an `AgencyError(code, status, detail)`: `code` is the service's problem code (`slot_taken`,
   `registration_late`, ...) or `agency_unavailable` for timeouts, connection errors and 5xx answers, so the bot
   can map it to a message in the user's language.
+- A write whose answer was lost in transit (read timeout, connection dropped after the request went out, 502/504
+  from a proxy) may have been done. `AgencyClient._write` finds out before anyone is told anything: it replays the
+  same request with the same Idempotency-Key (the agency answers a replay with the stored result; 409
+  `idempotency_in_progress` means the first is still running: wait briefly, replay) and looks the record up where the
+  agency has a GET for it, all within `write_budget` seconds from the first try (default 7 s, inside Rasa's 8 s
+  action timeout). A first answer of 409 `idempotency_in_progress` (the same request from a double tap, still
+  running) is waited for the same way. Found → the normal result. Proven not done → `agency_unavailable`. Neither →
+  `AgencyError(OUTCOME_UNKNOWN)`, `outcome_unknown` true: the bot says it may have gone through and will not be
+  submitted twice, and the same key is used the next time.
+- Environment (for the action server; tests shorten them): `AGENCIES_CONNECT_TIMEOUT` (2), `AGENCIES_READ_TIMEOUT`
+  (5), `AGENCIES_WRITE_BUDGET` (7) seconds.
 """
 from __future__ import annotations
 
+import logging
 import os
+import time
 import uuid
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Optional
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_URL = "http://127.0.0.1:8000"
 TIMEOUT = (2.0, 5.0)  # (connect, read) seconds
+WRITE_BUDGET = 7.0  # seconds a write may take, finding out what happened included (Rasa waits 8 s for the action)
 UNAVAILABLE = "agency_unavailable"
+IN_PROGRESS = "idempotency_in_progress"
+# Not an agency code (no agency answers it; the catalogue in codes.py is what agencies answer): the bot's own
+# conclusion that a write may or may not have been done.
+OUTCOME_UNKNOWN = "agency_outcome_unknown"
+REPLAY_READ_TIMEOUT = 1.5  # seconds per replay or look-up while finding out
+IN_PROGRESS_PAUSE = 0.4  # seconds to wait before replaying after 409 idempotency_in_progress
+ROUND_PAUSE = 0.25  # seconds between rounds that found nothing (a dropped connection fails in milliseconds)
+MAX_REPLAYS = 4
+AMBIGUOUS_STATUSES = (502, 504)  # a proxy's "no answer from upstream": the agency may have done the work
+
+
+def _seconds(env, name: str, default: float, low: float, high: float) -> float:
+    raw = (env.get(name) or "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        logger.warning("%s=%r is not a number; using %s s", name, raw, default)
+        return default
+    return min(max(value, low), high)
+
+
+def timeout_from_env(env=os.environ) -> tuple[float, float]:
+    return (_seconds(env, "AGENCIES_CONNECT_TIMEOUT", TIMEOUT[0], 0.1, 30.0),
+            _seconds(env, "AGENCIES_READ_TIMEOUT", TIMEOUT[1], 0.1, 60.0))
+
+
+def write_budget_from_env(env=os.environ) -> float:
+    return _seconds(env, "AGENCIES_WRITE_BUDGET", WRITE_BUDGET, 0.5, 60.0)
 
 
 class AgencyError(Exception):
     """The agency refused or could not answer. `code` is safe to map to a localised message; `problem` is the
     full problem+json body when there was one."""
 
-    def __init__(self, code: str, status: int | None, detail: str = "", problem: dict | None = None):
+    def __init__(self, code: str, status: int | None, detail: str = "", problem: dict | None = None,
+                 sent: bool = False):
         super().__init__(f"{code} ({status}): {detail}" if detail else f"{code} ({status})")
         self.code = code
         self.status = status
         self.detail = detail
         self.problem = problem or {}
+        self.sent = sent  # the request went out and its answer did not come back: the agency may have done it
 
     @property
     def unavailable(self) -> bool:
         """True when trying again later may work (timeouts, outages, 5xx)."""
         return self.code == UNAVAILABLE
+
+    @property
+    def in_transit(self) -> bool:
+        """The request may have been done: it was sent and no answer arrived (read timeout, connection dropped),
+        or a proxy answered 502/504 for an agency that did not answer it."""
+        return self.code == UNAVAILABLE and (self.sent or self.status in AMBIGUOUS_STATUSES)
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """A write whose outcome could not be found out in time (it may have been done; same key next time)."""
+        return self.code == OUTCOME_UNKNOWN
+
+
+def _was_sent(exc: requests.RequestException) -> bool:
+    """False only when the request certainly never reached the agency (connection refused, connect timeout)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, (requests.ReadTimeout, requests.exceptions.ChunkedEncodingError,
+                        requests.exceptions.ContentDecodingError)):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+        reason = exc.args[0] if exc.args else None
+        reason = getattr(reason, "reason", reason)  # MaxRetryError(reason=...)
+        return not isinstance(reason, (NewConnectionError, ConnectTimeoutError))
+    return True  # unsure: find out rather than guess
 
 
 def retrying_session(total: int = 2, backoff: float = 0.2, pool: int = 20) -> requests.Session:
@@ -59,31 +132,48 @@ def retrying_session(total: int = 2, backoff: float = 0.2, pool: int = 20) -> re
     return session
 
 
+def single_try_session(pool: int = 20) -> requests.Session:
+    """No retries of its own: used while finding out, where every try must fit the remaining budget."""
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=0, pool_connections=pool, pool_maxsize=pool)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
 class AgencyClient:
     """What every agency's client shares: base URL, API key, session, timeouts, error mapping."""
 
     def __init__(self, base_url: str | None = None, api_key: str | None = None,
-                 session: requests.Session | None = None, timeout: tuple[float, float] = TIMEOUT):
+                 session: requests.Session | None = None, timeout: tuple[float, float] | None = None,
+                 write_budget: float | None = None, single_try: requests.Session | None = None):
         self.base_url = (base_url or os.environ.get("AGENCIES_URL") or DEFAULT_URL).rstrip("/")
         self.api_key: str = api_key or os.environ.get("AGENCIES_API_KEY") or ""
         self.session = session or retrying_session()
-        self.timeout = timeout
+        self.single_try = single_try or single_try_session()
+        self.timeout = timeout or timeout_from_env()
+        self.write_budget = write_budget or write_budget_from_env()
 
     def _call(self, method: str, path: str, *, token: str | None = None, json: Any = None,
-              params: dict | None = None, idempotency_key: str | None = None, raw: bool = False) -> Any:
+              params: dict | None = None, idempotency_key: str | None = None, raw: bool = False,
+              timeout: tuple[float, float] | None = None, once: bool = False) -> Any:
         headers = {"X-API-Key": self.api_key, "Accept": "application/json, application/problem+json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if method == "POST":
             headers["Idempotency-Key"] = idempotency_key or uuid.uuid4().hex
         try:
-            resp = self.session.request(method, self.base_url + path, headers=headers, json=json,
+            resp = (self.single_try if once else self.session).request(method, self.base_url + path, headers=headers, json=json,
                                         params={k: v for k, v in (params or {}).items() if v is not None},
-                                        timeout=self.timeout)
+                                        timeout=timeout or self.timeout)
         except requests.Timeout as exc:
-            raise AgencyError(UNAVAILABLE, None, f"timed out: {exc.__class__.__name__}") from exc
+            raise AgencyError(UNAVAILABLE, None, f"timed out: {exc.__class__.__name__}",
+                              sent=_was_sent(exc)) from exc
         except requests.RequestException as exc:
-            raise AgencyError(UNAVAILABLE, None, f"could not reach {self.base_url}: {exc.__class__.__name__}") from exc
+            sent = _was_sent(exc)
+            what = "no answer from" if sent else "could not reach"
+            raise AgencyError(UNAVAILABLE, None, f"{what} {self.base_url}: {exc.__class__.__name__}",
+                              sent=sent) from exc
         if resp.status_code >= 400:
             problem = _problem(resp)
             code = UNAVAILABLE if resp.status_code >= 500 else problem.get("code") or f"http_{resp.status_code}"
@@ -91,6 +181,70 @@ class AgencyClient:
         if raw:
             return resp.content
         return resp.json() if resp.content else None
+
+    def _write(self, path: str, *, token: str | None, json: Any, idempotency_key: str | None,
+               lookup: Optional[Callable[[tuple[float, float]], Optional[dict]]] = None) -> Any:
+        """POST `json` to `path`; if its answer is lost in transit, find out what happened (module docstring).
+
+        `lookup(timeout)` returns the record the write would have made if it exists, None if it certainly does not.
+        """
+        key = idempotency_key or uuid.uuid4().hex
+        started = time.monotonic()
+        try:
+            return self._call("POST", path, token=token, json=json, idempotency_key=key)
+        except AgencyError as err:
+            if err.code == IN_PROGRESS:  # the same request (a double tap, another replica) is still running
+                logger.info("POST %s: the same request is still being processed; waiting for its answer", path)
+                time.sleep(IN_PROGRESS_PAUSE)
+            elif not err.in_transit:
+                raise
+            else:
+                logger.warning("the answer to POST %s was lost (%s); finding out what happened", path, err.detail)
+        return self._find_out(path, token=token, json=json, key=key, lookup=lookup,
+                              deadline=started + self.write_budget)
+
+    def _find_out(self, path: str, *, token: str | None, json: Any, key: str,
+                  lookup: Optional[Callable[[tuple[float, float]], Optional[dict]]], deadline: float) -> Any:
+        def short_timeout() -> Optional[tuple[float, float]]:
+            left = deadline - time.monotonic()
+            if left < 0.15:
+                return None
+            return (min(self.timeout[0], left), min(REPLAY_READ_TIMEOUT, self.timeout[1], left))
+
+        absent = False  # the latest look-up answered, and there is no such record
+        in_progress = False  # the agency says the first request is still running
+        for _ in range(MAX_REPLAYS):
+            timeout = short_timeout()
+            if timeout is None:
+                break
+            try:
+                result = self._call("POST", path, token=token, json=json, idempotency_key=key, timeout=timeout,
+                                    once=True)
+                logger.info("POST %s: the replay with the same Idempotency-Key answered", path)
+                return result
+            except AgencyError as err:
+                if err.code == IN_PROGRESS:
+                    in_progress = True
+                    time.sleep(max(0.0, min(IN_PROGRESS_PAUSE, deadline - time.monotonic() - 0.2)))
+                    continue
+                if not err.unavailable:
+                    raise  # the agency's own answer to this request (a refusal is stored with the key too)
+                in_progress = False
+            if lookup is not None and (timeout := short_timeout()) is not None:
+                try:
+                    found = lookup(timeout)
+                except AgencyError as err:
+                    logger.info("POST %s: the look-up failed too (%s)", path, err.code)
+                    absent = False
+                else:
+                    if found is not None:
+                        logger.info("POST %s: the look-up found the record the lost answer was about", path)
+                        return found
+                    absent = True
+            time.sleep(max(0.0, min(ROUND_PAUSE, deadline - time.monotonic() - 0.2)))
+        if absent and not in_progress:
+            raise AgencyError(UNAVAILABLE, None, "the answer was lost and the agency holds no such record")
+        raise AgencyError(OUTCOME_UNKNOWN, None, "the answer was lost and the outcome could not be found out in time")
 
 
 def _problem(resp: requests.Response) -> dict:
@@ -125,7 +279,13 @@ class IcaClient(AgencyClient):
                           params={"include_registered": str(include_registered).lower()})
 
     def register_birth(self, token: str, form: dict, idempotency_key: str | None = None) -> dict:
-        return self._call("POST", "/ica/v1/registrations", token=token, json=form, idempotency_key=idempotency_key)
+        def lookup(timeout):  # this baby's registration, with the name this form gave it
+            return next((r for r in self._call("GET", "/ica/v1/registrations", token=token, timeout=timeout, once=True)
+                         if r.get("enlb_number") == form.get("enlb_number")
+                         and (r.get("child") or {}).get("name") == form.get("child_name")), None)
+
+        return self._write("/ica/v1/registrations", token=token, json=form, idempotency_key=idempotency_key,
+                           lookup=lookup)
 
     def registration(self, token: str, reference: str) -> dict:
         return self._call("GET", f"/ica/v1/registrations/{reference}", token=token)
@@ -148,9 +308,14 @@ class MsfClient(AgencyClient):
 
     def apply(self, token: str, child_id: str, bank: str, bank_account_number: str, cda_trustee_nric: str,
               idempotency_key: str | None = None) -> dict:
-        return self._call("POST", "/msf/v1/baby-bonus/applications", token=token, idempotency_key=idempotency_key,
-                          json={"child_id": child_id, "bank": bank, "bank_account_number": bank_account_number,
-                                "cda_trustee_nric": cda_trustee_nric})
+        def lookup(timeout):  # this child's application (MSF keeps at most one per child)
+            return next((a for a in self._call("GET", "/msf/v1/baby-bonus/applications", token=token, timeout=timeout,
+                                               once=True)
+                         if (a.get("child") or {}).get("id") == child_id), None)
+
+        return self._write("/msf/v1/baby-bonus/applications", token=token, idempotency_key=idempotency_key,
+                           json={"child_id": child_id, "bank": bank, "bank_account_number": bank_account_number,
+                                 "cda_trustee_nric": cda_trustee_nric}, lookup=lookup)
 
     def application(self, token: str, reference: str) -> dict:
         return self._call("GET", f"/msf/v1/baby-bonus/applications/{reference}", token=token)
@@ -172,16 +337,29 @@ class HealthClient(AgencyClient):
                           params={"service": service, "from": date_from, "to": date_to, "limit": limit})
 
     def book(self, token: str, child_id: str, slot_id: int, idempotency_key: str | None = None) -> dict:
-        return self._call("POST", "/health/v1/appointments", token=token, idempotency_key=idempotency_key,
-                          json={"child_id": child_id, "slot_id": slot_id})
+        def lookup(timeout):  # this child's booked appointment in this slot
+            return next((a for a in self._call("GET", "/health/v1/appointments", token=token, timeout=timeout,
+                                               params={"status": "booked", "child_id": child_id}, once=True)
+                         if a.get("slot_id") == slot_id), None)
+
+        return self._write("/health/v1/appointments", token=token, idempotency_key=idempotency_key,
+                           json={"child_id": child_id, "slot_id": slot_id}, lookup=lookup)
 
     def reschedule(self, token: str, reference: str, slot_id: int, idempotency_key: str | None = None) -> dict:
-        return self._call("POST", f"/health/v1/appointments/{reference}/reschedule", token=token,
-                          json={"slot_id": slot_id}, idempotency_key=idempotency_key)
+        def lookup(timeout):  # the appointment, if it is now in the new slot
+            appt = self._call("GET", f"/health/v1/appointments/{reference}", token=token, timeout=timeout, once=True)
+            return appt if appt.get("slot_id") == slot_id and appt.get("status") == "booked" else None
+
+        return self._write(f"/health/v1/appointments/{reference}/reschedule", token=token,
+                           json={"slot_id": slot_id}, idempotency_key=idempotency_key, lookup=lookup)
 
     def cancel(self, token: str, reference: str, reason: str | None = None, idempotency_key: str | None = None) -> dict:
-        return self._call("POST", f"/health/v1/appointments/{reference}/cancel", token=token,
-                          json={"reason": reason}, idempotency_key=idempotency_key)
+        def lookup(timeout):  # the appointment, if it is now cancelled
+            appt = self._call("GET", f"/health/v1/appointments/{reference}", token=token, timeout=timeout, once=True)
+            return appt if appt.get("status") == "cancelled" else None
+
+        return self._write(f"/health/v1/appointments/{reference}/cancel", token=token,
+                           json={"reason": reason}, idempotency_key=idempotency_key, lookup=lookup)
 
     def appointment(self, token: str, reference: str) -> dict:
         return self._call("GET", f"/health/v1/appointments/{reference}", token=token)
@@ -194,9 +372,11 @@ class Agencies:
     """All agency clients over one connection pool: `Agencies.from_env().ica.register_birth(...)`."""
 
     def __init__(self, base_url: str | None = None, api_key: str | None = None,
-                 session: requests.Session | None = None, timeout: tuple[float, float] = TIMEOUT):
+                 session: requests.Session | None = None, timeout: tuple[float, float] | None = None,
+                 write_budget: float | None = None):
         session = session or retrying_session()
-        kw: dict[str, Any] = dict(base_url=base_url, api_key=api_key, session=session, timeout=timeout)
+        kw: dict[str, Any] = dict(base_url=base_url, api_key=api_key, session=session, timeout=timeout,
+                                  write_budget=write_budget, single_try=single_try_session())
         self.singpass = SingpassClient(**kw)
         self.myinfo = MyInfoClient(**kw)
         self.ica = IcaClient(**kw)
