@@ -326,6 +326,23 @@ def capitalised_name(text: str) -> Optional[str]:
     return " ".join(best).rstrip(".")
 
 
+# Everyday words that are almost never part of a name: a name holding one is shown back on its own before it goes to
+# ICA ("Is the baby's name exactly 'Marcus Tan only'?"). Not the syllables names share with words (Ya, Ah, Man, Ling).
+EVERYDAY_WORDS = frozenset("""
+only please pls plz thanks thank thx tq ty can cannot lah la leh lor hor mah meh liao sia ok okay one also already
+the is my should shld be wrong sorry and not yes no just actually change correct name baby boy girl son daughter
+tu je jer nak saya boleh sahaja saja tolong nama betul salah sudah dah nu podunga pannunga irukkanum venum sari
+""".split())
+
+
+def everyday_word(name: Any) -> Optional[str]:
+    """The first word of `name` that is an everyday word ("Marcus Tan Jun Wei Only" → "Only"); None for a name."""
+    for word in str(name or "").split():
+        if word.strip(".,").lower() in EVERYDAY_WORDS:
+            return word
+    return None
+
+
 @dataclass(frozen=True)
 class Correction:
     field: Optional[str]       # a slot, "fixed", or None ("change something")

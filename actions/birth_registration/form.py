@@ -29,7 +29,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.birth_registration.answers import (
-    FIELD_WORDS, NONE, TOPIC_RESPONSES, Correction, asked_question, birth_date, check_child_name, check_date_of_birth, check_dialects,
+    FIELD_WORDS, NONE, TOPIC_RESPONSES, Correction, asked_question, birth_date, check_child_name, everyday_word, check_date_of_birth, check_dialects,
     check_ethnic_name, check_sex, in_ethnic_script, is_cancel, is_skip, parse_correction, person_label, sex_label,
     summary_labels,
 )
@@ -40,6 +40,7 @@ from actions.shared.answers import Checked, pick_by_number
 from actions.shared.form import DIGRESSION_INTENTS, JourneyForm, is_retryable
 from actions.shared.tracker import keep_language, latest_intent
 from moments.text.languages import language_of
+from moments.text.normalise import normalise_answer
 from moments.rules import birth as birth_rules
 from moments.agency_client.client import AgencyError
 from moments.agency_client.codes import Code
@@ -54,7 +55,7 @@ JOURNEY = "birth_registration"
 JOURNEY_SLOTS = (
     "birth_myinfo", "birth_notifications", "birth_notification", "birth_details", "birth_child_name",
     "birth_ethnic_name", "birth_child_sex", "birth_child_dob", "birth_dialects", "birth_change_menu",
-    "birth_registration_result", "confirm_submission", "failed_tries", "journey_aborted",
+    "birth_name_checked", "birth_registration_result", "confirm_submission", "failed_tries", "journey_aborted",
 )
 ENLB = re.compile(r"^NLB\d{10}$")
 
@@ -274,7 +275,38 @@ class ValidateBirthRegistrationForm(JourneyForm):
         if checked.error is not None:
             return {**self.reject("birth_child_name", checked.error, dispatcher, tracker, **(checked.values or {})),
                     **keep_language(tracker)}
-        return self.accept("birth_child_name", checked.value, tracker, **keep_language(tracker))
+        # a new name is checked again if it holds an everyday word (birth_name_checked)
+        return self.accept("birth_child_name", checked.value, tracker, birth_name_checked=None, **keep_language(tracker))
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: Dict) -> List[Text]:
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        if "birth_name_checked" in slots and not self.name_needs_check(tracker):
+            slots.remove("birth_name_checked")
+        return slots
+
+    @staticmethod
+    def name_needs_check(tracker: Tracker) -> bool:
+        """The child's name holds an everyday word and the parent has not confirmed this very name."""
+        name = tracker.get_slot("birth_child_name")
+        return bool(name) and everyday_word(name) is not None and tracker.get_slot("birth_name_checked") != name
+
+    def validate_birth_name_checked(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: Dict) -> Dict[Text, Any]:
+        if is_cancel(value):
+            return self.stop(dispatcher)
+        name = tracker.get_slot("birth_child_name")
+        if value == name:
+            return {"birth_name_checked": name}
+        answer = self.yes_or_no(tracker, value)
+        if answer is True:
+            return self.accept("birth_name_checked", name, tracker)
+        if answer is False or normalise_answer(str(value or "")) in ("2", "change", "改", "tukar", "மாற்று"):
+            return {"birth_name_checked": None, "birth_child_name": None}  # the name question comes again
+        checked = check_child_name(value)  # the right name typed straight away
+        if checked.ok and checked.value != name:
+            return {"birth_name_checked": None, "birth_child_name": checked.value, **keep_language(tracker)}
+        return self.reject("birth_name_checked", "utter_please_answer_yes_no", dispatcher, tracker)
 
     def validate_birth_ethnic_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: Dict) -> Dict[Text, Any]:
@@ -397,6 +429,8 @@ class ValidateBirthRegistrationForm(JourneyForm):
         return await self.submit(dispatcher, tracker)
 
     async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        if self.name_needs_check(tracker):  # a corrected name with an everyday word: shown back before ICA sees it
+            return {"confirm_submission": None, "birth_change_menu": False, "birth_name_checked": None}
         identity = await identify(tracker)
         form = registration_form(tracker)
         key = idempotency_key(tracker, JOURNEY, form)

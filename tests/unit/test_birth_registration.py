@@ -104,8 +104,9 @@ def chosen(**more) -> Dict[str, Any]:
 
 
 def complete(**more) -> Dict[str, Any]:
-    return chosen(birth_child_name="Tan Kai Xuan", birth_ethnic_name="陈凯轩",
-                  birth_dialects={"mother": "Hokkien", "father": "Teochew"}, requested_slot="confirm_submission", **more)
+    return chosen(**{"birth_child_name": "Tan Kai Xuan", "birth_ethnic_name": "陈凯轩",
+                     "birth_dialects": {"mother": "Hokkien", "father": "Teochew"},
+                     "requested_slot": "confirm_submission", **more})
 
 
 def run(coro_or_value):
@@ -640,3 +641,41 @@ def test_a_money_question_in_the_form_gets_the_answer_it_asks_for(fake, text, ex
 def test_a_question_where_a_name_is_asked_is_answered_and_never_taken_for_the_name(fake, slot, text, expected):
     result, said = validate(f"validate_{slot}", text, tracker(text=text, intent="inform"))
     assert said == [expected] and result[slot] is None
+
+
+# -- a name with an everyday word in it is shown back on its own (issue 13) --------------------------------------
+DOMAIN_SLOTS = ["myinfo_consent", "birth_notification", "birth_child_name", "birth_name_checked", "birth_ethnic_name",
+                "birth_child_sex", "birth_child_dob", "birth_dialects", "sms_identity_confirmed", "confirm_submission"]
+
+
+def required(slots):
+    form = br.ValidateBirthRegistrationForm()
+    return run(form.required_slots(list(DOMAIN_SLOTS), CollectingDispatcher(), tracker(slots), {}))
+
+
+@pytest.mark.parametrize("name, asked", [("Marcus Tan Jun Wei Only", True), ("Aisyah binte Kamal La", True),
+                                         ("Tan Hui Ya", False), ("Tan Kai Xuan", False), ("Lim Ah Man", False)])
+def test_only_a_name_with_an_everyday_word_is_shown_back(name, asked):
+    assert ("birth_name_checked" in required(complete(birth_child_name=name))) is asked
+    assert "birth_name_checked" not in required(complete(birth_child_name=name, birth_name_checked=name))
+
+
+@pytest.mark.parametrize("answer, intent, name, checked", [
+    ("yes", "affirm", "Marcus Tan Only", "Marcus Tan Only"), ("/deny", "deny", None, None),
+    ("2", "nlu_fallback", None, None), ("Marcus Tan", "inform", "Marcus Tan", None),
+])
+def test_the_parent_confirms_changes_or_retypes_the_name(fake, answer, intent, name, checked):
+    slots = complete(birth_child_name="Marcus Tan Only", requested_slot="birth_name_checked")
+    result, _ = validate("validate_birth_name_checked", answer, tracker(slots, text=answer, intent=intent))
+    assert result["birth_name_checked"] == checked and result.get("birth_child_name", "Marcus Tan Only") == name
+
+
+def test_an_unchecked_name_with_an_everyday_word_never_reaches_ica(fake):
+    t = tracker(complete(birth_child_name="Marcus Tan Only"), text="yes", intent="affirm")
+    result, _ = validate("validate_confirm_submission", "yes", t)
+    assert result["confirm_submission"] is None and result["birth_name_checked"] is None
+    assert fake.ica.registered == []
+    checked = tracker(complete(birth_child_name="Marcus Tan Only", birth_name_checked="Marcus Tan Only"), text="yes",
+                      intent="affirm")
+    result, _ = validate("validate_confirm_submission", "yes", checked)
+    assert result["confirm_submission"] is True and fake.ica.registered[0][1]["child_name"] == "Marcus Tan Only"
