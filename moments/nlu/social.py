@@ -25,6 +25,13 @@ from moments.nlu.concepts import ConceptMatcher, load_lexicon
 REQUEST_CONCEPTS = ("appointment", "vaccination", "registration", "birth", "status", "person", "cancel",
                     "reschedule", "baby_bonus", "money", "list", "clinic", "language", "forget")
 SOCIAL_CONCEPTS = ("greeting", "thanks")
+# Verbs that make a request by themselves ("Thank you. I would like to apply for it.", "hi, nak mohon").
+REQUEST_VERBS = {
+    "en": ["apply", "applying", "application", "book", "booking", "reschedule", "register", "sign up"],
+    "zh": ["申请", "申請", "预约", "預約", "报名", "報名", "登记", "登記"],
+    "ms": ["mohon", "memohon", "permohonan", "tempah", "daftar", "apply"],
+    "ta": ["விண்ணப்ப", "அப்ளை", "புக்", "பதிவு", "apply", "vinnapam", "vinnappam"],
+}
 APOLOGIES = {
     "en": ["sorry", "sry", "soz", "sorri", "apologies", "my bad", "excuse me", "pardon me", "sorry to bother",
            # "is anyone there?" opens a conversation; it is not a request for an officer
@@ -63,7 +70,8 @@ def _matchers() -> Tuple[ConceptMatcher, ConceptMatcher]:
     # Bare "morning" / "later" also answer a question about times: only the unmistakable greetings count.
     social["en"] = [e for e in social["en"] if e not in ("morning", "yo", "cheers", "appreciate", "appreciated")]
     return (ConceptMatcher(["social"], {"social": social}),
-            ConceptMatcher(list(REQUEST_CONCEPTS), {c: lexicon[c] for c in REQUEST_CONCEPTS}))
+            ConceptMatcher([*REQUEST_CONCEPTS, "request_verb"],
+                           {**{c: lexicon[c] for c in REQUEST_CONCEPTS}, "request_verb": REQUEST_VERBS}))
 
 
 Span = Tuple[str, int, int]  # (text, start, end) of a token in the message

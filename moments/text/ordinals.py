@@ -20,7 +20,8 @@ CHINESE_NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, 
 CHINESE_ORDINAL = re.compile(r"第\s*([一二两三四五六七八九十]|\d{1,2})\s*(?:个|個|项|項|位|号|號|次|条|條)?")
 CHINESE_LAST = re.compile(r"最后|最後|最尾|倒数第一")
 CHINESE_FIRST = re.compile(r"头一个|頭一個|最前面|最上面")
-CHINESE_FILLERS = re.compile(r"[我要选選择擇就那这這个個的吧啦呀啊哦喔好请請用一下时间時間那天]")
+CHINESE_FILLERS = re.compile(r"孩子|宝宝|寶寶|小孩|儿子|兒子|女儿|女兒|时段|時段|预约|預約|银行|銀行|"
+                             r"[我要选選择擇就那这這个個的吧啦呀啊哦喔好请請用一下时间時間那天位]")
 WORD = re.compile(r"[a-z0-9']+|[\u0b80-\u0bff]+")
 
 

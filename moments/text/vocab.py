@@ -103,4 +103,8 @@ ORDINAL_FILLERS = frozenset({
     "yang", "tu", "itu", "ini", "je", "saja", "sahaja", "pilih", "nak", "mahu", "saya", "aku", "ambil", "masa",
     "waktu", "boleh", "lepas", "ஒன்று", "ஒண்ணு", "onnu", "athu", "adhu", "அது", "அதை", "தான்", "than", "dhan",
     "வேண்டும்", "venum", "vendum", "போதும்", "sari", "சரி", "please", "time", "நேரம்",
+    # "ambik yang last", "Anak yang pertama.", "கடைசி நேரம் போடுங்க", "முதல் பிள்ளை": the thing picked and the verb
+    "ambik", "amik", "nk", "sy", "anak", "bayi", "baby", "child", "kid", "son", "daughter", "budak", "cucu", "slot",
+    "appointment", "appt", "booking", "bank", "போடுங்க", "podunga", "குடுங்க", "kudunga", "வேணும்", "பிள்ளை",
+    "குழந்தை", "kuzhandhai", "kozhandhai", "paiyan", "ponnu", "பையன்", "பொண்ணு", "எடுங்க", "edunga",
 })

@@ -14,6 +14,9 @@ from moments.text.ordinals import ordinal
     ("yang terakhir", 3, 2), ("trakhir", 2, 1),
     ("முதலாவது", 2, 0), ("முதல் ஒன்று", 2, 0), ("இரண்டாவது", 3, 1), ("கடைசி", 3, 2), ("கடைசியது", 2, 1),
     ("mudhalavathu", 3, 0), ("rendavathu venum", 3, 1), ("kadaisi onnu", 3, 2),
+    # with the thing picked, or the verb, said too
+    ("ambik yang last", 3, 2), ("Anak yang pertama.", 3, 0), ("最后一个孩子", 3, 2), ("第一个宝宝", 2, 0),
+    ("முதல் பிள்ளை", 2, 0), ("கடைசி நேரம் போடுங்க", 3, 2), ("the first child", 2, 0),
 ])
 def test_an_ordinal_picks_its_place(text, count, expected):
     assert ordinal(text, count) == expected

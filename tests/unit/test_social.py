@@ -28,6 +28,7 @@ def request_words(text):
     ("不好意思，我要找客服", "我要 找 客服"),
     ("வணக்கம், எனக்கு ஒரு அதிகாரியிடம் பேச வேண்டும்", "எனக்கு ஒரு அதிகாரியிடம் பேச வேண்டும்"),
     ("vanakkam anna, en kuzhandhai pirappu pathivu pannanum", "en kuzhandhai pirappu pathivu pannanum"),
+    ("Thank you. I would like to apply for it.", "I would like to apply for it"),
 ])
 def test_the_request_is_what_the_classifier_reads(text, expected):
     assert " ".join(request_words(text)) == expected
