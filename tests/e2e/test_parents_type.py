@@ -217,9 +217,17 @@ def to_the_summary(servers, case: Case):
     return talk, baby
 
 
-def confirm_by_button(talk: Talk, tries: int = 3) -> None:
-    """The parent taps "Yes" on whatever the bot shows until it registers (a tired parent does exactly that)."""
-    for _ in range(tries):
+def shows_name(talk: Talk, intended: str) -> bool:
+    """The form holds exactly the intended name and the bot's reply shows it."""
+    return talk.slot("birth_child_name") == intended and intended in talk.text()
+
+
+def confirm_by_button(talk: Talk, intended: str) -> None:
+    """The parent taps "Yes": once, and again only while the bot shows exactly the intended name (the summary
+    again, or "is the name …?"), as a parent who reads what is shown does."""
+    for _ in range(3):
+        if _ and not shows_name(talk, intended):
+            return
         talk.say("/affirm")
         if "utter_birth_registered" in talk.names:
             return
@@ -231,14 +239,16 @@ def s1(servers, agency, case: Case) -> None:
     talk, baby = to_the_summary(servers, case)
     intended = case.phrasing["name"]
     talk.say(case.text)
-    shown = talk.text()
-    confirm_by_button(talk)
+    shown, answered, held_name = talk.text(), talk.names, talk.slot("birth_child_name")
+    understood = held_name == intended and intended in shown
+    confirm_by_button(talk, intended)
     held = registrations(agency, talk, baby["enlb_number"])
     if held:
         talk.check(held[0]["child"]["name"] == intended,
                    f"ICA registered the name {held[0]['child']['name']!r}; the parent meant {intended!r}")
-    talk.check(bool(held), f"nothing registered after the correction and 'Yes' (the bot showed {shown[:200]!r})")
-    talk.check(intended in shown, f"the reply to the correction did not show {intended!r} before 'Yes'")
+    talk.check(understood, f"the correction was not understood: the form holds {held_name!r} and the bot answered "
+                           f"{answered} {shown[:160]!r}")
+    talk.check(bool(held), "nothing registered after the correction and 'Yes'")
 
 
 def s2(servers, agency, case: Case) -> None:
@@ -246,8 +256,8 @@ def s2(servers, agency, case: Case) -> None:
     intended = case.phrasing["name"]
     talk.say(case.text)
     talk.check(registrations(agency, talk, baby["enlb_number"]) == [], "ICA holds a registration before any yes")
-    talk.check(talk.names[-1:] == ["utter_birth_registration_summary"] and intended in talk.text(),
-               f"the summary with {intended!r} did not come back")
+    talk.check(talk.names[-1:] == ["utter_birth_registration_summary"] and shows_name(talk, intended),
+               f"the summary with {intended!r} did not come back (the form holds {talk.slot('birth_child_name')!r})")
     in_language(talk)
     talk.say("/affirm")
     talk.expect("utter_birth_registered", "utter_offer_baby_bonus", setup=False)
