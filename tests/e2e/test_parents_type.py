@@ -477,7 +477,8 @@ def s9(servers, agency, case: Case) -> None:
 
 
 def s10_phone(servers, agency, lang: str, cases: List[Case]) -> Dict[str, Optional[BaseException]]:
-    """One phone, its cases in order: book by SMS, then ask for the appointments at once."""
+    """One phone, its cases in order: book by SMS, then ask for the appointments at once (the second case also asks
+    once before booking, so a list kept from before the booking would show)."""
     person = PERSON[S10_PHONE[lang]]
     phone = SmsPhone(f"{servers.rasa_url}{WEBHOOK_PATH}", person.mobile, token=servers.env["TWILIO_AUTH_TOKEN"])
     chat = Chat(servers, sender=conversation_id_for(person.mobile, servers.env["SMS_CONVERSATION_KEY"]))
@@ -493,6 +494,8 @@ def s10_phone(servers, agency, lang: str, cases: List[Case]) -> Dict[str, Option
         child, service, clinic = S10[lang][case.n - 1]
         talk = Talk(chat, lang, send=send)
         try:
+            if case.n == 2:  # the second case asks first, before booking (a list the bot could keep and show again)
+                talk.say(case.text)
             to_the_times(talk, child, service, clinic, TUESDAY)
             LEDGER.booking(token, child, service, (talk.slot("appointment_offered_slots") or [{}])[0].get("starts_at"))
             talk.say("1")
