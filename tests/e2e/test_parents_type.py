@@ -39,7 +39,7 @@ from moments.agencies.seed import CLINICS, PEOPLE
 from moments.agency_client.client import Agencies
 from moments.channels.gateway import WEBHOOK_PATH, conversation_id_for
 from moments.channels.simulator import SmsPhone
-from testkit import Chat, logged_in, notify_birth, texts, written_in
+from testkit import Chat, logged_in, notify_birth, running_servers, texts, written_in
 
 pytestmark = pytest.mark.slow
 
@@ -520,6 +520,14 @@ RUN = {"s1": s1, "s2": s2, "s3": s3, "s4": s4, "s5": s5, "s6": s6, "s7": s7, "s8
 
 
 # -- the table --------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    """A stack of this module's own, freshly seeded: the cases pick seeded families and children on the premise that
+    no other module has booked, registered or applied for them (the session-wide stack of conftest.py is shared)."""
+    with running_servers(tmp_path_factory.mktemp("parents-type")) as s:
+        yield s
+
 
 @pytest.fixture(scope="module")
 def agency(servers):
