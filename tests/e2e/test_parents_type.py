@@ -19,7 +19,7 @@ After the cases, test_no_agency_record_differs_from_what_the_parent_meant audits
 appointment and MSF application the cases touched against what each parent meant (issue 13's "zero records at any
 agency that differ from what the parent meant").
 Cases that fail today are marked xfail(strict=True) in XFAIL below: the suite stays green and flips red when fixed.
-Measured on the shared 2-core machine: 81 tests in 2-3 minutes, the servers' start included.
+Measured on the shared 2-core machine: 82 tests in about 2 minutes, its own servers' start included.
 """
 from __future__ import annotations
 
