@@ -38,6 +38,7 @@ from moments.channels.menus import (RESUME_PAYLOAD, Kind, Menu, Option, channel_
                                     main_menu_extras, reply_hint, select, stop_question)
 from moments.channels.plain_text import to_plain_text
 from moments.channels.segments import Segments, split_sms
+from moments.text.formatting import sms_dates
 from moments.channels.stores import RETRY_WINDOW, ClaimState, SmsStore, StoredReply, store_from_url
 from moments.channels.twilio_protocol import (
     FormError,
@@ -212,7 +213,7 @@ def render_turn(messages: List[Dict[str, Any]], language: Optional[str]) -> Rend
     lines: List[str] = []
     options: List[Option] = []
     for message in messages:
-        text = to_plain_text(message.get("text") or "")
+        text = sms_dates(to_plain_text(message.get("text") or ""), language)
         if text:
             lines.append(text)
         for key in ("image", "attachment"):
@@ -225,9 +226,10 @@ def render_turn(messages: List[Dict[str, Any]], language: Optional[str]) -> Rend
         if isinstance(custom, dict) and isinstance(custom.get("text"), str):
             lines.append(to_plain_text(custom["text"]))
         buttons = [Option.from_button(b) for b in message.get("buttons") or message.get("quick_replies") or []]
+        buttons = [Option(sms_dates(o.title, language), o.payload) for o in buttons]  # "சனி 5 டிச., காலை 8:30"
         shared = shared_prefix([o.title for o in buttons])
         if shared:  # "Fri 4 Dec, 8:30 am", "Fri 4 Dec, 8:45 am" … -> "Fri 4 Dec:" once, then "1. 8:30 am" …
-            lines.append(shared.rstrip(" ,·:-–") + ":")
+            lines.append(shared.rstrip(" ,.·:-–") + ":")
         for option in buttons:
             options.append(option)
             lines.append(f"{len(options)}. {option.title[len(shared):]}")
@@ -249,6 +251,10 @@ def shared_prefix(titles: List[str]) -> str:
     while n < len(first) and all(len(t) > n and t[n] == first[n] for t in titles):
         n += 1
     cut = max(first.rfind(sep, 0, n) + len(sep) if first.rfind(sep, 0, n) >= 0 else 0 for sep in (", ", " · ", "，"))
+    # Times after a shared word ("சனி 5 டிச., காலை 8:30", "…காலை 8:45"): the word goes above too ("காலை:").
+    space = first.rfind(" ", 0, n) + 1
+    if space > cut and all(len(t) > space and t[space].isdigit() for t in titles):
+        cut = space
     prefix = first[:cut]
     return prefix if len(prefix.strip(" ,·，")) >= 6 and all(len(t) > cut for t in titles) else ""
 
