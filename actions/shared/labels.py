@@ -110,7 +110,7 @@ DIALECTS: Names = {
 # States of the records check_status shows. "open" / "late": a birth the hospital notified, not registered yet
 # ({deadline} is filled in).
 STATES: Names = {
-    "registered": {"en": "registered", "zh": "已登记", "ms": "sudah didaftarkan", "ta": "பதிவு செய்யப்பட்டது"},
+    "registered": {"en": "registered", "zh": "已登记", "ms": "sudah didaftarkan", "ta": "பதிவானது"},
     "approved": {"en": "approved", "zh": "已批准", "ms": "diluluskan", "ta": "அங்கீகரிக்கப்பட்டது"},
     "pending": {"en": "being processed", "zh": "处理中", "ms": "sedang diproses", "ta": "பரிசீலனையில் உள்ளது"},
     "rejected": {"en": "not approved", "zh": "未获批准", "ms": "tidak diluluskan", "ta": "அங்கீகரிக்கப்படவில்லை"},

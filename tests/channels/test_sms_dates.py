@@ -54,3 +54,29 @@ def test_a_shared_word_before_times_is_printed_once_but_names_are_not_cut():
     assert shared_prefix(["சனி 5 டிச., காலை 8:30", "சனி 5 டிச., காலை 8:45", "சனி 5 டிச., காலை 9:00"]) == \
         "சனி 5 டிச., காலை "
     assert shared_prefix(["Kavya d/o Rajesh", "Kavya d/o Ramesh", "Kavya d/o Rahman"]) == ""
+
+
+# --- words every option of a Tamil menu has in the middle: printed once ------------------------------------------
+
+from moments.channels.gateway import shared_words  # noqa: E402
+
+NEARBY = ["அங் மோ கியோ பலதுறை மருந்தகம் (~1.1 km)", "தோ பாயோ பலதுறை மருந்தகம் (~2.6 km)",
+          "குவீன்ஸ்டவுன் பலதுறை மருந்தகம் (~8.4 km)"]
+
+
+def test_polyclinic_is_said_once_above_the_nearby_clinics():
+    buttons = [{"title": t, "payload": str(i)} for i, t in enumerate(NEARBY, 1)]
+    turn = render_turn([{"text": "560123 அருகில்:", "buttons": buttons}], "ta")
+    assert turn.text == ("560123 அருகில்:\nபலதுறை மருந்தகம்:\n1. அங் மோ கியோ (~1.1 km)\n2. தோ பாயோ (~2.6 km)\n"
+                         "3. குவீன்ஸ்டவுன் (~8.4 km)\nபதில்: 1-3")
+    assert turn.menu.options[1].title == "தோ பாயோ (~2.6 km)" and turn.menu.options[1].payload == "2"
+
+
+@pytest.mark.parametrize("titles", [
+    ["Ang Mo Kio Polyclinic (~1.1 km)", "Toa Payoh Polyclinic (~2.6 km)", "Jurong Polyclinic (~8 km)"],  # GSM-7
+    ["Kavya d/o Rajesh (15 செப். 2022)", "Arjun s/o Rajesh (20 மே 2018)", "Diya d/o Rajesh (14 நவ.)"],  # a name
+    ["宏茂桥综合诊疗所 (~1.1 km)", "大巴窑综合诊疗所 (~2.6 km)", "女皇镇综合诊疗所 (~8.4 km)"],  # no spaces in Chinese
+    NEARBY[:2],                                                                                     # two options
+])
+def test_names_english_menus_and_short_lists_are_left_whole(titles):
+    assert shared_words(titles) == ""
