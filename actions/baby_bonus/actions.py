@@ -124,7 +124,7 @@ class ActionAskBbChild(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         lang = language_of(tracker)
-        buttons = [{"title": f"{c['name']} ({format_date(c['date_of_birth'], lang)})", "payload": str(i)}
+        buttons = [{"title": f"{c['name']} ({format_date(c['date_of_birth'], lang, weekday=False)})", "payload": str(i)}
                    for i, c in enumerate(can_join(tracker.get_slot("bb_family")), start=1)]
         dispatcher.utter_message(response="utter_ask_bb_child", buttons=buttons)
         return []

@@ -38,6 +38,7 @@ from actions.shared.agency import agencies, call, idempotency_key, identify, out
     report_agency_error
 from actions.shared.answers import Checked, pick_by_number
 from actions.shared.form import DIGRESSION_INTENTS, JourneyForm, is_retryable
+from actions.shared.labels import dialect_name, hospital_name
 from actions.shared.tracker import keep_language, latest_intent
 from moments.text.languages import language_of
 from moments.text.normalise import normalise_answer
@@ -113,11 +114,12 @@ def summary_values(tracker: Tracker) -> Dict[str, Any]:
         "sex": sex_label(tracker.get_slot("birth_child_sex"), lang),
         "date_of_birth": birth_date(tracker.get_slot("birth_child_dob"), lang),
         "time_of_birth": details.get("time_of_birth", NONE),
-        "hospital": details.get("hospital_name", NONE),
+        "hospital": hospital_name(details.get("hospital_code"), details.get("hospital_name"), lang) or NONE,
         "enlb": details.get("enlb", NONE),
         "mother": person_label(details.get("mother")),
         **summary_labels(details.get("father"), married, lang),
-        "dialects": f"{dialects.get('mother') or NONE} / {dialects.get('father') or NONE}" if dialects else NONE,
+        "dialects": " / ".join(dialect_name(dialects.get(who), lang) or NONE for who in ("mother", "father"))
+                    if dialects else NONE,
     }
 
 

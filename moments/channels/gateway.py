@@ -37,7 +37,8 @@ from moments.channels import identity as sms_identity
 from moments.channels.menus import (RESUME_PAYLOAD, Kind, Menu, Option, channel_text, language_or_default,
                                     main_menu_extras, reply_hint, select, stop_question)
 from moments.channels.plain_text import to_plain_text
-from moments.channels.segments import Segments, split_sms
+from moments.channels.segments import Segments, is_gsm7, split_sms
+from moments.text.formatting import sms_dates
 from moments.channels.stores import RETRY_WINDOW, ClaimState, SmsStore, StoredReply, store_from_url
 from moments.channels.twilio_protocol import (
     FormError,
@@ -212,7 +213,7 @@ def render_turn(messages: List[Dict[str, Any]], language: Optional[str]) -> Rend
     lines: List[str] = []
     options: List[Option] = []
     for message in messages:
-        text = to_plain_text(message.get("text") or "")
+        text = sms_dates(to_plain_text(message.get("text") or ""), language)
         if text:
             lines.append(text)
         for key in ("image", "attachment"):
@@ -225,9 +226,14 @@ def render_turn(messages: List[Dict[str, Any]], language: Optional[str]) -> Rend
         if isinstance(custom, dict) and isinstance(custom.get("text"), str):
             lines.append(to_plain_text(custom["text"]))
         buttons = [Option.from_button(b) for b in message.get("buttons") or message.get("quick_replies") or []]
+        buttons = [Option(sms_dates(o.title, language), o.payload) for o in buttons]  # "சனி 5 டிச., காலை 8:30"
         shared = shared_prefix([o.title for o in buttons])
         if shared:  # "Fri 4 Dec, 8:30 am", "Fri 4 Dec, 8:45 am" … -> "Fri 4 Dec:" once, then "1. 8:30 am" …
-            lines.append(shared.rstrip(" ,·:-–") + ":")
+            lines.append(shared.rstrip(" ,.·:-–") + ":")
+        middle = "" if shared else shared_words([o.title for o in buttons])
+        if middle:  # "அங் மோ கியோ பலதுறை மருந்தகம் (~1.1 km)" … -> "பலதுறை மருந்தகம்:" once, then "1. அங் மோ கியோ (~1.1 km)"
+            lines.append(middle + ":")
+            buttons = [Option(" ".join(o.title.replace(f" {middle} ", " ").split()), o.payload) for o in buttons]
         for option in buttons:
             options.append(option)
             lines.append(f"{len(options)}. {option.title[len(shared):]}")
@@ -249,8 +255,31 @@ def shared_prefix(titles: List[str]) -> str:
     while n < len(first) and all(len(t) > n and t[n] == first[n] for t in titles):
         n += 1
     cut = max(first.rfind(sep, 0, n) + len(sep) if first.rfind(sep, 0, n) >= 0 else 0 for sep in (", ", " · ", "，"))
+    # Times after a shared word ("சனி 5 டிச., காலை 8:30", "…காலை 8:45"): the word goes above too ("காலை:").
+    space = first.rfind(" ", 0, n) + 1
+    if space > cut and all(len(t) > space and t[space].isdigit() for t in titles):
+        cut = space
     prefix = first[:cut]
     return prefix if len(prefix.strip(" ,·，")) >= 6 and all(len(t) > cut for t in titles) else ""
+
+
+def shared_words(titles: List[str]) -> str:
+    """Words three or more options of a Chinese or Tamil menu (UCS-2: 70 characters an SMS) all have in the
+    middle ("பலதுறை மருந்தகம்" of "அங் மோ கியோ பலதுறை மருந்தகம் (~1.1 km)"), printed once above the list instead;
+    else "". Only words in that script (a shared "Rajesh" of "Kavya d/o Rajesh (15 செப். 2022)" stays), never the
+    first or last words."""
+    if len(titles) < 3 or all(is_gsm7(t) for t in titles):
+        return ""
+    words = [t.split() for t in titles]
+    best = ""
+    first = words[0]
+    for i in range(1, len(first) - 1):
+        for j in range(len(first) - 1, i, -1):
+            run = " ".join(first[i:j])
+            if len(run) > len(best) and not is_gsm7(run) and all(f" {run} " in f" {' '.join(w[1:-1])} " for w in words):
+                best = run
+                break
+    return best if len(best) >= 6 else ""
 
 
 @dataclass

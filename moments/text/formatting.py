@@ -10,6 +10,12 @@ the week out (dates of birth and deadlines in a summary: "23 Nov 2026", "2026年
 with the Singapore offset; they are shown in Singapore time.
 `parse_time("下午两点半")` -> (14, 30): the time of day in a reply such as "9.30am", "2pm", "pukul 2.15 petang",
 "மாலை 3 மணி"; an hour without am/pm before 8 is read as the afternoon (polyclinics open 8 am to 5 pm).
+
+By SMS (70 characters a message in Tamil and Chinese) `sms_dates(text, lang)` shortens the dates these functions
+wrote: "வெள்ளி, 4 டிசம்பர் 2026, காலை 8:30" -> "வெள்ளி 4 டிச., காலை 8:30" and "2026年12月4日（星期五）" ->
+"12月4日（周五）" (the year only when it is not this year). Tamil keeps the month as a word, abbreviated as Tamil
+newspapers do ("டிச."), and the weekday: a numeric "4/12" would read like the SMS numbering "(1/3)" or a menu
+choice, and a grandparent plans a clinic visit by the day of the week.
 """
 from __future__ import annotations
 
@@ -91,6 +97,36 @@ def format_datetime(value: Union[datetime, str], language: Optional[str], year: 
     lang = lang_or_en(language)
     day, time = format_date(value, lang, year), format_time(value, lang)
     return f"{day}{time}" if lang == "zh" else f"{day}, {time}"
+
+
+TA_MONTHS_SHORT = ["ஜன.", "பிப்.", "மார்ச்", "ஏப்.", "மே", "ஜூன்", "ஜூலை", "ஆக.", "செப்.", "அக்.", "நவ.", "டிச."]
+_TA_DATE = re.compile(r"(?:(" + "|".join(TA_DAYS) + r"), )?(\d{1,2}) (" + "|".join(TA_MONTHS) + r")(?: (\d{4}))?(?!\w)")
+_ZH_DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日(?:（星期(.)）)?")
+
+
+def sms_dates(text: str, language: Optional[str], today: Optional[date] = None) -> str:
+    """`text` with the long Tamil and Chinese dates of format_date / format_datetime in their short SMS forms
+    (module docstring); other languages, and dates followed by a suffix ("…2026-க்குள்"), are left as they are."""
+    lang = lang_or_en(language)
+    if not text or lang not in ("ta", "zh"):
+        return text
+    this_year = (today or datetime.now(SGT).date()).year
+
+    def ta(m: "re.Match[str]") -> str:
+        if m.string[m.end():m.end() + 1] == "-":  # "31 டிசம்பர் 2026-க்குள்": the suffix needs the whole word
+            return m.group(0)
+        weekday, day, month, year = m.groups()
+        short = f"{day} {TA_MONTHS_SHORT[TA_MONTHS.index(month)]}"
+        if year and int(year) != this_year:
+            short += f" {year}"
+        return f"{weekday} {short}" if weekday else short
+
+    def zh(m: "re.Match[str]") -> str:
+        year, month, day, weekday = m.groups()
+        out = (f"{year}年" if year and int(year) != this_year else "") + f"{month}月{day}日"
+        return out + (f"（周{weekday}）" if weekday else "")
+
+    return _TA_DATE.sub(ta, text) if lang == "ta" else _ZH_DATE.sub(zh, text)
 
 
 def join_list(items: Iterable[str], language: Optional[str]) -> str:

@@ -472,7 +472,7 @@ class FormAssistant(FakeAssistant):
     ("en", "0", "Stop the birth registration?\n1. Yes, stop\n2. No, go on\nReply 1 or 2"),
     ("zh", "菜单", "要停止出生登记吗？\n1. 是，停止\n2. 不，继续\n请回复 1 或 2"),
     ("ms", "menu utama", "Berhenti pendaftaran kelahiran?\n1. Ya, berhenti\n2. Tidak, teruskan\nBalas 1 atau 2"),
-    ("ta", "0", "பிறப்பு பதிவை நிறுத்தவா?\n1. ஆம்\n2. இல்லை\n1 அல்லது 2 அனுப்புங்கள்"),
+    ("ta", "0", "பிறப்பு பதிவை நிறுத்தவா?\n1. ஆம்\n2. இல்லை\nபதில்: 1 அல்லது 2"),
 ])
 def test_zero_inside_a_form_asks_to_stop_and_2_shows_the_question_again(store_kind, lang, word, question):
     async def scenario():

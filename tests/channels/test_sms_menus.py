@@ -62,15 +62,15 @@ def test_every_journey_name_exists_in_the_four_languages_and_scripts(form):
     ("en", 3, "Reply 1-3"),
     ("zh", 3, "请回复 1-3"),
     ("ms", 3, "Balas 1-3"),
-    ("ta", 3, "1-3 அனுப்புங்கள்"),
+    ("ta", 3, "பதில்: 1-3"),
     ("zh", 2, "请回复 1 或 2"),
-    ("ta", 2, "1 அல்லது 2 அனுப்புங்கள்"),
+    ("ta", 2, "பதில்: 1 அல்லது 2"),
     ("en", 2, "Reply 1 or 2"),
     ("en", 1, "Reply 1"),
     ("ms", 5, "Balas 1-5"),
     ("en", 6, "Reply 1-6"),
     ("zh", 4, "请回复 1-4"),
-    ("ta", 6, "1-6 அனுப்புங்கள்"),
+    ("ta", 6, "பதில்: 1-6"),
     (None, 2, "Reply 1 or 2"),
     ("xx", 2, "Reply 1 or 2"),
 ])
@@ -201,19 +201,21 @@ def test_a_first_word_shared_by_two_options_picks_neither():
 # --- a list of times on the same day: the day once ----------------------------------------------------------------
 
 from moments.channels.gateway import render_turn, shared_prefix  # noqa: E402
+from moments.text.formatting import sms_dates  # noqa: E402
 
 
 @pytest.mark.parametrize("lang,titles,head,first", [
     ("en", ["Fri 4 Dec, 8:30 am", "Fri 4 Dec, 8:45 am", "Fri 4 Dec, 9:00 am"], "Fri 4 Dec:", "1. 8:30 am"),
     ("ta", ["வெள்ளி, 4 டிசம்பர், காலை 8:30", "வெள்ளி, 4 டிசம்பர், காலை 8:45", "வெள்ளி, 4 டிசம்பர், காலை 9:00"],
-     "வெள்ளி, 4 டிசம்பர்:", "1. காலை 8:30"),
+     "வெள்ளி 4 டிச., காலை:", "1. 8:30"),  # by SMS the short date (tests/channels/test_sms_dates.py)
 ])
 def test_options_that_share_their_start_show_it_once_and_keep_their_full_titles(lang, titles, head, first):
     turn = render_turn([{"text": "Free times:", "buttons": [{"title": t, "payload": str(i)}
                                                             for i, t in enumerate(titles, 1)]}], lang)
     lines = turn.text.split("\n")
     assert lines[1] == head and lines[2] == first, lines
-    assert [o.title for o in turn.menu.options] == titles  # typing the full title still picks it
+    # typing the full title, as the SMS showed it, still picks it
+    assert [o.title for o in turn.menu.options] == [sms_dates(t, lang) for t in titles]
 
 
 def test_two_options_or_no_common_start_are_listed_as_they_are():

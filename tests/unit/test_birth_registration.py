@@ -575,8 +575,8 @@ def test_summary_shows_every_field_in_the_users_language(fake):
     assert message["response"] == "utter_birth_registration_summary"
     assert message["child_name"] == "Tan Kai Xuan" and message["ethnic_name"] == "陈凯轩"
     assert message["sex"] == "ஆண்" and message["date_of_birth"] == "23 நவம்பர் 2026"
-    assert message["mother"] == "Lim Hui Min (S****102I)" and message["dialects"] == "Hokkien / Teochew"
-    assert message["hospital"] == "KK Women's and Children's Hospital" and message["enlb"] == "NLB2026000101"
+    assert message["mother"] == "Lim Hui Min (S****102I)" and message["dialects"] == "ஹொக்கியன் / தியோச்சூ"
+    assert message["hospital"] == "கே.கே. மகளிர், குழந்தைகள் மருத்துவமனை" and message["enlb"] == "NLB2026000101"
 
 
 def test_after_change_the_list_of_fields_is_shown(fake):
