@@ -173,3 +173,110 @@ def test_a_lost_connection_is_said_next_to_the_message_box_while_typing(new_page
     pw.keyboard.press("Enter")
     page.wait_idle()
     assert pw.inner_text("#connection-status") == "Connected"
+
+
+# --- logging in, and reaching a person without logging in ----------------------------------------------------------
+
+from rasa.shared.core.domain import Domain  # noqa: E402
+
+from testkit import ROOT  # noqa: E402
+
+RESPONSES = Domain.load(str(ROOT / "domain")).as_dict()["responses"]
+LANGS = ("en", "zh", "ms", "ta")
+WRONG_PLACE = re.compile(r"top of the page|页面最上方|bahagian atas halaman|பக்கத்தின் மேலே")
+
+
+def web_text(name, lang, guest=False):
+    """The variation the web widget gets: a guest's (channel socketio, logged_in false) or everyone's."""
+    for v in RESPONSES[name]:
+        conds = {c["name"]: c["value"] for c in v.get("condition") or []}
+        if guest != (v.get("channel") == "socketio" and conds.get("logged_in") is False):
+            continue
+        if v.get("channel") not in (None, "socketio"):
+            continue
+        if conds.get("language", "en") == lang and (guest or "logged_in" not in conds):
+            return v["text"]
+    raise AssertionError(f"{name} has no web text in {lang} (guest={guest})")
+
+
+def test_the_login_texts_name_the_login_box_and_its_button_as_the_page_labels_them(new_page):
+    page = new_page().open()
+    pw = page.pw
+    labels = pw.evaluate("""() => Object.fromEntries(Object.entries(window.MOMENTS_TEXTS).map(
+        ([l, t]) => [l, [t.login_heading, t.login_button]]))""")
+    for name in ("utter_login_required", "utter_baby_bonus_login_for_personal"):
+        for lang in LANGS:
+            text = web_text(name, lang)
+            heading, button = labels[lang]
+            assert heading in text and button in text, f"{name}/{lang} does not name {heading!r} / {button!r}: {text}"
+            assert not WRONG_PLACE.search(text), f"{name}/{lang}: the login is not at the top of the page: {text}"
+            assert "](#login)" in text, f"{name}/{lang} has no link to the login"
+    # Where the texts say it is: beside the chat on a wide screen ...
+    wide = pw.evaluate("""() => [document.querySelector('.login-card').getBoundingClientRect().right,
+                                 document.getElementById('chat').getBoundingClientRect().left]""")
+    assert wide[0] <= wide[1], wide
+    page.wait_idle()
+    # ... and above it on a phone.
+    phone = new_page(viewport={"width": 360, "height": 740}, is_mobile=True).open()
+    tall = phone.pw.evaluate("""() => [document.querySelector('.login-card').getBoundingClientRect().bottom,
+                                       document.getElementById('chat').getBoundingClientRect().top]""")
+    assert tall[0] <= tall[1], tall
+    phone.wait_idle()
+
+
+def test_a_guest_asked_to_log_in_gets_a_link_that_moves_to_the_login(new_page):
+    page = new_page(viewport={"width": 360, "height": 740}, device_scale_factor=3, is_mobile=True,
+                    has_touch=True).open("?lang=ms")
+    page.wait_greeted()
+    pw = page.pw
+    page.say("saya nak daftar kelahiran anak saya")
+    link = pw.locator("#transcript .msg-bot:last-child .bubble a.page-link")
+    assert link.inner_text() == "Pergi ke log masuk"
+    bubble = pw.inner_text("#transcript .msg-bot:last-child .bubble")
+    assert "Log masuk dengan Singpass (demo)" in bubble and "](#" not in bubble, bubble
+    assert "](#login)" not in pw.inner_text("#announcer"), "the screen reader hears the link's label only"
+    link.tap()
+    assert page.focused()["id"] == "person-select"
+    box = pw.evaluate("document.getElementById('person-select').getBoundingClientRect().toJSON()")
+    assert 0 <= box["top"] and box["bottom"] <= 740, f"the login is not in view: {box}"
+    page.screenshot("23-phone-go-to-login")
+
+
+def handoff_button(lang):
+    [title] = [b["title"] for v in RESPONSES["utter_help"]
+               if not v.get("channel") and {c["value"] for c in v.get("condition") or [] if c["name"] == "language"} == ({lang} if lang != "en" else set())
+               for b in v.get("buttons", []) if b["payload"] == "/human_handoff"]
+    return title
+
+
+def test_a_guest_who_asks_for_a_person_is_given_the_hotlines_in_their_language(new_page, web):
+    page = new_page().open("?lang=ta")
+    page.wait_greeted()
+    pw = page.pw
+    pw.get_by_role("button", name=handoff_button("ta")).click()
+    page.wait_idle()
+    text = page.bot_texts()[-1]
+    reference = web.tracker(page.session_id)["slots"]["handoff_reference"]
+    assert reference and reference in text, text
+    for number in ("6391 6100", "1800 253 7707", "healthhub.sg"):
+        assert number in text, f"{number} missing: {text}"
+    assert re.search(r"[\u0b80-\u0bff]", text) and "உள்நுழையவில்லை" in text, "said in Tamil, and why"
+    assert pw.locator("#transcript .msg-bot:last-child a.page-link").count() == 1, "a link to the login"
+    page.screenshot("24-guest-handoff-tamil")
+
+    # Logged in, the same request is one an officer follows up (no guest text).
+    page.login("Rajesh s/o Kumar")
+    page.say("I want to talk to a person")
+    text = page.bot_texts()[-1]
+    assert web.tracker(page.session_id)["slots"]["handoff_reference"] in text
+    assert "உள்நுழையவில்லை" not in text and "not logged in" not in text, text
+
+
+def test_the_guest_handoff_texts_give_a_way_to_reach_a_person_in_every_language():
+    numbers = {"ica": ["6391 6100"], "msf": ["1800 253 7707"], "polyclinic": ["healthhub.sg"],
+               "general": ["6391 6100", "1800 253 7707", "healthhub.sg"]}
+    for agency, wanted in numbers.items():
+        for lang in LANGS:
+            text = web_text(f"utter_handoff_{agency}", lang, guest=True)
+            assert all(n in text for n in wanted), (agency, lang, text)
+            assert "{handoff_reference}" in text and "](#login)" in text, (agency, lang, text)
