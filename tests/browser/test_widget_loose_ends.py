@@ -280,3 +280,17 @@ def test_the_guest_handoff_texts_give_a_way_to_reach_a_person_in_every_language(
             text = web_text(f"utter_handoff_{agency}", lang, guest=True)
             assert all(n in text for n in wanted), (agency, lang, text)
             assert "{handoff_reference}" in text and "](#login)" in text, (agency, lang, text)
+
+
+def test_axe_finds_no_violation_with_the_new_parts_on_screen(new_page):
+    """Times, the jump button, a page link and the connection line by the box: axe-core finds nothing at all."""
+    page = new_page(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True,
+                    bypass_csp=True).open("?lang=zh")
+    page.wait_greeted()
+    pw = page.pw
+    page.say("我要登记宝宝的出生")
+    assert pw.locator("#transcript a.page-link").count() == 1
+    pw.evaluate("window.momentsChat.setStatus('reconnecting')")
+    violations = page.axe()
+    assert violations == [], [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in violations]
+    pw.evaluate("window.momentsChat.setStatus('connected')")
