@@ -9,6 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.shared.agency import identify
+
 if TYPE_CHECKING:  # the store is SQLAlchemy's: loaded at the first handoff, not with the action server
     from moments.handoff import HandoffStore
 
@@ -77,5 +79,9 @@ class ActionHumanHandoff(Action):
             channel,
         )
         logger.info("handoff %s recorded for agency %s", recorded.reference, agency)
-        # The rules in data/rules/fallback.yml send utter_handoff_<agency>, which shows the reference.
-        return [SlotSet("handoff_reference", recorded.reference), SlotSet("handoff_agency", agency)]
+        # The rules in data/rules/fallback.yml send utter_handoff_<agency>, which shows the reference. On the web,
+        # a guest (logged_in false) gets that response's guest variation: no officer can reach someone nobody
+        # knows, so it gives the agencies' hotlines and a link to the login instead (domain/core.yml).
+        known = (await identify(tracker)).known
+        return [SlotSet("handoff_reference", recorded.reference), SlotSet("handoff_agency", agency),
+                SlotSet("logged_in", known)]

@@ -36,5 +36,6 @@ def test_handoff_is_recorded_with_personal_data_masked(tmp_path):
     [row] = store.open_requests()
     assert row.agency == "ica" and row.language == "zh" and row.channel == "rest"
     assert "S1234567D" not in row.last_message and "S****567D" in row.last_message
-    assert result == [SlotSet("handoff_reference", row.reference), SlotSet("handoff_agency", "ica")]
+    assert result == [SlotSet("handoff_reference", row.reference), SlotSet("handoff_agency", "ica"),
+                      SlotSet("logged_in", False)], "a REST caller without a token is a guest"
     assert row.reference.startswith("HO-")

@@ -18,6 +18,7 @@
   const STORE_KEY = "moments.chat.v1";
   const MAX_HISTORY = 200;
   const ACK_TIMEOUT_MS = 30000;
+  const MENU_PAYLOAD = "/help"; // the intent whose answer is the main menu (utter_help)
   const URL_RE = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]])/g;
 
   function randomId() {
@@ -48,6 +49,13 @@
     return malay >= 2 || (words.length <= 3 && malay >= 1) ? "ms" : "en";
   }
 
+  /** What a screen reader hears of a bot text: links by their labels, never "](https://…)". */
+  function plainText(text) {
+    return text.replace(/\[([^\]\n]{1,160})\]\((?:#[a-z]{1,20}|https?:\/\/[^\s<>"')]+)\)/g, "$1");
+  }
+
+  const LOCALES = { en: "en-SG", zh: "zh-SG", ms: "ms-SG", ta: "ta-SG" };
+
   function freshState() {
     return { session_id: null, session_key: null, owner: null, greeted: false, history: [], outbox: [] };
   }
@@ -61,6 +69,7 @@
      * @param {function} o.language () -> "en" | "zh" | "ms" | "ta"
      * @param {function} o.token    () -> the Singpass token while logged in, else null
      * @param {function} o.onAuthError (code) -> void: the token was refused (expired or invalid)
+     * @param {object} [o.pageLinks] {name: {anchor, focus()}}: "[label](#name)" in a bot message links there
      */
     constructor(o) {
       Object.assign(this, o);
@@ -180,19 +189,33 @@
       return true;
     }
 
-    /** Tell the bot to use another language (from the page's language picker; nothing shown as typed). */
+    /** Tell the bot to use another language (from the page's language picker; nothing shown as typed).
+     *  The suggested replies on screen are in the old language: they are retired at once. If the bot's answer
+     *  to the switch brings no new ones (a form re-asks its question with its own buttons), the menu is asked
+     *  for again, so it comes back in the new language. */
     changeLanguage(lang) {
-      this.enqueue(this.languagePayload(lang), null);
+      const hadReplies = this.retireAllReplies();
+      const after = this.state.history.length ? this.state.history[this.state.history.length - 1].id : null;
+      this.enqueue(this.languagePayload(lang), null, hadReplies ? { menuAfter: after || "" } : null);
     }
 
-    enqueue(message, shown) {
+    enqueue(message, shown, extra) {
       const id = randomId();
       if (shown !== null) {
-        this.addEntry({ from: "user", text: shown, id: id, pending: true }, false);
+        this.addEntry({ from: "user", text: shown, id: id, pending: true, at: new Date().toISOString() }, false);
       }
-      this.state.outbox.push({ id: id, message: message });
+      this.state.outbox.push(Object.assign({ id: id, message: message }, extra || {}));
       this.save();
       this.flush();
+    }
+
+    /** After a language switch was handled: the menu again, unless the bot already offered replies. */
+    offerMenuAfter(item) {
+      if (item.menuAfter === undefined) return;
+      const h = this.state.history;
+      const start = item.menuAfter ? h.findIndex((e) => e.id === item.menuAfter) + 1 : 0;
+      const offered = h.slice(start).some((e) => e.from === "bot" && e.replies && e.replies.length && !e.retired);
+      if (!offered) this.enqueue(MENU_PAYLOAD, null);
     }
 
     metadata(messageId) {
@@ -240,8 +263,9 @@
       }
       if (!ack.ok) {
         const key = ack.error === "too_long" || ack.error === "rate_limited" ? ack.error : "send_failed";
-        this.addEntry({ from: "error", key: key, id: randomId() }, true);
+        this.addEntry({ from: "error", key: key, id: randomId(), at: new Date().toISOString() }, true);
       }
+      this.offerMenuAfter(item);
       this.save();
       if (!this.state.outbox.length) this.showTyping(false);
       this.flush();
@@ -259,7 +283,7 @@
             .map((r) => ({ title: r.title, payload: r.payload }))
         : [];
       if (!text && !replies.length) return;
-      this.addEntry({ from: "bot", text: text, replies: replies, id: randomId() }, true);
+      this.addEntry({ from: "bot", text: text, replies: replies, id: randomId(), at: new Date().toISOString() }, true);
     }
 
     // ----- conversation lifecycle
@@ -294,12 +318,14 @@
       this.save();
       const li = this.renderEntry(entry, this.isLatestReplies(entry));
       this.els.transcript.appendChild(li);
-      this.scrollToEnd();
+      if (entry.from === "user") this.scrollToEnd();
+      else this.showAnswer();
       if (announce) this.announce(entry);
     }
 
     isLatestReplies(entry) {
-      // Quick replies stay usable until the user says something after them.
+      // Quick replies stay usable until the user says something after them or switches the language.
+      if (entry.retired) return false;
       const h = this.state.history;
       const i = h.indexOf(entry);
       return h.slice(i + 1).every((e) => e.from !== "user");
@@ -309,7 +335,7 @@
       const t = this.els.transcript;
       t.textContent = "";
       for (const entry of this.state.history) t.appendChild(this.renderEntry(entry, this.isLatestReplies(entry)));
-      this.scrollToEnd();
+      this.showStart(this.answerStart(), false);
     }
 
     renderEntry(entry, repliesActive) {
@@ -329,6 +355,7 @@
         this.fillText(bubble, text);
         li.appendChild(bubble);
       }
+      if (entry.at) li.appendChild(this.renderTime(entry.at));
       if (entry.pending) {
         const st = document.createElement("span");
         st.className = "msg-state";
@@ -360,10 +387,27 @@
       let last = 0;
       // "[Download the birth certificate (PDF)](https://…)" is a link with that label (a screen reader reads the
       // label, not a 100-character address); a bare address is a link to itself.
-      const LINK_RE = new RegExp("\\[([^\\]\\n]{1,160})\\]\\((https?:\\/\\/[^\\s<>\"')]+)\\)|" + URL_RE.source, "g");
-      text.replace(LINK_RE, (match, label, target, bare, offset) => {
-        const url = target || bare;
+      // "[Go to the login](#login)" is a link to a part of this page (PAGE_LINKS): it moves the focus there.
+      const LINK_RE = new RegExp("\\[([^\\]\\n]{1,160})\\]\\((?:#([a-z]{1,20})|(https?:\\/\\/[^\\s<>\"')]+))\\)|" +
+        URL_RE.source, "g");
+      text.replace(LINK_RE, (match, label, place, target, bare, offset) => {
         el.appendChild(document.createTextNode(text.slice(last, offset)));
+        last = offset + match.length;
+        if (place) {
+          const go = this.pageLinks && this.pageLinks[place];
+          if (!go) { // a place this page does not have: its label only
+            el.appendChild(document.createTextNode(label));
+            return match;
+          }
+          const a = document.createElement("a");
+          a.href = "#" + go.anchor;
+          a.className = "page-link";
+          a.textContent = label;
+          a.addEventListener("click", (ev) => { ev.preventDefault(); go.focus(); });
+          el.appendChild(a);
+          return match;
+        }
+        const url = target || bare;
         const a = document.createElement("a");
         a.href = url;
         a.target = "_blank";
@@ -374,7 +418,6 @@
         hint.textContent = " " + this.t("opens_new_tab");
         a.appendChild(hint);
         el.appendChild(a);
-        last = offset + match.length;
         return match;
       });
       el.appendChild(document.createTextNode(text.slice(last)));
@@ -395,19 +438,87 @@
       if (hadFocus) this.els.input.focus();
     }
 
+    /** Retires every suggested reply for good (kept so across re-renders and reloads); true if any was active. */
+    retireAllReplies() {
+      let had = false;
+      for (const e of this.state.history) {
+        if (e.replies && e.replies.length && !e.retired) {
+          if (this.isLatestReplies(e)) had = true;
+          e.retired = true;
+        }
+      }
+      this.retireQuickReplies();
+      this.save();
+      return had;
+    }
+
     announce(entry) {
       const text = entry.from === "error" ? this.t(entry.key, { max: this.config.max_message_chars }) : entry.text;
       const p = document.createElement("p");
-      let said = this.t("bot_said") + " " + (text || "");
+      let said = this.t("bot_said") + " " + plainText(text || "");
       if (entry.replies && entry.replies.length) said += " " + this.t("replies_available", { n: entry.replies.length });
       p.textContent = said;
       this.els.announcer.appendChild(p);
       window.setTimeout(() => p.remove(), 15000); // keep the live region short; the transcript keeps everything
     }
 
+    /** <time datetime="2026-12-04T01:30:00.000Z">9:30 am</time>: local time in the page's language; the date
+     *  too when the message is not from today. */
+    renderTime(iso) {
+      const when = new Date(iso);
+      const el = document.createElement("time");
+      el.className = "msg-time";
+      if (isNaN(when.getTime())) return el;
+      el.dateTime = when.toISOString();
+      const today = new Date().toDateString() === when.toDateString();
+      const opts = today ? { hour: "numeric", minute: "2-digit" }
+        : { day: "numeric", month: "short", hour: "numeric", minute: "2-digit" };
+      try {
+        el.textContent = new Intl.DateTimeFormat(LOCALES[this.language()] || undefined, opts).format(when);
+      } catch (e) {
+        el.textContent = when.toLocaleTimeString();
+      }
+      return el;
+    }
+
     scrollToEnd() {
       const t = this.els.transcript;
       t.scrollTop = t.scrollHeight;
+    }
+
+    /** The bot's answer to the user's latest message: its first message, from the start of that message. */
+    answerStart() {
+      const h = this.state.history;
+      let i = h.length - 1;
+      while (i >= 0 && h[i].from !== "user") i -= 1;
+      const first = h[i + 1];
+      return first ? this.els.transcript.querySelector('li[data-id="' + first.id + '"]') : null;
+    }
+
+    /** Scrolls the transcript so that `li` starts at its top (or to the end, if everything after it fits). With
+     *  `andWindow`, the page too, when the start is out of the window (200 % zoom, a phone). */
+    showStart(li, andWindow) {
+      if (!li) return this.scrollToEnd();
+      const t = this.els.transcript;
+      const top = li.getBoundingClientRect().top - t.getBoundingClientRect().top - t.clientTop + t.scrollTop;
+      t.scrollTop = Math.max(0, Math.min(t.scrollHeight - t.clientHeight, top - 8));
+      if (!andWindow) return;
+      const r = li.getBoundingClientRect();
+      const tr = t.getBoundingClientRect();
+      const visibleTop = Math.max(r.top, tr.top);
+      const lines = 3 * parseFloat(getComputedStyle(li).fontSize || "16"); // its first lines, not only a sliver
+      if (visibleTop < 0 || visibleTop + lines > window.innerHeight) window.scrollBy(0, visibleTop - 8);
+    }
+
+    /** A new bot message arrived: show where the answer starts; the page moves only while the user is in the chat. */
+    showAnswer() {
+      const inChat = this.els.form.closest("section") && this.els.form.closest("section").contains(document.activeElement);
+      this.showStart(this.answerStart(), inChat);
+    }
+
+    /** After the text size changed: the latest message in view again, from its start. */
+    showLatest() {
+      this.showStart(this.els.transcript.lastElementChild, false);
     }
 
     showTyping(on) {

@@ -71,8 +71,8 @@
     if (!LANGS.includes(lang) || lang === prefs.lang) return;
     prefs.lang = lang;
     savePrefs();
+    if (chat) chat.changeLanguage(lang); // first: the old language's suggested replies are retired, not redrawn
     applyTexts();
-    if (chat) chat.changeLanguage(lang);
   }
 
   function setLargeText(on) {
@@ -80,6 +80,22 @@
     document.documentElement.classList.toggle("large-text", on);
     $("large-text").setAttribute("aria-pressed", String(on));
     savePrefs();
+    if (chat) chat.showLatest(); // bigger text moves everything: the latest message stays in view
+  }
+
+  /** "[Go to the login](#login)" in a bot message: the login box into view, the focus on its first control
+   *  (or on "Log out" when already logged in). */
+  function focusLogin() {
+    const loggedIn = Boolean(identity && !identity.expired);
+    $("login-heading").closest("section").scrollIntoView({ block: "start" });
+    (loggedIn ? $("logout-button") : $("person-select")).focus({ preventScroll: true });
+  }
+
+  /** The visible "Go to the chat" link near the top (phones): the message box and the latest messages in view. */
+  function jumpToChat(ev) {
+    ev.preventDefault();
+    $("chat-input").focus({ preventScroll: true });
+    $("chat-form").scrollIntoView({ block: "end" });
   }
 
   // ----- login
@@ -206,6 +222,7 @@
       if (identity && identity.person) chat.bindOwner(identity.person.id);
       $("chat-input").focus();
     });
+    $("jump-to-chat").addEventListener("click", jumpToChat);
     document.querySelector(".skip-link").addEventListener("click", (ev) => {
       ev.preventDefault();
       $("chat-input").focus();
@@ -222,6 +239,7 @@
       language: () => prefs.lang,
       token: currentToken,
       onAuthError: onAuthError,
+      pageLinks: { login: { anchor: "login-heading", focus: focusLogin } },
     });
     // A conversation that belonged to someone who is not logged in in this tab is not theirs to see.
     if (chat.owner && !(identity && identity.person && identity.person.id === chat.owner)) {
