@@ -293,6 +293,7 @@ english full baby baby's child child's son daughter his her my our sorry sry sor
 tq ty can cannot yes no not ok okay only also just actually instead wrong correct hi hello hey dear aiyo aiyoh eh oh
 i we mine spelling spelt spell typo register registration nama tukar ubah jadi menjadi kepada salah betul tolong sila
 sepatutnya patutnya bayi anak dia saya terima kasih maaf peru peyar nu podunga maathunga maathanum irukkanum
+la lah leh lor hor mah meh liao je jer tu
 """.split())
 _NAME_WORD = r"(?:[sdSD]/[oO]|[aA]/[lLpP]|@|[A-Za-z][A-Za-z'\-]*\.?)(?![/\w])"
 LATIN_NAME_RUN = re.compile(_NAME_WORD + r"(?:[ \t]+" + _NAME_WORD + ")*")

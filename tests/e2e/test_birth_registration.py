@@ -149,6 +149,25 @@ def test_corrections_at_the_summary_in_free_text(servers, agency):
     assert record["dialects"] == {"mother": "Hokkien", "father": "Hokkien"}
 
 
+def test_a_name_with_an_everyday_word_is_shown_back_before_ica_sees_it(servers, agency):
+    chat = logged_in(servers, "lim")
+    baby = new_baby(servers, "lim", "tan", days_ago=2, sex="M")
+    start_and_pick(chat, "register my baby's birth", "yes", baby, "en")
+    replies = say(chat, "Marcus Tan Only", "utter_ask_birth_name_checked")
+    assert "Marcus Tan Only" in replies[0]["text"]
+    say(chat, "/deny", "utter_ask_birth_child_name")           # "Change the name": asked again
+    say(chat, "Marcus Tan", "utter_ask_birth_ethnic_name")       # an ordinary name is not questioned
+    say(chat, "skip", "utter_ask_birth_dialects")
+    say(chat, "skip", "utter_birth_registration_summary")
+    replies = say(chat, "sorry name should be Ryan Tan Jun Wei Lah Please", "utter_birth_registration_summary")
+    assert "Ryan Tan Jun Wei" in replies[0]["text"] and "Lah" not in replies[0]["text"]
+    say(chat, "change the name to ryan tan only", "utter_ask_birth_name_checked")   # a corrected name: checked again
+    say(chat, "/affirm", "utter_birth_registration_summary")
+    say(chat, "/affirm", "utter_birth_registered", "utter_offer_baby_bonus")
+    [record] = registered(agency, chat, baby["enlb_number"])
+    assert record["child"]["name"] == "Ryan Tan Only"          # what the parent confirmed twice, nothing else
+
+
 def test_questions_and_a_language_change_in_the_middle_then_the_form_resumes(servers, agency):
     chat = logged_in(servers, "daniel")
     baby = new_baby(servers, "maria", "daniel", days_ago=7, sex="M")
