@@ -96,9 +96,12 @@ BABY_BONUS_WORDS = ("bonus", "cda", "cash gift", "first step", "fsg", "matching"
                     "津貼", "配对", "配對", "现金礼物", "hadiah tunai", "geran", "போனஸ்", "ரொக்க")
 
 
-def mentions_baby_bonus(text: str) -> bool:
-    low = text.lower()
-    return any(word in low for word in BABY_BONUS_WORDS)
+VACCINE_WORDS = ("vaccin", "jab", "inject", "immunis", "immuniz", "shot", "疫苗", "打针", "打針", "接种", "vaksin",
+                 "suntik", "cucuk", "imunisasi", "தடுப்பூசி", "ஊசி", "thadupoosi", "oosi")
+# Side questions the classifier may give a loosely asked registration fee to: their answer, and the words that make
+# them really about that topic.
+SIDE_QUESTIONS = {"ask_baby_bonus": ("utter_baby_bonus_info", BABY_BONUS_WORDS),
+                  "ask_vaccination_schedule": ("utter_vaccination_info", VACCINE_WORDS)}
 
 
 class ActionAnswerBirthRegistration(Action):
@@ -113,9 +116,10 @@ class ActionAnswerBirthRegistration(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         text = (tracker.latest_message or {}).get("text") or ""
         topic = question_topic(text)
-        if latest_intent(tracker) == "ask_baby_bonus" and (topic != "fee" or mentions_baby_bonus(text)):
-            # a Baby Bonus question inside the form; "need to pay how much ah" is registration's fee
-            dispatcher.utter_message(response="utter_baby_bonus_info")
+        side = SIDE_QUESTIONS.get(latest_intent(tracker) or "")
+        if side and (topic != "fee" or any(word in text.lower() for word in side[1])):
+            # a Baby Bonus or vaccination question inside the form; "need to pay how much ah" is registration's fee
+            dispatcher.utter_message(response=side[0])
             return []
         details = tracker.get_slot("birth_details")
         if topic == "deadline" and details:

@@ -633,6 +633,16 @@ def test_a_money_question_in_the_form_gets_the_answer_it_asks_for(fake, text, ex
     assert [m["response"] for m in messages] == [expected]
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("எவ்வளவு பணம் கட்டணும்?", "utter_birth_info_fee"), ("how much to pay ah", "utter_birth_info_fee"),
+    ("vaccines free or need to pay", "utter_vaccination_info"), ("when is the first jab", "utter_vaccination_info"),
+])
+def test_a_fee_question_taken_for_a_vaccination_question_gets_the_fee(fake, text, expected):
+    t = tracker(complete(), text=text, intent="ask_vaccination_schedule")
+    _, messages = run_action(bra.ActionAnswerBirthRegistration(), t)
+    assert [m["response"] for m in messages] == [expected]
+
+
 @pytest.mark.parametrize("slot, text, expected", [
     ("birth_child_name", "eh need to pay how much ah", "utter_birth_info_fee"),
     ("birth_child_name", "எவ்வளவு பணம் கட்டணும்?", "utter_birth_info_fee"),
