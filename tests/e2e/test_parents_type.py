@@ -18,7 +18,7 @@ Families (moments/agencies/seed.py), chosen so that concurrent cases never write
 After the cases, test_no_agency_record_differs_from_what_the_parent_meant audits every ICA registration, Health
 appointment and MSF application the cases touched against what each parent meant (issue 13's "zero records at any
 agency that differ from what the parent meant").
-Cases that fail today are marked xfail(strict=True) in XFAIL below: the suite stays green and flips red when fixed.
+A case that fails is listed in XFAIL below with what goes wrong (xfail(strict=True): it flips red when fixed); none is.
 Measured on the shared 2-core machine: 82 tests in about 2 minutes, its own servers' start included.
 """
 from __future__ import annotations
@@ -106,49 +106,11 @@ S10 = {
 }
 
 # -- what fails today (issue 13); each flips the suite red when it starts passing ---------------------------------
-# Measured at 0d853c6 with the model `make train` gives for it (bb_explained_child in its domain).
+# At 0d853c6 29 of the 80 cases failed here; all were fixed on 4 Dec and the list is empty.
 XFAIL: Dict[str, str] = {
-    # s1: a correction with words after the name
-    "s1-en-2": "issue 13: 'should be Marcus Tan Jun Wei only. Thank you.' keeps 'only' in the name; 'Yes' registers "
-               "'Marcus Tan Jun Wei only' at ICA",
-    "s1-zh-1": "issue 13: '名字should be Chen Hao Ran 才对' is refused as a name not in English letters and the name "
-               "question comes back",
-    "s1-zh-2": "issue 13: '名字应该是 Wong Mei Qi 的，谢谢你' is refused as a name not in English letters",
-    "s1-ta-1": "issue 13: romanised Tamil 'peru Kavin Raj nu irukkanum da' gets 'what would you like to change?'",
-    "s1-ta-2": "issue 13: 'பெயர் Harini d/o Murugan என்று இருக்க வேண்டும்' gets 'what would you like to change?'",
-    # s2: colloquial corrections
-    "s2-en-2": "issue 13: 'aiyo wrong name leh, change to Sophie Tan Hui Wen can?' drops the name and asks for it again",
-    "s2-zh-1": "issue 13: 'sorry 名字打错了，是 Lee Zi Xuan 啦' drops the name and asks for it again",
-    "s2-zh-2": "issue 13: '名字弄错了，要改成 Ng Yi Xin' drops the name and asks for it again",
-    "s2-ms-1": "issue 13: 'sori nama tu salah, Aisyah Humaira binte Kamal la' drops the name and asks for it again",
-    "s2-ms-2": "issue 13: 'tolong tukar nama tu jadi Danish Irfan bin Azman ye' drops the name and asks for it again",
-    "s2-ta-1": "issue 13: 'பேரு தப்பா போச்சு, Nila d/o Selvam னு போடுங்க' gets 'what would you like to change?'",
-    "s2-ta-2": "issue 13: 'sorry peru maathanum, Arvind Kumar nu podunga' gets 'what would you like to change?'",
-    # s3: a greeting and a request
-    "s3-en-1": "issue 13: 'hello good morning! wanna apply baby bonus for my boy' is answered as a greeting (menu); "
-               "the Baby Bonus application does not start",
-    "s3-zh-1": "issue 13: 'hi 早安，我想申请baby bonus' is answered as a greeting (menu); the application does not start",
-    # s4: the fee asked mid-form
-    "s4-en-1": "issue 13: 'eh need to pay how much ah' (birth registration form) is answered with the Baby Bonus amounts",
-    "s4-zh-1": "issue 13: '要给钱吗? how much ah' (birth registration form) is answered with the Baby Bonus amounts",
-    "s4-ta-1": "issue 13: 'எவ்வளவு பணம் கட்டணும்?' is read as the baby's name (refused: not English letters)",
-    # s5: a time picked by its position ("the first one", "第一个", "yang pertama", "முதலாவது" work since d9ad315)
-    "s5-ms-2": "issue 13: 'ambik yang last' at the list of times gets 'please pick one of the times shown'",
-    "s5-ta-2": "issue 13: 'கடைசி நேரம் போடுங்க' at the list of times gets 'please pick one of the times shown'",
-    # s6: a child picked by position ("2nd one", "第二个", "yang kedua tu", "இரண்டாவது" work since d9ad315)
-    "s6-zh-2": "issue 13: '最后一个孩子' at 'which child?' gets 'not sure which child you mean'",
-    "s6-ms-2": "issue 13: 'Anak yang pertama.' at 'which child?' gets 'not sure which child you mean'",
-    "s6-ta-2": "issue 13: 'முதல் பிள்ளை' at 'which child?' gets 'not sure which child you mean'",
-    # s8: the child named in Tamil script works since a0faeba
-    # s9: apply right after the answer about one child (a plain "apply" works since 8b88454)
-    "s9-en-2": "issue 13: 'Thank you. I would like to apply for it.' is answered 'You're welcome'; no application",
-    "s9-zh-2": "issue 13: '那我要申请' after the Baby Bonus answer is not understood (utter_default)",
-    "s9-ms-2": "issue 13: 'Baik, saya mahu memohon sekarang.' after the Baby Bonus answer is not understood",
-    "s9-ta-1": "issue 13: 'சரி, விண்ணப்பிக்கணும்' after the Baby Bonus answer gets 'how can I help?'",
-    "s9-ta-2": "issue 13: 'ok apply பண்ணுங்க' after the Baby Bonus answer gets 'how can I help?'",
-    # s10: my appointments by SMS right after booking
-    "s10-en-1": "issue 13: 'wat appts i hv' by SMS right after 'Booked!' is not understood (menu); not listed",
-    "s10-ms-2": "issue 13: 'Tolong tunjukkan temujanji saya.' by SMS after 'Booked!' is not understood; not listed",
+    # Every case passes since the fixes of 4 Dec (ordinals, the name reader, greetings around a request, mid-form
+    # fee questions, "apply" after the answer about one child, NLU data). A case that fails again goes here, with
+    # what goes wrong, as xfail(strict) — never silently.
 }
 
 
@@ -583,7 +545,6 @@ def test_what_parents_type(outcomes, case):
         raise AssertionError(f"[{case.id}] {case.phrasing.get('voice')}: {case.text!r}\n{error}")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: s1-en-2 registers 'Marcus Tan Jun Wei only' at ICA")
 def test_no_agency_record_differs_from_what_the_parent_meant(outcomes, agency):
     """After all the cases: every registration of the module's babies has exactly the name the parent meant (none for
     the cases that must not submit), every booking of the module's (child, service) pairs is at the time meant, and
