@@ -447,6 +447,8 @@ class ValidateBirthRegistrationForm(JourneyForm):
             "certificate_number": registration["child"]["birth_certificate_number"],
             "fee": registration["fee"]["amount"],
             "url": registration["certificate"]["url"],
+            # by SMS the short link (24 characters, one segment with its line) instead of the ~100-character one
+            "short_url": registration["certificate"].get("short_url") or registration["certificate"]["url"],
             "expires": str(registration["certificate"]["expires_at"])[:10],
         }
         return {"confirm_submission": True, "birth_change_menu": False, "birth_registration_result": result}

@@ -43,8 +43,8 @@ TAGS = [
     {"name": "Admin", "description": "Fault injection and the hospital feed (X-Admin-Key)"},
     {"name": "Service", "description": "Liveness, readiness, problem catalogue"},
 ]
-ROUTERS = (myinfo.singpass, myinfo.myinfo, births.router, baby_bonus.router, health.router, admin.router,
-           service.router)
+ROUTERS = (myinfo.singpass, myinfo.myinfo, births.router, births.short_links, baby_bonus.router, health.router,
+           admin.router, service.router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

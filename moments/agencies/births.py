@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import List, Literal, Optional
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field, validator
 from sqlalchemy import or_, select
 
@@ -24,6 +24,7 @@ from .services import registrations
 log = logging.getLogger("moments.agencies.ica")
 
 router = APIRouter(prefix="/ica/v1", tags=["ICA births"])
+short_links = APIRouter(tags=["ICA births"])  # /c/<code>: the certificate by a short link (SMS)
 
 TIME_OF_DAY = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 ENLB_SHAPE = re.compile(r"^NLB[0-9]{10}$")
@@ -156,6 +157,7 @@ class Fee(BaseModel):
 
 class CertificateLink(BaseModel):
     url: str
+    short_url: str = Field(..., description="The same certificate by a 24-character code (for SMS): redirects to url")
     expires_at: datetime
 
 
@@ -201,6 +203,7 @@ def registration_out(s, reg: BirthRegistration, request: Request) -> Registratio
         registered_by=PersonRef.of(s.get(Person, reg.registered_by_id)),
         fee=Fee(amount_cents=reg.fee_cents, amount=f"{reg.fee_cents / 100:.2f}"),
         certificate=CertificateLink(url=f"{base}/ica/v1/certificates/{token}",
+                                    short_url=f"{base}/c/{certificate.short_code(settings.token_secret, reg.reference)}",
                                     expires_at=clock.aware(reg.certificate_expires_at)),
     )
 
@@ -244,6 +247,25 @@ def get_registration(request: Request, reference: str = Path(..., max_length=16,
         if reg is None:
             raise Problem("registration_not_found", "None of your birth registrations has that reference.")
         return json_response(registration_out(s, reg, request))
+
+
+@short_links.get("/c/{code}", response_class=RedirectResponse, status_code=302, responses={
+    302: {"description": "To the certificate's signed download link"}, **problems(404, 410)},
+    summary="A birth certificate by its short link (sent by SMS)")
+def short_certificate_link(request: Request, code: str = Path(..., max_length=32)) -> RedirectResponse:
+    settings = settings_of(request)
+    reference = certificate.verify_short(settings.token_secret, code)
+    if reference is None:
+        raise Problem("certificate_not_found", "This certificate link is not valid.")
+    with sessions(request)() as s:
+        reg = s.execute(select(BirthRegistration).where(BirthRegistration.reference == reference)).scalar_one_or_none()
+        if reg is None:
+            raise Problem("certificate_not_found", "This certificate link is not valid.")
+        if clock.now() > reg.certificate_expires_at:
+            raise Problem("certificate_expired", "This link has expired (certificates can be downloaded for 90 "
+                          "days). Ask ICA for an extract of the birth record.")
+        url = registration_out(s, reg, request).certificate.url
+    return RedirectResponse(url, status_code=302)
 
 
 @router.get("/certificates/{token}", response_class=Response, responses={

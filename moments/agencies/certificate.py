@@ -2,9 +2,15 @@
 
 The link carries the reference and its expiry, signed with HMAC-SHA256 under the service's token secret, so it
 works without a login (like the link in ICA's e-mail) but cannot be forged or extended.
+
+By SMS the ~100-character link costs segments and is split on basic phones, so ICA also gives a short link,
+`/c/<code>`: the reference's 8 characters and 16 base-32 characters of an HMAC of it (80 bits, as unguessable as a
+password nobody can try twice a second), 24 characters in all. It redirects to the signed link while the certificate
+can be downloaded; the expiry is the registration's, read at the time of the request.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import hmac
@@ -20,6 +26,29 @@ def _sig(secret: str, payload: str) -> str:
 def sign(secret: str, reference: str, expires_at: datetime) -> str:
     payload = f"{reference}.{int(expires_at.replace(tzinfo=SGT).timestamp())}"
     return f"{payload}.{_sig(secret, payload)}"
+
+
+SHORT_SIG = 16  # base-32 characters of the short code's HMAC
+SHORT_CODE = re.compile(r"[0-9A-Z]{8}[A-Z2-7]{%d}" % SHORT_SIG)
+
+
+def _short_sig(secret: str, reference: str) -> str:
+    mac = hmac.new(secret.encode(), f"certificate-short:{reference}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(mac).decode()[:SHORT_SIG]
+
+
+def short_code(secret: str, reference: str) -> str:
+    """'BR-7K3M9Q2X' → '7K3M9Q2X' + 16 characters that only the service can make."""
+    return reference.removeprefix("BR-") + _short_sig(secret, reference)
+
+
+def verify_short(secret: str, code: str) -> str | None:
+    """The registration reference of a short code, or None when it was not made by this service."""
+    code = code.upper()
+    if not SHORT_CODE.fullmatch(code):
+        return None
+    reference = "BR-" + code[:8]
+    return reference if hmac.compare_digest(code[8:], _short_sig(secret, reference)) else None
 
 
 def verify(secret: str, token: str) -> tuple[str, int] | None:

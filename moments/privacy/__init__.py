@@ -23,8 +23,9 @@ ACCOUNT_RE = re.compile(r"(?<![A-Za-z0-9\-/])(?!\d{4}-\d{2}-\d{2}\b)(\d(?:[ \-]?
 # Bearer tokens: JWTs (three base64url parts, the first always starts "eyJ") and "Bearer <anything>".
 JWT_RE = re.compile(r"eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]*")
 BEARER_RE = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/\-]{8,}=*")
-# Signed download links (the birth certificate): whoever has the link can download the document.
-LINK_RE = re.compile(r"(/certificates/)[A-Za-z0-9._~%\-]{8,}")
+# Signed download links (the birth certificate) and their short form for SMS (/c/<code>): whoever has the link can
+# download the document.
+LINK_RE = re.compile(r"(/certificates/|/c/)[A-Za-z0-9._~%\-]{8,}")
 
 TOKEN_MASK = "[token]"
 

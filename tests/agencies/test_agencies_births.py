@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import requests
+from sqlalchemy import text
 
 from agencies_testkit import HO, LIM, TOKEN_SECRET, WONG, problem
 from moments.agencies import certificate, clock
@@ -133,3 +134,25 @@ def test_certificate_links_cannot_be_forged_and_expire(server, family):
     problem(requests.get(url[:-4] + "0000", timeout=10), 404, "certificate_not_found")
     expired = certificate.sign(TOKEN_SECRET, reg["reference"], clock.now() - timedelta(days=1))
     problem(requests.get(server.url(f"/ica/v1/certificates/{expired}"), timeout=10), 410, "certificate_expired")
+
+
+def test_the_short_certificate_link_for_sms_redirects_while_valid_and_cannot_be_forged(server, family):
+    fam = family(baby_days_ago=1)
+    reg = fam.mother_login().post("/ica/v1/registrations", fam.registration_form()).json()
+    short = reg["certificate"]["short_url"]
+    code = short.rsplit("/c/", 1)[1]
+    assert len(code) == 24 and short.isascii() and len(short) < len(reg["certificate"]["url"]) - 40
+    moved = requests.get(short, allow_redirects=False, timeout=10)
+    assert moved.status_code == 302 and moved.headers["location"] == reg["certificate"]["url"]
+    pdf = requests.get(short, timeout=10)  # a phone follows the redirect: the PDF, no login
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert requests.get(short.lower(), allow_redirects=False, timeout=10).status_code == 302  # retyped in lower case
+    forged = code[:8] + ("A" if code[8] != "A" else "B") + code[9:]
+    problem(requests.get(server.url(f"/c/{forged}"), timeout=10), 404, "certificate_not_found")
+    problem(requests.get(server.url("/c/" + "7" * 8 + certificate.short_code(TOKEN_SECRET, "BR-OTHER001")[8:]),
+                         timeout=10), 404, "certificate_not_found")
+    with server.sessions() as s:  # 90 days later
+        s.execute(text("UPDATE birth_registrations SET certificate_expires_at = :t WHERE reference = :r"),
+                  {"t": clock.now() - timedelta(days=1), "r": reg["reference"]})
+        s.commit()
+    problem(requests.get(short, timeout=10), 410, "certificate_expired")

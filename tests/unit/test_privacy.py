@@ -25,3 +25,12 @@ def test_log_timestamps_are_not_taken_for_account_numbers():
 
     line = "2026-12-02 18:40:31,123 INFO rasa.core - account 0123456789"
     assert mask_personal(line) == "2026-12-02 18:40:31,123 INFO rasa.core - account *****6789"
+
+
+def test_certificate_links_long_and_short_lose_their_secret_part():
+    from moments.privacy import mask_personal
+    text = "PDF: http://127.0.0.1:8000/ica/v1/certificates/BR-7K3M9Q2X.1796000000.0123456789abcdef0123456789abcdef" \
+           "\n或者 http://127.0.0.1:8000/c/7K3M9Q2XABCDEFGHIJKLMNOP"
+    masked = mask_personal(text)
+    assert "0123456789abcdef" not in masked and "ABCDEFGHIJKLMNOP" not in masked
+    assert masked.count("…") == 2 and "/c/…" in masked and "/certificates/…" in masked
