@@ -88,7 +88,11 @@ class ActionFinishBirthRegistration(Action):
         if not result:
             return reset_events() + [SlotSet("birth_registered", False)]
         lang = language_of(tracker)
-        dispatcher.utter_message(response="utter_birth_registered", **{**result, "expires": birth_date(result["expires"], lang)})
+        values = {**result, "expires": birth_date(result["expires"], lang)}
+        if tracker.get_latest_input_channel() == "sms" and result.get("short_url"):
+            values["url"] = result["short_url"]  # by SMS the short link: 24 characters instead of ~100
+        values.pop("short_url", None)
+        dispatcher.utter_message(response="utter_birth_registered", **values)
         return reset_events() + [SlotSet("birth_registered", True), SlotSet("birth_registered_child", result["child_name"])]
 
 

@@ -595,6 +595,17 @@ def test_finish_shows_the_reference_fee_and_link_and_clears_the_journey(fake):
     assert SlotSet("birth_child_name", None) in events and SlotSet("birth_details", None) in events
 
 
+@pytest.mark.parametrize("channel, url", [("sms", "http://ica.example/c/7K3M9Q2XABCDEFGHIJKLMNOP"),
+                                          ("rest", "http://ica.example/ica/v1/certificates/BR-7K3M9Q2X.1.abc")])
+def test_by_sms_the_certificate_is_the_short_link(fake, channel, url):
+    result = {"reference": "BR-7K3M9Q2X", "child_name": "Tan Kai Xuan", "certificate_number": "T2612345A",
+              "fee": "18.00", "url": "http://ica.example/ica/v1/certificates/BR-7K3M9Q2X.1.abc",
+              "short_url": "http://ica.example/c/7K3M9Q2XABCDEFGHIJKLMNOP", "expires": "2027-02-26"}
+    _, [message] = run_action(bra.ActionFinishBirthRegistration(),
+                              tracker(complete(birth_registration_result=result), channel=channel))
+    assert message["url"] == url and "short_url" not in message
+
+
 def test_finish_without_a_registration_says_nothing_more(fake):
     events, messages = run_action(bra.ActionFinishBirthRegistration(), tracker({"journey_aborted": True}))
     assert messages == [] and SlotSet("birth_registered", False) in events and SlotSet("journey_aborted", None) in events
