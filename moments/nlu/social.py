@@ -17,7 +17,7 @@ greeting); only messages at inference are stripped, so the classifier sees what 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import List, Sequence, Set, Tuple
+from typing import Sequence, Tuple
 
 from moments.nlu.concepts import ConceptMatcher, load_lexicon
 
@@ -111,16 +111,3 @@ def request_span(text: str, tokens: Sequence[Span]) -> Tuple[int, int]:
     if not request_matcher.match(inner, [(t, s - offset, e - offset) for t, s, e in rest]):
         return 0, n
     return first, last
-
-
-def without_social(text: str, tokens: List[Span]) -> List[Span]:
-    """The tokens of the request inside `text` (see the module's docstring)."""
-    first, last = request_span(text, tokens)
-    return tokens[first:last]
-
-
-def social_words(text: str, tokens: Sequence[Span]) -> Set[str]:
-    """The dropped words (for tests and `make eval` reading)."""
-    first, last = request_span(text, tokens)
-    return {t for i, (t, _, _) in enumerate(tokens) if i < first or i >= last}
-
