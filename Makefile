@@ -10,7 +10,7 @@ PIP_QUIET := 2>&1 | grep -v "WARNING: Location 'file:" ; test $${PIPESTATUS[0]} 
 # What a model is trained from: any change here retrains on `make run` / `make test`.
 # The domain is a directory (domain/): Rasa merges its files; every rasa command gets --domain domain.
 MODEL_INPUTS := config.yml $(shell find domain data -type f -name '*.yml' 2>/dev/null) \
-                $(wildcard moments/nlu/*.py)
+                $(wildcard moments/nlu/*.py moments/nlu/*.yml moments/nlu/*.txt)
 MODEL_STAMP := models/.trained
 
 .PHONY: help install train run shell test eval bench actions rasa clean

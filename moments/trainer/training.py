@@ -46,7 +46,9 @@ def input_digests(project: Project) -> Dict[str, str]:
             [p for folder in (project.domain_dir, project.rules_dir, project.stories_dir) if folder.exists()
              for p in folder.rglob("*.yml")], root),
         "config": files_digest([project.config], root),
-        "code": files_digest(list(code_dir.glob("*.py")) + list(code_dir.glob("*.txt")), code_dir),
+        # the NLU components and what they read at training time (the concept lexicon, the Chinese terms)
+        "code": files_digest(sorted(p for pattern in ("*.py", "*.txt", "*.yml") for p in code_dir.glob(pattern)),
+                             code_dir),
     }
 
 
