@@ -20,6 +20,10 @@ from moments.text.languages import language_of
 
 
 # -- what MSF says about one child, as responses --------------------------------------------------------------------
+# The answers that end with "I can apply with you now": a yes right after one of them means "apply".
+OFFERS_TO_APPLY = ("utter_baby_bonus_not_joined", "utter_baby_bonus_not_joined_due")
+
+
 def benefit_messages(bb: Dict[str, Any], lang: str, offer_to_apply: bool = True) -> List[Tuple[str, Dict[str, Any]]]:
     """MSF's answer for one child → [(response, values)]: amounts and schedule, then joined or not (and how much is
     already due)."""
@@ -71,7 +75,7 @@ class ActionExplainBabyBonus(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        events = [SlotSet("bb_info_child", None)]
+        events = [SlotSet("bb_info_child", None), SlotSet("bb_apply_offered", False)]
         lang = language_of(tracker)
         identity = await identify(tracker)
         if not identity.known:
@@ -99,6 +103,8 @@ class ActionExplainBabyBonus(Action):
         applying = (tracker.active_loop or {}).get("name") == "baby_bonus_form"
         for response, values in benefit_messages(bb, lang, offer_to_apply=not applying):
             dispatcher.utter_message(response=response, **values)
+            if response in OFFERS_TO_APPLY:
+                events.append(SlotSet("bb_apply_offered", True))
         others = [c for c in children if c["id"] != child["id"]]
         if others:
             titles = dict(zip((c["id"] for c in children), child_titles(children, lang)))

@@ -29,7 +29,7 @@ from actions.baby_bonus.answers import (
 from actions.shared.agency import agencies, call, idempotency_key, outcome_unknown, report_agency_error
 from actions.shared.answers import match_person, pick_by_number
 from actions.shared.form import JourneyForm, MomentsFormValidation, is_retryable
-from actions.shared.tracker import answered_just_before, latest_intent, trigger_text
+from actions.shared.tracker import answered_just_before, form_start_text, latest_intent
 from moments.agency_client.client import AgencyError
 from moments.agency_client.codes import Code
 from moments.rules.baby_bonus import ACCOUNT_LENGTHS, BANKS  # the agency's own rules: one place for them
@@ -176,8 +176,9 @@ class ValidateBabyBonusForm(JourneyForm):
                     dispatcher.utter_message(response="utter_baby_bonus_children_already_applied", children=listed)
             return dict(ABORT)
         slots: Dict[Text, Any] = {"bb_family": family, "bb_reference": None, "bb_result": None, "bb_correcting": None}
-        # What the first message already said: "apply baby bonus for Kavya, with OCBC".
-        said = trigger_text(tracker, "apply_baby_bonus")
+        # What the first message already said: "apply baby bonus for Kavya, with OCBC" (or "ok, for Kavya", the yes to
+        # the offer to apply that started the form).
+        said = form_start_text(tracker, "baby_bonus_form", "apply_baby_bonus")
         named = match_person(said, children)
         if named is None and answered_just_before(tracker, "action_explain_baby_bonus"):
             # "apply" right after the answer about one child: that child

@@ -24,6 +24,24 @@ def trigger_text(tracker: Tracker, intents: Iterable[str]) -> str:
     return ""
 
 
+def form_start_text(tracker: Tracker, form: str, intents: Iterable[str]) -> str:
+    """The text of the user message that started `form` this time (the one before its latest activation: "apply for
+    Kavya", or the "ok" to an offer to apply); without an activation in the tracker, trigger_text(intents)."""
+    last_user: Optional[Dict[str, Any]] = None
+    started: Optional[Dict[str, Any]] = None
+    active = None
+    for event in tracker.events:
+        if event.get("event") == "user":
+            last_user = event
+        elif event.get("event") == "active_loop":
+            if event.get("name") == form and active != form:
+                started = last_user
+            active = event.get("name")
+    if started is not None:
+        return started.get("text") or ""
+    return trigger_text(tracker, intents)
+
+
 def answered_just_before(tracker: Tracker, action: str) -> bool:
     """Whether `action` was the bot's last action before the latest user message (its answer is what the user is
     replying to: "apply" right after the Baby Bonus answer about one child)."""

@@ -281,7 +281,18 @@ def test_question_with_consent_explains_the_youngest_child_and_offers_the_others
     assert first["child_name"] == "Tan Xin Yi" and first["order"] == "2வது"
     [button] = dispatcher.messages[-1]["buttons"]
     assert button == {"title": "Tan Jun Hao", "payload": '/ask_baby_bonus{"baby_bonus_child": "c-toddler"}'}
-    assert events == [SlotSet("bb_info_child", None), SlotSet("bb_explained_child", "c-newborn")]
+    # it offered to apply ("not joined"): a yes right after it is a yes to applying (data/rules/baby_bonus.yml)
+    assert events == [SlotSet("bb_info_child", None), SlotSet("bb_apply_offered", False),
+                      SlotSet("bb_explained_child", "c-newborn"), SlotSet("bb_apply_offered", True)]
+
+
+def test_an_answer_about_a_child_already_in_the_scheme_offers_nothing_to_say_yes_to(use_agencies):
+    use_agencies(FakeAgencies([(TODDLER, 1)], applications={"c-toddler": "BB-SEED0001"}))
+    dispatcher = CollectingDispatcher()
+    events = run(ActionExplainBabyBonus().run(
+        dispatcher, tracker({"myinfo_consent": True}, "how much baby bonus", "ask_baby_bonus"), {}))
+    assert "utter_baby_bonus_joined" in responses(dispatcher)
+    assert SlotSet("bb_apply_offered", True) not in events and SlotSet("bb_apply_offered", False) in events
 
 
 def test_question_about_a_named_or_chosen_child(use_agencies):
@@ -603,3 +614,20 @@ def test_the_form_asks_in_order_and_sms_users_confirm_their_identity(fake, fille
     typed = tracker({**filled, "sms_identity_confirmed": "0000"}, "0000", channel="sms")  # not checked yet
     assert "sms_identity_confirmed" in run(form.required_slots(domain_slots, CollectingDispatcher(), typed, {}))
     assert run(form.required_slots(domain_slots, CollectingDispatcher(), tracker({"journey_aborted": True}), {})) == []
+
+
+def test_the_form_reads_the_message_that_started_it_not_an_older_application():
+    """Applied for one child earlier; now an "ok" to the offer about another child started the form: the old
+    "apply for Jun Hao" must not name the child."""
+    from actions.shared.tracker import form_start_text
+    events = [{"event": "user", "text": "apply baby bonus for jun hao", "parse_data": {"intent": {"name": "apply_baby_bonus"}}},
+              {"event": "active_loop", "name": "baby_bonus_form"}, {"event": "active_loop", "name": None},
+              {"event": "user", "text": "how much for xin yi", "parse_data": {"intent": {"name": "ask_baby_bonus"}}},
+              {"event": "action", "name": "action_explain_baby_bonus"},
+              {"event": "user", "text": "ok can", "parse_data": {"intent": {"name": "affirm"}}},
+              {"event": "active_loop", "name": "baby_bonus_form"},
+              {"event": "user", "text": "yes", "parse_data": {"intent": {"name": "affirm"}}}]
+    t = tracker(text="yes", intent="affirm", events=events[:-1])
+    assert form_start_text(t, "baby_bonus_form", "apply_baby_bonus") == "ok can"
+    assert form_start_text(tracker(text="yes", intent="affirm", events=events[:1]), "baby_bonus_form",
+                           "apply_baby_bonus") == "apply baby bonus for jun hao"  # no activation seen: the latest ask
