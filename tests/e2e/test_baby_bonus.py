@@ -241,3 +241,14 @@ def test_question_when_logged_in_explains_this_familys_amounts(servers, agency):
     assert NAME["rui-en"] in replies[0]["text"] and "$11,000" in replies[0]["text"] and "$4,000" in replies[0]["text"]
     assert names[1] in ("utter_baby_bonus_joined", "utter_baby_bonus_not_joined_due")
     say(chat, "how about the co-matching for baby bonus?", *names)   # consent is not asked again
+
+
+def test_a_yes_means_apply_only_after_an_answer_that_offered_to_apply(servers, agency):
+    """"ok" after "You haven't applied for … I can apply with you now" starts the application for that child (the
+    independent table's s9 covers four languages); after an answer about a child who has joined, it is only a yes."""
+    chat = logged_in(servers, "farah")
+    say(chat, "how much baby bonus for Ayden?", "utter_ask_bb_info_consent")
+    chat.say("yes")
+    assert "utter_baby_bonus_joined" in chat.last_responses(), chat.last_responses()
+    say(chat, "ok", "utter_how_can_help")
+    assert [a["reference"] for a in applications(agency, chat, "ayden")] == ["BB-SEED0001"]
