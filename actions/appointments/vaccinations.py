@@ -98,6 +98,6 @@ class ActionVaccinationStatus(Action):
             first = str(upcoming[0]["due_on"])
             dispatcher.utter_message(response="utter_vaccinations_next", child=name, date=format_date(first, lang),
                                      doses=names(d for d in upcoming if str(d["due_on"]) == first))
-        if overdue or due:
+        if overdue or due or upcoming:  # the next dose can be booked ahead; by SMS this is the "1" that books
             dispatcher.utter_message(response="utter_vaccinations_offer_booking")
 

@@ -267,9 +267,9 @@ _ITEMS = [
     re.compile(r"(?:காலை|மாலை|மதியம்|இரவு|அதிகாலை|上午|下午|中午|晚上|凌晨)?\s?\d{1,2}[:.]\d{2}(?:\s?[ap]\.?m\.?)?",
                re.I),                                                             # times
     re.compile(r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? )?\d{1,2} " + _MONTHS + r"(?: \d{4})?"),  # 4 Dec 2026
-    re.compile(r"\d{1,2}\s[\u0B80-\u0BFF]+(?:\s\d{4})?"),                        # 4 டிசம்பர் 2026
+    re.compile(r"\d{1,2}\s[\u0B80-\u0BFF]+\.?(?:\s\d{4})?"),                     # 4 டிசம்பர் 2026, 15 ஜன. 2027
     re.compile(r"[\u0B80-\u0BFF]+\s\d{1,2}\b(?!\.)"),                              # டிசம்பர் 3 (never a stray "3")
-    re.compile(r"\d{4}年\d{1,2}月\d{1,2}日(?:（[^）]{1,4}）)?"),                       # 2026年12月3日（星期四）
+    re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:（[^）]{1,4}）)?"),                # 2026年12月3日（星期四）, 12月5日（周六）
     re.compile(r"\b[A-Z]{2,3}-[A-Z0-9]{6,}\b|\bNLB\d{6,}\b|\b[STFGM]\d{7}[A-Z]\b"),  # references
     re.compile(r"\b[A-Z][a-z]+(?: (?:[A-Z][a-z]+|bin|binte|bte|s/o|d/o|de|van))+\b"),  # Tan Kai Xuan, Ang Mo Kio
 ]

@@ -260,6 +260,11 @@ MS_CANCEL = ("Batal vaksinasi Nur Hana binte Muhammad Faizal pada Jumaat 4 Dis 2
 TA_STATUS = ("உங்கள் விண்ணப்பங்கள்:\n- பிறப்புப் பதிவு BR-SS8T5KCQ — Diya: பதிவு செய்யப்பட்டது "
              "(வியாழன், 3 டிசம்பர் 2026)\n- பேபி போனஸ் BB-8RRQB1J8 — Diya: அங்கீகரிக்கப்பட்டது")
 
+# The SMS short forms of dates (moments.text.formatting.sms_dates), as `make sms` showed them on 4 Dec
+TA_NEXT = "Arun: எல்லாம் போட்டாச்சு.\nஅடுத்து: 6-இல்-1 தவணை 1, வெள்ளி 15 ஜன. 2027 முதல்.\nமுன்பதிவு செய்யவா?\n1. ஆம்\nபதில்: 1"
+ZH_NEXT = ("Goh Yu Xuan 的疫苗都打完了，没有欠打的。下一剂：6合1 第1剂，12月15日（周二）起可以打，"
+           "在任何一间综合诊疗所都可以。要现在预约吗？\n1. 好\n请回复 1")
+
 
 def _joined(segments):
     return [NUMBERING.sub("", p) for p in segments.parts]
@@ -276,6 +281,8 @@ NUMBERING = re.compile(r" \(\d+/\d+\)$")
     (TA_CERT, [URL, "BR-SS8T5KCQ", "3 மார்ச் 2027"]),
     (MS_CANCEL, ["Nur Hana binte Muhammad Faizal", "4 Dis 2026", "8:30", "AP-CXH9HZSP", "1. Ya", "2. Tidak"]),
     (TA_STATUS, ["BR-SS8T5KCQ", "BB-8RRQB1J8", "3 டிசம்பர் 2026"]),
+    (TA_NEXT, ["15 ஜன. 2027", "1. ஆம்"]),
+    (ZH_NEXT, ["12月15日（周二）", "Goh Yu Xuan"]),
 ])
 def test_links_times_dates_names_references_and_options_stay_in_one_sms(text, items):
     segments = split_sms(text)

@@ -588,6 +588,21 @@ def test_list_shows_upcoming_appointments_in_the_users_language(fake):
     assert "宏茂桥综合诊疗所" in text and "疫苗接种" in text and "上午9:30" in text
 
 
+@pytest.mark.parametrize("statuses, offered", [(("completed", "upcoming"), True), (("completed",), False)])
+def test_an_up_to_date_child_is_offered_the_booking_of_the_next_dose_if_there_is_one(fake, monkeypatch, statuses,
+                                                                                      offered):
+    """By SMS the offer is the numbered "1" that books; with nothing left to give there is nothing to book."""
+    doses = [{"code": "BCG", "status": "completed", "due_on": "2025-01-01"},
+             {"code": "MMRV-1", "status": "upcoming", "due_on": "2027-01-03"}]
+    monkeypatch.setattr(fake.health, "immunisations", lambda token, child_id: {
+        "child": {"id": child_id}, "doses": [d for d in doses if d["status"] in statuses]})
+    d = CollectingDispatcher()
+    run(ActionVaccinationStatus().run(d, tracker({"language": "ta"}, "vaccine", "ask_vaccination_schedule",
+                                                 form=None), DOMAIN))
+    assert responses(d)[0] == "utter_vaccinations_up_to_date"
+    assert ("utter_vaccinations_offer_booking" in responses(d)) is offered
+
+
 def test_vaccinations_due_and_overdue_for_the_only_young_child(fake):
     d = CollectingDispatcher()
     run(ActionVaccinationStatus().run(d, tracker({"language": "ms"}, "vaksin apa anak saya perlu",
