@@ -93,6 +93,45 @@ def register_birth(stack: Stack, nric: str, timings: Timings) -> None:
         timings.failed.append(f"{sender}: no BR- reference after {turns} turns (last slot {slot})")
 
 
+LONG_SCRIPT = ["how much is the baby bonus", "thanks"]  # two simple questions, alternating
+LONG_BLOCKS = ((0, 10), (50, 60), (110, 120), (190, 200))  # user turns [from, to) reported as p50 per block
+
+
+def long_conversation(stack: Stack, turns: int, logged_in: bool = False, nric: str = MOTHERS[0]) -> List[float]:
+    """One REST conversation that goes on: LONG_SCRIPT alternating for `turns` user turns (logged in: the parent's
+    token in every message and "yes" to the MyInfo consent the first Baby Bonus question asks). Seconds per turn."""
+    rasa, agencies = stack.urls["rasa"], stack.urls["agencies"]
+    session = requests.Session()
+    metadata = {}
+    if logged_in:
+        metadata = {"token": session.post(f"{agencies}/singpass/v1/login", json={"nric": nric},
+                                          timeout=10).json()["access_token"]}
+    sender = f"long-{uuid.uuid4().hex[:10]}"
+    out: List[float] = []
+    consent_given = not logged_in
+    i = 0
+    while len(out) < turns:
+        text = LONG_SCRIPT[i % len(LONG_SCRIPT)]
+        i += 1
+        t0 = time.perf_counter()
+        r = session.post(f"{rasa}/webhooks/rest/webhook",
+                         json={"sender": sender, "message": text, "metadata": metadata}, timeout=120)
+        out.append(time.perf_counter() - t0)
+        r.raise_for_status()
+        if not consent_given:
+            consent_given = True
+            t0 = time.perf_counter()
+            session.post(f"{rasa}/webhooks/rest/webhook",
+                         json={"sender": sender, "message": "yes", "metadata": metadata}, timeout=120)
+            out.append(time.perf_counter() - t0)
+    return out
+
+
+def block_p50s(per_turn: List[float], blocks=LONG_BLOCKS) -> List[Tuple[str, float]]:
+    """(label, p50 ms) for every block of user turns the conversation reached."""
+    return [(f"{a + 1}–{b}", statistics.median(per_turn[a:b]) * 1000) for a, b in blocks if len(per_turn) >= b]
+
+
 def stock_conversation(rasa: str, timings: Timings) -> None:
     session = requests.Session()
     sender = f"stock-{uuid.uuid4().hex[:10]}"

@@ -1,0 +1,78 @@
+"""A/B benchmark (make bench-long): does a turn cost more as one conversation goes on?
+
+Two stacks side by side, one with moments/rasa_history.py (MOMENTS_RASA_HISTORY_SPEEDUPS=1) and one without (=0);
+the same long REST conversation (moments.evaluation.conversations.LONG_SCRIPT, alternating) is played on both,
+turn by turn in alternation, so both see the same load on a shared machine. Prints the p50 per block of 10 turns and
+turn 191–200 / turn 1–10 (the issue's target: ≤ 1.2).
+
+    python scripts/bench_long_conversation.py [--turns 200] [--logged-in] [--modes 1,0]
+"""
+import argparse
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from moments.evaluation.conversations import LONG_BLOCKS, LONG_SCRIPT, MOTHERS, block_p50s  # noqa: E402
+from moments.evaluation.stack import ROOT, Stack  # noqa: E402
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--turns", type=int, default=200)
+    p.add_argument("--logged-in", action="store_true", help="the parent's token in every message (MyInfo consent)")
+    p.add_argument("--modes", default="1,0", help="MOMENTS_RASA_HISTORY_SPEEDUPS values, one stack each")
+    p.add_argument("--model", default=str(ROOT / "models" / "moments.tar.gz"))
+    a = p.parse_args()
+    modes = a.modes.split(",")
+    tmps = [tempfile.TemporaryDirectory(prefix=f"moments-long-{m}-") for m in modes]
+    stacks = []
+    try:
+        for mode, tmp in zip(modes, tmps):
+            st = Stack(Path(tmp.name))
+            st.env["MOMENTS_RASA_HISTORY_SPEEDUPS"] = mode
+            stacks.append(st)
+            st.start_assistant(Path(a.model))
+        conversations = []
+        for st in stacks:
+            s = requests.Session()
+            meta = {}
+            if a.logged_in:
+                meta = {"token": s.post(f"{st.urls['agencies']}/singpass/v1/login", json={"nric": MOTHERS[0]},
+                                        timeout=10).json()["access_token"]}
+            conversations.append((st, s, meta, f"long-{uuid.uuid4().hex[:10]}", []))
+        for turn in range(a.turns):
+            text = LONG_SCRIPT[turn % len(LONG_SCRIPT)]
+            if a.logged_in and turn == 1:
+                text = "yes"  # the MyInfo consent the first Baby Bonus question asks for
+            for st, s, meta, sender, times in conversations:
+                t0 = time.perf_counter()
+                r = s.post(f"{st.urls['rasa']}/webhooks/rest/webhook",
+                           json={"sender": sender, "message": text, "metadata": meta}, timeout=300)
+                times.append(time.perf_counter() - t0)
+                r.raise_for_status()
+        events = {}
+        for st, s, meta, sender, times in conversations:
+            events[id(st)] = len(st.api("GET", f"/conversations/{sender}/tracker").json()["events"])
+    finally:
+        for st in stacks:
+            st.stop()
+        for tmp in tmps:
+            tmp.cleanup()
+    blocks = [f"{x + 1}–{y}" for x, y in LONG_BLOCKS if y <= a.turns]
+    print(f"\none conversation, {a.turns} user turns ({'logged in' if a.logged_in else 'not logged in'}), "
+          f"p50 ms per block of turns")
+    print("| history speed-ups | " + " | ".join(blocks) + " | last / first | events |")
+    print("|---" * (len(blocks) + 3) + "|")
+    for mode, (st, s, meta, sender, times) in zip(modes, conversations):
+        p50 = block_p50s(times)
+        print(f"| {'on' if mode == '1' else 'off'} | " + " | ".join(f"{v:.0f}" for _, v in p50)
+              + f" | {p50[-1][1] / p50[0][1]:.2f} | {events[id(st)]} |")
+
+
+if __name__ == "__main__":
+    main()
