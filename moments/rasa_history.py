@@ -19,11 +19,16 @@ the rule policy's states were 80 % of a late turn, and both walked every event o
   made again the way Rasa makes it; from text, `_predict` reads the key only when a rule applied. So every
   prediction is Rasa's (tests/unit/test_rasa_history.py compares them on long conversations).
 
+- **The memoization policy.** It learns from stories; this bot has none, so its look-up is empty and it predicts
+  nothing, yet it made a state for every step of the session to look up (with rule-only turns hidden, a walk over
+  all events). An empty MemoizationPolicy now answers its empty prediction straight away.
+
 MOMENTS_RASA_HISTORY_SPEEDUPS=0 (or MOMENTS_RASA_SPEEDUPS=0) turns these off.
 """
 from __future__ import annotations
 
 import contextvars
+import copy
 import logging
 import os
 from typing import Any, Dict, List, Optional, Text
@@ -39,6 +44,30 @@ def switched_on(env=os.environ) -> bool:
     off = ("0", "false", "no")
     return (env.get("MOMENTS_RASA_SPEEDUPS", "1").strip() not in off
             and env.get("MOMENTS_RASA_HISTORY_SPEEDUPS", "1").strip() not in off)
+
+
+_ORIGINALS: Dict[tuple, Any] = {}  # (class, attribute) -> what the class had before install (uninstall puts it back)
+
+
+def _patch(owner: Any, name: str, new: Any) -> None:
+    if (owner, name) not in _ORIGINALS:
+        _ORIGINALS[(owner, name)] = owner.__dict__.get(name, _ABSENT)
+    setattr(owner, name, new)
+
+
+_ABSENT = object()
+
+
+def uninstall() -> None:
+    """Rasa's own behaviour again in this process (tests compare the two)."""
+    for (owner, name), original in _ORIGINALS.items():
+        if original is _ABSENT:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, original)
+    _ORIGINALS.clear()
+    _types.clear()
+    _last_tail.clear()
 
 
 # -- event types ---------------------------------------------------------------------------------------------------
@@ -80,9 +109,9 @@ def install_event_types() -> None:
         else:
             super(Event, cls).__init_subclass__(**kwargs)
 
-    Event.__init_subclass__ = classmethod(__init_subclass__)
     resolve_by_type._moments = True  # type: ignore[attr-defined]
-    Event.resolve_by_type = staticmethod(resolve_by_type)
+    _patch(Event, "__init_subclass__", classmethod(__init_subclass__))
+    _patch(Event, "resolve_by_type", staticmethod(resolve_by_type))
 
 
 # -- the rule policy's states --------------------------------------------------------------------------------------
@@ -96,7 +125,8 @@ def tail_states(domain: Any, tracker: Any, k: int) -> Optional[List[Dict]]:
     starts = [i for i, event in enumerate(applied) if isinstance(event, ActionExecuted)]
     if len(starts) + 1 <= k:
         return None
-    cut = starts[len(starts) + 1 - k]
+    first = len(starts) + 1 - k  # the first prior tracker wanted (the last one is the tracker after every event)
+    cut = starts[first] if first < len(starts) else len(applied)
     prior = tracker.init_copy()
     for event in applied[:cut]:
         prior.update(event)
@@ -107,6 +137,23 @@ def tail_states(domain: Any, tracker: Any, k: int) -> Optional[List[Dict]]:
         prior.update(event)
     states.append(domain._clean_state(domain.get_active_state(prior)))
     return states
+
+
+_last_tail: list = []  # [(tracker, its length, its last event, domain, k, states)]: the rule policy asks twice a step
+
+
+def tail_states_once(domain: Any, tracker: Any, k: int) -> Optional[List[Dict]]:
+    """tail_states, remembered for the same tracker object (same length, same last event) and domain; the states are
+    copied out, because the featurizer edits the last one in place."""
+    events = tracker.events
+    last = events[-1] if events else None
+    hit = _last_tail[0] if _last_tail else None
+    if hit and hit[0] is tracker and hit[1] == len(events) and hit[2] is last and hit[3] is domain and hit[4] == k:
+        states = hit[5]
+    else:
+        states = tail_states(domain, tracker, k)
+        _last_tail[:] = [(tracker, len(events), last, domain, k, states)]
+    return copy.deepcopy(states)
 
 
 def rule_window(policy: Any) -> int:
@@ -138,7 +185,7 @@ def install_rule_window() -> None:
         k = _WINDOW.get()
         if k is not None and not omit_unset_slots and not ignore_rule_only_turns \
                 and type(tracker) is DialogueStateTracker:
-            states = tail_states(domain, tracker, k)
+            states = tail_states_once(domain, tracker, k)
             if states is not None:
                 _TRUNCATED.set(True)
                 return states
@@ -160,8 +207,28 @@ def install_rule_window() -> None:
         return found
 
     _find_action_from_rules._moments = True  # type: ignore[attr-defined]
-    RulePolicy._find_action_from_rules = _find_action_from_rules
-    TrackerFeaturizer._create_states = staticmethod(_create_states)  # a staticmethod in Rasa too
+    _patch(RulePolicy, "_find_action_from_rules", _find_action_from_rules)
+    _patch(TrackerFeaturizer, "_create_states", staticmethod(_create_states))  # a staticmethod in Rasa too
+
+
+# -- the memoization policy ---------------------------------------------------------------------------------------
+
+def install_memoization_shortcut() -> None:
+    """A MemoizationPolicy that memorised nothing (our model: rules only, no stories) predicts nothing, whatever the
+    states: its answer is made without making them (they were a third of a prediction in a long conversation)."""
+    from rasa.core.policies.memoization import MemoizationPolicy
+
+    if getattr(MemoizationPolicy.predict_action_probabilities, "_moments", False):
+        return
+    original = MemoizationPolicy.predict_action_probabilities
+
+    def predict_action_probabilities(self, tracker, domain, rule_only_data=None, **kwargs):
+        if type(self) is MemoizationPolicy and not self.lookup:  # recall() finds nothing in an empty lookup
+            return self._prediction(self._default_predictions(domain))
+        return original(self, tracker, domain, rule_only_data=rule_only_data, **kwargs)
+
+    predict_action_probabilities._moments = True  # type: ignore[attr-defined]
+    _patch(MemoizationPolicy, "predict_action_probabilities", predict_action_probabilities)
 
 
 def install() -> bool:
@@ -170,4 +237,5 @@ def install() -> bool:
         return False
     install_event_types()
     install_rule_window()
+    install_memoization_shortcut()
     return True
