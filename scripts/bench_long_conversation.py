@@ -5,7 +5,10 @@ the same long REST conversation (moments.evaluation.conversations.LONG_SCRIPT, a
 turn by turn in alternation, so both see the same load on a shared machine. Prints the p50 per block of 10 turns and
 turn 191–200 / turn 1–10 (the issue's target: ≤ 1.2).
 
-    python scripts/bench_long_conversation.py [--turns 200] [--logged-in] [--modes 1,0]
+    python scripts/bench_long_conversation.py [--turns 200] [--logged-in] [--modes 1,0] [--baseline DIR]
+
+--baseline DIR adds a third stack running the code checked out in DIR (e.g. `git archive <commit> | tar -x -C DIR`),
+for a before/after in the same run.
 """
 import argparse
 import sys
@@ -21,20 +24,37 @@ from moments.evaluation.conversations import LONG_BLOCKS, LONG_SCRIPT, MOTHERS, 
 from moments.evaluation.stack import ROOT, Stack  # noqa: E402
 
 
+class BaselineStack(Stack):
+    """A stack whose processes run the code in another directory."""
+
+    def __init__(self, workdir: Path, code: Path):
+        super().__init__(workdir)
+        self.code = code.resolve()
+        self.env["PYTHONPATH"] = str(self.code)
+
+    def start(self, name, args, health, cwd=ROOT, env=None, timeout=240):
+        return super().start(name, args, health, cwd=self.code, env=env, timeout=timeout)
+
+
+def label(mode: str) -> str:
+    return {"1": "on", "0": "off"}.get(mode, mode)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--turns", type=int, default=200)
     p.add_argument("--logged-in", action="store_true", help="the parent's token in every message (MyInfo consent)")
     p.add_argument("--modes", default="1,0", help="MOMENTS_RASA_HISTORY_SPEEDUPS values, one stack each")
     p.add_argument("--model", default=str(ROOT / "models" / "moments.tar.gz"))
+    p.add_argument("--baseline", help="a checkout of other code (the commit before a change) run as one more stack")
     a = p.parse_args()
-    modes = a.modes.split(",")
+    modes = a.modes.split(",") + (["baseline"] if a.baseline else [])
     tmps = [tempfile.TemporaryDirectory(prefix=f"moments-long-{m}-") for m in modes]
     stacks = []
     try:
         for mode, tmp in zip(modes, tmps):
-            st = Stack(Path(tmp.name))
-            st.env["MOMENTS_RASA_HISTORY_SPEEDUPS"] = mode
+            st = Stack(Path(tmp.name)) if mode != "baseline" else BaselineStack(Path(tmp.name), Path(a.baseline))
+            st.env["MOMENTS_RASA_HISTORY_SPEEDUPS"] = "1" if mode == "baseline" else mode
             stacks.append(st)
             st.start_assistant(Path(a.model))
         conversations = []
@@ -70,7 +90,7 @@ def main() -> None:
     print("|---" * (len(blocks) + 3) + "|")
     for mode, (st, s, meta, sender, times) in zip(modes, conversations):
         p50 = block_p50s(times)
-        print(f"| {'on' if mode == '1' else 'off'} | " + " | ".join(f"{v:.0f}" for _, v in p50)
+        print(f"| {label(mode)} | " + " | ".join(f"{v:.0f}" for _, v in p50)
               + f" | {p50[-1][1] / p50[0][1]:.2f} | {events[id(st)]} |")
 
 
