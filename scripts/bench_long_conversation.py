@@ -2,8 +2,9 @@
 
 Two stacks side by side, one with moments/rasa_history.py (MOMENTS_RASA_HISTORY_SPEEDUPS=1) and one without (=0);
 the same long REST conversation (moments.evaluation.conversations.LONG_SCRIPT, alternating) is played on both,
-turn by turn in alternation, so both see the same load on a shared machine. Prints the p50 per block of 10 turns and
-turn 191–200 / turn 1–10 (the issue's target: ≤ 1.2).
+turn by turn in alternation, so both see the same load on a shared machine. Prints, per block of 10 turns, the wall
+p50 and the Rasa server's CPU time per turn (user + system from /proc, mean of the block without its largest turn; what a turn costs, less disturbed by other work on
+the machine than wall time), and turns 191–200 / turns 1–10 (the issue's target: ≤ 1.2).
 
     python scripts/bench_long_conversation.py [--turns 200] [--logged-in] [--modes 1,0] [--baseline DIR]
 
@@ -11,6 +12,7 @@ turn 191–200 / turn 1–10 (the issue's target: ≤ 1.2).
 for a before/after in the same run.
 """
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -34,6 +36,18 @@ class BaselineStack(Stack):
 
     def start(self, name, args, health, cwd=ROOT, env=None, timeout=240):
         return super().start(name, args, health, cwd=self.code, env=env, timeout=timeout)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): less disturbed by other work than wall time."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def trimmed_mean(xs) -> float:
+    """The mean without the largest value (a block's first turn warms the model up; CPU ticks are 10 ms)."""
+    xs = sorted(xs)[:-1] or xs
+    return sum(xs) / len(xs)
 
 
 def label(mode: str) -> str:
@@ -64,19 +78,21 @@ def main() -> None:
             if a.logged_in:
                 meta = {"token": s.post(f"{st.urls['agencies']}/singpass/v1/login", json={"nric": MOTHERS[0]},
                                         timeout=10).json()["access_token"]}
-            conversations.append((st, s, meta, f"long-{uuid.uuid4().hex[:10]}", []))
+            conversations.append((st, s, meta, f"long-{uuid.uuid4().hex[:10]}", [], []))
         for turn in range(a.turns):
             text = LONG_SCRIPT[turn % len(LONG_SCRIPT)]
             if a.logged_in and turn == 1:
                 text = "yes"  # the MyInfo consent the first Baby Bonus question asks for
-            for st, s, meta, sender, times in conversations:
-                t0 = time.perf_counter()
+            for st, s, meta, sender, times, cpu in conversations:
+                rasa_pid = st.procs[-1].pid
+                t0, c0 = time.perf_counter(), cpu_seconds(rasa_pid)
                 r = s.post(f"{st.urls['rasa']}/webhooks/rest/webhook",
                            json={"sender": sender, "message": text, "metadata": meta}, timeout=300)
                 times.append(time.perf_counter() - t0)
+                cpu.append(cpu_seconds(rasa_pid) - c0)
                 r.raise_for_status()
         events = {}
-        for st, s, meta, sender, times in conversations:
+        for st, s, meta, sender, times, cpu in conversations:
             events[id(st)] = len(st.api("GET", f"/conversations/{sender}/tracker").json()["events"])
     finally:
         for st in stacks:
@@ -86,12 +102,15 @@ def main() -> None:
     blocks = [f"{x + 1}–{y}" for x, y in LONG_BLOCKS if y <= a.turns]
     print(f"\none conversation, {a.turns} user turns ({'logged in' if a.logged_in else 'not logged in'}), "
           f"p50 ms per block of turns")
-    print("| history speed-ups | " + " | ".join(blocks) + " | last / first | events |")
-    print("|---" * (len(blocks) + 3) + "|")
-    for mode, (st, s, meta, sender, times) in zip(modes, conversations):
+    print("| code | measure | " + " | ".join(blocks) + " | last / first | events |")
+    print("|---" * (len(blocks) + 4) + "|")
+    for mode, (st, s, meta, sender, times, cpu) in zip(modes, conversations):
         p50 = block_p50s(times)
-        print(f"| {label(mode)} | " + " | ".join(f"{v:.0f}" for _, v in p50)
+        print(f"| {label(mode)} | wall p50 ms | " + " | ".join(f"{v:.0f}" for _, v in p50)
               + f" | {p50[-1][1] / p50[0][1]:.2f} | {events[id(st)]} |")
+        means = [trimmed_mean(cpu[x:y]) * 1000 for x, y in LONG_BLOCKS if y <= a.turns]
+        print(f"| {label(mode)} | Rasa CPU ms / turn | " + " | ".join(f"{v:.0f}" for v in means)
+              + f" | {means[-1] / means[0]:.2f} | |")
 
 
 if __name__ == "__main__":
