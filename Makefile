@@ -65,6 +65,12 @@ bench: $(MODEL_STAMP)
 bench-speedups: $(MODEL_STAMP)
 	$(PY) scripts/bench_speedups.py
 
+# One long conversation on two stacks side by side, with and without moments/rasa_history.py: p50 per block of 10 turns.
+# BENCH_LONG_ARGS="--turns 200 --logged-in"
+.PHONY: bench-long
+bench-long: $(MODEL_STAMP)
+	$(PY) scripts/bench_long_conversation.py $(BENCH_LONG_ARGS)
+
 clean:
 	rm -rf models/*.tar.gz $(MODEL_STAMP) var reports results
 

@@ -13,7 +13,9 @@ responses — serialised afresh by `Domain.as_dict()`.
   nothing else (they send response *names*; Rasa renders the text). The call now carries the domain without
   `responses`, computed once per loaded domain (a new model brings a new Domain object, so a deploy refreshes it).
 
-MOMENTS_RASA_SPEEDUPS=0 turns both off (Rasa's own behaviour), e.g. to compare with `make bench`.
+Long conversations: moments/rasa_history.py (installed from here; MOMENTS_RASA_HISTORY_SPEEDUPS=0 turns it alone off).
+
+MOMENTS_RASA_SPEEDUPS=0 turns all of them off (Rasa's own behaviour), e.g. to compare with `make bench`.
 """
 from __future__ import annotations
 
@@ -73,4 +75,7 @@ def install() -> bool:
 
     RemoteAction._action_call_format = action_call_format
     RemoteAction._validate_action_result = lambda self, result: check_action_result(result)
+    from moments import rasa_history
+
+    rasa_history.install()  # costs that grew with the conversation (MOMENTS_RASA_HISTORY_SPEEDUPS=0: off)
     return True

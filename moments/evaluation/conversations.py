@@ -6,6 +6,9 @@
 - Reference: the stock bot from `rasa init` (trained here), a four-turn conversation, measured in the same run.
 - Reported: per-turn p50/p95 for 1 user and 8 concurrent users, turns/s, p95 of the turns that call an agency
   (consent → MyInfo + notifications, picking the baby, confirming → ICA registration), and user turns per journey.
+- Then one long conversation (a Baby Bonus question and "thanks", alternating, --long-turns of them): p50 per block
+  of 10 turns, to see whether a turn costs more as a conversation goes on (issue 17; an SMS conversation is keyed by
+  the phone number and only grows).
 """
 from __future__ import annotations
 
@@ -93,6 +96,45 @@ def register_birth(stack: Stack, nric: str, timings: Timings) -> None:
         timings.failed.append(f"{sender}: no BR- reference after {turns} turns (last slot {slot})")
 
 
+LONG_SCRIPT = ["how much is the baby bonus", "thanks"]  # two simple questions, alternating
+LONG_BLOCKS = ((0, 10), (50, 60), (110, 120), (190, 200))  # user turns [from, to) reported as p50 per block
+
+
+def long_conversation(stack: Stack, turns: int, logged_in: bool = False, nric: str = MOTHERS[0]) -> List[float]:
+    """One REST conversation that goes on: LONG_SCRIPT alternating for `turns` user turns (logged in: the parent's
+    token in every message and "yes" to the MyInfo consent the first Baby Bonus question asks). Seconds per turn."""
+    rasa, agencies = stack.urls["rasa"], stack.urls["agencies"]
+    session = requests.Session()
+    metadata = {}
+    if logged_in:
+        metadata = {"token": session.post(f"{agencies}/singpass/v1/login", json={"nric": nric},
+                                          timeout=10).json()["access_token"]}
+    sender = f"long-{uuid.uuid4().hex[:10]}"
+    out: List[float] = []
+    consent_given = not logged_in
+    i = 0
+    while len(out) < turns:
+        text = LONG_SCRIPT[i % len(LONG_SCRIPT)]
+        i += 1
+        t0 = time.perf_counter()
+        r = session.post(f"{rasa}/webhooks/rest/webhook",
+                         json={"sender": sender, "message": text, "metadata": metadata}, timeout=120)
+        out.append(time.perf_counter() - t0)
+        r.raise_for_status()
+        if not consent_given:
+            consent_given = True
+            t0 = time.perf_counter()
+            session.post(f"{rasa}/webhooks/rest/webhook",
+                         json={"sender": sender, "message": "yes", "metadata": metadata}, timeout=120)
+            out.append(time.perf_counter() - t0)
+    return out
+
+
+def block_p50s(per_turn: List[float], blocks=LONG_BLOCKS) -> List[Tuple[str, float]]:
+    """(label, p50 ms) for every block of user turns the conversation reached."""
+    return [(f"{a + 1}–{b}", statistics.median(per_turn[a:b]) * 1000) for a, b in blocks if len(per_turn) >= b]
+
+
 def stock_conversation(rasa: str, timings: Timings) -> None:
     session = requests.Session()
     sender = f"stock-{uuid.uuid4().hex[:10]}"
@@ -123,6 +165,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(ROOT / "models" / "moments.tar.gz"))
     parser.add_argument("--rounds", type=int, default=3, help="conversations per user")
+    parser.add_argument("--long-turns", type=int, default=200,
+                        help="user turns of the one long conversation (0: none); scripts/bench_long_conversation.py "
+                             "runs it with and without moments/rasa_history.py")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="moments-bench-") as tmp:
         work = Path(tmp)
@@ -140,6 +185,7 @@ def main() -> None:
                 ours, ours_s = run(users, args.rounds, lambda i, t: register_birth(stack, MOTHERS[i], t))
                 ref, ref_s = run(users, args.rounds, lambda i, t: stock_conversation(stock, t))
                 rows.append((users, ours, ours_s, ref, ref_s))
+            long = long_conversation(stack, args.long_turns) if args.long_turns else []
         finally:
             stack.stop()
     print("\n| users | bot | turns | p50 ms | p95 ms | turns/s | agency-turn p95 ms | user turns per conversation |")
@@ -152,6 +198,13 @@ def main() -> None:
               f"{len(ref.turns) / ref_s:.1f} | – | {len(STOCK_SCRIPT)} |")
     one = rows[0]
     print(f"\n1-user p50 ratio ours/stock: {pct(one[1].turns, .5) / pct(one[3].turns, .5):.2f} (target <= 1.5)")
+    if long:
+        blocks = block_p50s(long)
+        print(f"\none conversation of {len(long)} user turns ({' / '.join(repr(t) for t in LONG_SCRIPT)}), p50 ms per "
+              "block of turns:")
+        print("| " + " | ".join(f"turns {label}" for label, _ in blocks) + " | last / first (target <= 1.2) |")
+        print("|---" * (len(blocks) + 1) + "|")
+        print("| " + " | ".join(f"{v:.0f}" for _, v in blocks) + f" | {blocks[-1][1] / blocks[0][1]:.2f} |")
     failed = [f for r in rows for f in r[1].failed]
     if failed:
         print("conversations that did not finish:\n  " + "\n  ".join(failed))

@@ -34,7 +34,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from moments.privacy import audit
 from moments.privacy.crypto import Vault
-from moments.privacy.events import at_rest, digests, forget_requested, from_rest
+from moments.privacy.events import at_rest, digests, forget_requested, from_rest_json
 from moments.privacy.marker import FORGET_SLOT
 from moments.privacy.tables import delete_conversations, forgotten_at, index_table, metadata
 
@@ -107,9 +107,11 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool
                         ) -> Optional[DialogueStateTracker]:
         with self.session_scope() as session:
-            rows = self._event_query(session, sender_id,
-                                     fetch_events_from_all_sessions=fetch_events_from_all_sessions).all()
-            events = [from_rest(json.loads(row.data), self.vault) for row in rows]
+            # the `data` column only (the same rows in the same order): no ORM object per event, which cost more
+            # than the rest of loading a long conversation (docs/profile-2026-12-04.md)
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+                                     ).with_entities(self.SQLEvent.data).all()
+            events = [from_rest_json(data, self.vault) for (data,) in rows]
         if self.domain and events:
             return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         return None
