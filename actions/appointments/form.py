@@ -43,7 +43,7 @@ from actions.shared.agency import agencies, call, idempotency_key, identify, out
     report_agency_error
 from actions.shared.form import JourneyForm, is_retryable
 from actions.shared.labels import SERVICES
-from actions.shared.tracker import forget, trigger_text
+from actions.shared.tracker import answered_just_before, forget, trigger_text
 from moments.agency_client.client import AgencyError
 from moments.agency_client.codes import Code
 from moments.dates import parse_date
@@ -263,6 +263,14 @@ class ValidateBookAppointmentForm(AppointmentFormValidation):
                     day = parse_date(text, clock.today(), prefer="future")
                     if day:
                         out["appointment_date"] = day.isoformat()
+            # "book" / "1" right after the vaccinations of one child: a vaccination, for that child unless the
+            # message names another (load_children); any other start forgets that child
+            explained = tracker.get_slot("vaccination_explained_child")
+            if explained and not answered_just_before(tracker, "action_vaccination_status"):
+                explained = None
+            if explained:
+                out.setdefault("appointment_service", "vaccination")
+            out["vaccination_explained_child"] = tracker.slots["vaccination_explained_child"] = explained
         if tracker.get_slot("myinfo_consent") is True:
             out.update(await self.load_children(dispatcher, tracker))
         return out
@@ -283,7 +291,8 @@ class ValidateBookAppointmentForm(AppointmentFormValidation):
             return {"appointment_children": [], "journey_aborted": True}
         out: Dict[Text, Any] = {"appointment_children": children}
         if not tracker.get_slot("appointment_child"):
-            named = child_mentioned(trigger_text(tracker, self.journey_intents), children)
+            named = child_mentioned(trigger_text(tracker, self.journey_intents), children) or next(
+                (c for c in children if c["id"] == tracker.get_slot("vaccination_explained_child")), None)
             if len(children) == 1 or named:
                 out["appointment_child"] = (named or children[0])["id"]
         return out

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.appointments.answers import child_mentioned
@@ -73,7 +74,7 @@ class ActionVaccinationStatus(Action):
             report_agency_error(dispatcher, err)
             return []
         self.tell(dispatcher, child["name"], record.get("doses") or [], lang)
-        return []
+        return [SlotSet("vaccination_explained_child", child["id"])]  # "book" right after this is for this child
 
     @staticmethod
     def tell(dispatcher: CollectingDispatcher, name: str, doses: List[dict], lang: str) -> None:

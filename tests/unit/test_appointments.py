@@ -676,3 +676,19 @@ def test_a_real_digression_is_left_to_the_rules(fake):
         d = CollectingDispatcher()
         events = run(ValidateBookAppointmentForm().run(d, t, DOMAIN))
         assert [e for e in events if e["name"] != "requested_slot"] == [] and not d.messages, text
+
+
+@pytest.mark.parametrize("just_before, text, expected", [
+    ("action_vaccination_status", "/book_appointment", "c2"),       # "1. Yes" to the offer after Aisha's list
+    ("action_vaccination_status", "book for irfan", "c1"),          # a name said wins
+    ("utter_greet", "/book_appointment", None),                     # any other start: "which child?"
+])
+def test_booking_right_after_one_childs_vaccinations_is_for_that_child(fake, just_before, text, expected):
+    fake.myinfo.children = [{"id": "c1", "name": "Muhammad Irfan bin Muhammad Faizal", "date_of_birth": "2025-10-24"},
+                            {"id": "c2", "name": "Nur Aisha binte Muhammad Faizal", "date_of_birth": "2026-10-01"}]
+    t = tracker({"myinfo_consent": True, "vaccination_explained_child": "c2"}, text, "book_appointment")
+    t.events[-1:-1] = [{"event": "action", "name": just_before}, {"event": "bot", "text": "…"},
+                       {"event": "action", "name": "action_listen"}]
+    out = run(ValidateBookAppointmentForm().before_validation(CollectingDispatcher(), t, True))
+    assert out.get("appointment_child") == expected
+    assert out.get("appointment_service") == ("vaccination" if just_before == "action_vaccination_status" else None)
