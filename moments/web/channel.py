@@ -148,17 +148,17 @@ def widget_messages(message: Dict[str, Any]) -> List[Dict[str, Any]]:
     attachment. The same function renders live messages and replayed ones, so their parts (and ids) match."""
     out: List[Dict[str, Any]] = []
     text = message.get("text") or ""
-    buttons = message.get("buttons") or message.get("quick_replies") or []
+    buttons = message.get("quick_replies") or message.get("buttons") or []
     if text or buttons:
         parts = text.strip().split("\n\n") if text.strip() else [""]
-        out = [{"text": part} for part in parts]
+        out = [{"text": part, "quick_replies": []} if buttons else {"text": part} for part in parts]
         if buttons:
             out[-1]["quick_replies"] = [
                 {"content_type": "text", "title": b.get("title"), "payload": b.get("payload")}
                 for b in buttons if isinstance(b, dict)]
     if message.get("image"):
         out.append({"attachment": {"type": "image", "payload": {"src": message["image"]}}})
-    elif message.get("attachment"):
+    if message.get("attachment"):
         out.append({"attachment": message["attachment"]})
     return out
 
