@@ -244,6 +244,11 @@ class WebChatOutput(SocketIOOutput):
             payload = {**payload, "id": bot_message_id(timestamp, n, k)}
             self.recent.add(recipient_id, payload)
             await self._send_message(recipient_id, payload)
+        # Rasa's custom JSON and generic-template elements (our domain sends neither): live only, never replayed.
+        if message.get("custom"):
+            await self.send_custom_json(recipient_id, message["custom"])
+        if message.get("elements"):
+            await self.send_elements(recipient_id, message["elements"])
 
 
 class ReplayRefused(Exception):
