@@ -8,13 +8,15 @@ itself), the servers are the session's real Rasa + actions + agencies.
 the ids the channel derives from the tracker's bot events (moments.web.channel.tracker_messages)."""
 from __future__ import annotations
 
+import time
 from typing import List
 
+import jwt
 import pytest
 from rasa.shared.core.events import Event
 
 from moments.agency_client import Agencies
-from moments.web.channel import tracker_messages
+from moments.web.channel import SINGPASS_AUDIENCE, SINGPASS_ISSUER, tracker_messages
 from testkit import clear_faults, fault, notify_birth
 
 # Arms one drop of the socket at `point` of the next turn, and records every user_uttered the page emits.
@@ -169,3 +171,44 @@ def test_a_registration_whose_reply_was_lost_shows_it_once_and_the_resent_yes_do
     assert "Tan Kai Xuan" in texts[-1] and "Baby Bonus" in texts[-1], "the offer is the last thing shown"
     assert page.pw.locator("#transcript .quick-reply").count() >= 2, "with its buttons, for the parent to decide"
     page.screenshot("16-registration-reply-after-a-drop")
+
+
+def test_what_a_guest_may_not_read_back_is_shown_when_the_person_logs_in_again(new_page, web):
+    """A logged-in conversation's reply is made while the page is away; the page comes back with an expired login, so
+    it is a guest and the server does not replay the conversation to it (`forbidden`); logging in again as the same
+    person shows the missed reply, once."""
+    page = new_page().open()
+    page.wait_greeted()
+    pw = page.pw
+    person = web.person("Priya d/o Suresh")
+    page.login("Priya d/o Suresh")
+    pw.evaluate("() => { window.momentsChat.socket.io.reconnection(false); }")
+    pw.evaluate(ARM, "received")
+    pw.fill("#chat-input", "how much is the baby bonus")
+    pw.press("#chat-input", "Enter")
+    pw.wait_for_function("() => window.__drops === 1 && window.momentsChat.connectionState === 'reconnecting'")
+    before, session = shown_ids(page), page.session_id
+    for _ in range(600):  # wait for the turn to be saved (not a timed assert)
+        if len(tracker_ids(web, session)) > len(before):
+            break
+        pw.wait_for_timeout(100)
+    expected = tracker_ids(web, session)
+    assert len(expected) > len(before)
+
+    now = int(time.time())
+    expired = jwt.encode({"iss": SINGPASS_ISSUER, "aud": SINGPASS_AUDIENCE, "sub": person["id"], "iat": now - 3600,
+                          "exp": now - 60}, web.servers.secrets["AGENCIES_TOKEN_SECRET"], algorithm="HS256")
+    pw.evaluate("""([token, person]) => window.sessionStorage.setItem('moments.identity.v1', JSON.stringify(
+        {token, expiresAt: Date.now() + 600000, expired: false, person}))""", [expired, {"id": person["id"],
+                                                                                           "name": person["name"]}])
+    pw.reload()
+    page.wait_idle()
+    pw.wait_for_function("() => !window.momentsChat.replaying")
+    assert pw.inner_text("#login-message").startswith("Your login has expired")
+    assert page.session_id == session, "the person stays the conversation's owner"
+    assert shown_ids(page) == before, "not replayed to a guest"
+
+    page.login("Priya d/o Suresh")
+    pw.wait_for_function("() => !window.momentsChat.replaying && window.momentsChat.state.history.length > 0")
+    page.wait_idle()
+    assert shown_ids(page) == expected

@@ -366,6 +366,8 @@
     /** The conversation belongs to the person who logged in during it; another person gets a new one. */
     bindOwner(personId) {
       if (this.state.owner && this.state.owner !== personId) this.newConversation();
+      // Logged in (again): the server replays a logged-in conversation only to its person, so ask once more.
+      else if (this.sessionReady && !this.replaying && !this.inflight) this.replay();
       this.state.owner = personId;
       this.save();
     }
