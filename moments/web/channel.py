@@ -379,14 +379,15 @@ class WebChatInput(SocketIOInput):
         @sio.on("connect", namespace=ns)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
             token = auth.get("token") if isinstance(auth, dict) else None
-            person_id = None
+            person_id = person_until = None
             if token:
                 try:
-                    person_id = str(self.verify(token)["sub"])
+                    claims = self.verify(token)
                 except TokenError as e:
                     logger.info("web chat: refused a connection (%s)", e.code)
                     raise RefuseConnection(e.code)
-            await sio.save_session(sid, {"person_id": person_id, "session_id": None,
+                person_id, person_until = str(claims["sub"]), claims["exp"]
+            await sio.save_session(sid, {"person_id": person_id, "person_until": person_until, "session_id": None,
                                          "client": _client_address(environ)}, namespace=ns)
             return True
 
@@ -461,7 +462,8 @@ class WebChatInput(SocketIOInput):
             after = data.get("after")
             if after is not None and not (isinstance(after, str) and _BOT_ID.fullmatch(after)):
                 return {"ok": False, "error": "bad_request"}
-            person_id = state.get("person_id")
+            # Who is asking: the token sent along, else the connection's while it is valid.
+            person_id = state.get("person_id") if (state.get("person_until") or 0) > time.time() else None
             if data.get("token"):  # logged in after this socket connected: the page sends its token along
                 try:
                     person_id = str(self.verify(data["token"])["sub"])

@@ -85,3 +85,16 @@ def test_a_logged_in_conversation_is_replayed_only_to_that_person(sockets):
     assert [m["id"] for m in replay(guest, token=alice)["messages"]] == [m["id"] for m in s.bot]
     again = sockets(auth={"token": alice}, session_id=key[0], session_key=key[1])
     assert [m["id"] for m in replay(again)["messages"]] == [m["id"] for m in s.bot]
+
+
+def test_a_connection_whose_login_has_expired_since_reads_nothing_back(sockets):
+    alice = token("person-replay-c")
+    s = sockets(auth={"token": alice})
+    assert s.send("/greet", language="en", token=alice) == {"ok": True}
+    # Connected with a token that expired 3 s ago (accepted within the channel's 5 s clock leeway): by the time it
+    # asks, the connection's login is no longer valid, and it sends no fresh token.
+    stale = token("person-replay-c", ttl=-3)
+    late = sockets(auth={"token": stale}, session_id=s.session_id, session_key=s.session_key)
+    assert late.session_id == s.session_id
+    assert replay(late) == {"ok": False, "error": "forbidden"}
+    assert replay(late, token=alice)["ok"] is True
