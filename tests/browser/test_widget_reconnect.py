@@ -137,6 +137,9 @@ def test_a_reply_made_while_the_page_was_away_is_shown_after_a_reload(new_page, 
     assert page.session_id == session
     assert shown_ids(page) == expected
     assert [e["text"] for e in web.user_events(session)].count("what vaccines does my baby need") == 1
+    # A replayed message shows when the bot said it, not when the page got it (its id starts with that time).
+    said = pw.evaluate("window.momentsChat.state.history.filter(e => e.sid).map(e => [e.sid, Date.parse(e.at)])")
+    assert all(at == int(float(sid.split(":")[0]) * 1000) for sid, at in said[len(before):]), said
 
 
 def test_a_registration_whose_reply_was_lost_shows_it_once_and_the_resent_yes_does_not_start_the_baby_bonus(

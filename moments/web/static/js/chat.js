@@ -182,21 +182,20 @@
 
     /** Asks for the bot messages after the last one shown (a new session has none). Sending waits until the
      *  answer is in, so a re-sent message's reply is never shown before what the bot said earlier. */
-    replay() {
+    replay(again) {
       const unnumbered = !this.state.last_bot_id && this.state.history.some((e) => e.from === "bot");
       if (unnumbered) return; // a transcript stored before messages had ids: nothing to compare it with
       this.replaying = true;
-      this.replayBuffer = [];
+      if (!again) this.replayBuffer = [];
       const attempt = this.attempt;
       const request = { session_id: this.state.session_id, after: this.state.last_bot_id };
       const token = this.token();
       if (token) request.token = token;
       this.socket.timeout(ACK_TIMEOUT_MS).emit("replay_request", request, (err, ack) => {
         if (attempt !== this.attempt || !this.replaying) return; // the connection changed: the next one asks again
-        if (!err && ack && !ack.ok && (ack.error === "token_expired" || ack.error === "token_invalid")) {
-          this.endReplay(null);
-          this.onAuthError(ack.error); // forget the token; a guest may not read a logged-in conversation back
-          this.flush();
+        if (!again && !err && ack && !ack.ok && (ack.error === "token_expired" || ack.error === "token_invalid")) {
+          this.onAuthError(ack.error); // forget the token and ask again (a guest's conversation is still theirs)
+          this.replay(true);
           return;
         }
         this.endReplay(!err && ack && ack.ok && Array.isArray(ack.messages) ? ack.messages : null);
@@ -213,7 +212,7 @@
       const ids = new Set();
       for (const m of missed || []) {
         if (m && typeof m.id === "string") ids.add(m.id);
-        this.onBotMessage(m);
+        this.onBotMessage(m, true);
       }
       for (const m of buffered) if (!(m && ids.has(m.id))) this.onBotMessage(m);
     }
@@ -327,7 +326,7 @@
 
     // ----- receiving
     /** Shows a bot message once: one whose id is already in the transcript (sent live, then replayed) is skipped. */
-    onBotMessage(message) {
+    onBotMessage(message, replayed) {
       if (!message || typeof message !== "object") return;
       const sid = typeof message.id === "string" ? message.id : null;
       if (sid && this.state.history.some((e) => e.sid === sid)) return;
@@ -341,7 +340,10 @@
         : [];
       if (sid) this.state.last_bot_id = sid;
       if (!text && !replies.length) { this.save(); return; }
-      const entry = { from: "bot", text: text, replies: replies, id: randomId(), at: new Date().toISOString() };
+      // A replayed message shows when the bot said it (its id starts with the server's time of it).
+      const said = replayed && sid ? new Date(parseFloat(sid) * 1000) : new Date();
+      const at = isNaN(said.getTime()) ? new Date() : said;
+      const entry = { from: "bot", text: text, replies: replies, id: randomId(), at: at.toISOString() };
       if (sid) entry.sid = sid;
       this.addEntry(entry, true);
     }
