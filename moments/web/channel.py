@@ -29,6 +29,14 @@ What this channel does instead:
 
 Every `user_uttered` is acknowledged (socket.io ack) once the bot has finished its turn: `{"ok": true}`,
 `{"ok": true, "duplicate": true}` or `{"ok": false, "error": code}`.
+
+No reply is lost to a dropped socket (issue 16): every `bot_uttered` carries an `id` derived from the tracker
+(the bot event's timestamp, an index among bot events of the same timestamp, and the part of the text),
+so the same message has the same id whether it is emitted live or read back from the tracker store later.
+After a (re)connect the widget sends `replay_request {"session_id", "after": <last id it showed>, "token"?}`
+and gets `{"ok": true, "messages": [...]}`: the bot messages of the socket's own session after that id, read
+under the conversation's lock (a turn still running finishes and is saved first). Only the session this socket
+joined with its key can be read; a conversation a logged-in person had is replayed only to that person.
 """
 from __future__ import annotations
 
@@ -41,10 +49,11 @@ import re
 import time
 import uuid
 from collections import OrderedDict
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
 
 import jwt
 from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.events import BotUttered
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from socketio import AsyncServer
@@ -62,6 +71,9 @@ SINGPASS_AUDIENCE = "moments-agencies"
 TOKEN_SECRET_ENV = "AGENCIES_TOKEN_SECRET"
 DEFAULT_MAX_MESSAGE_CHARS = 1000
 _ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+# A bot message's id: "<bot event timestamp>:<n-th bot event of that timestamp>:<part of its text>".
+_BOT_ID = re.compile(r"(\d{1,12}(?:\.\d{1,20})?):(\d{1,4}):(\d{1,4})")
+MAX_REPLAY = 50  # bot messages one replay_request returns at most (the latest ones)
 
 
 class TokenError(Exception):
@@ -130,6 +142,129 @@ class SeenMessages:
         return True
 
 
+def widget_messages(message: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """What the widget receives for one bot message (`BotUttered.message()`), as Rasa's SocketIOOutput splits it:
+    one `{"text"}` per paragraph (blank line), the buttons as `quick_replies` on the last one, then an image or
+    attachment. The same function renders live messages and replayed ones, so their parts (and ids) match."""
+    out: List[Dict[str, Any]] = []
+    text = message.get("text") or ""
+    buttons = message.get("quick_replies") or message.get("buttons") or []
+    if text or buttons:
+        parts = text.strip().split("\n\n") if text.strip() else [""]
+        out = [{"text": part, "quick_replies": []} if buttons else {"text": part} for part in parts]
+        if buttons:
+            out[-1]["quick_replies"] = [
+                {"content_type": "text", "title": b.get("title"), "payload": b.get("payload")}
+                for b in buttons if isinstance(b, dict)]
+    if message.get("image"):
+        out.append({"attachment": {"type": "image", "payload": {"src": message["image"]}}})
+    if message.get("attachment"):
+        out.append({"attachment": message["attachment"]})
+    return out
+
+
+def bot_message_id(timestamp: float, occurrence: int, part: int) -> str:
+    return f"{timestamp!r}:{occurrence}:{part}"
+
+
+def _id_order(message_id: str) -> Optional[tuple]:
+    m = _BOT_ID.fullmatch(message_id)
+    return (float(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def tracker_messages(events: Iterable[Any]) -> List[Dict[str, Any]]:
+    """Every bot message of the tracker's events as the widget receives it, with its id, in tracker order."""
+    out: List[Dict[str, Any]] = []
+    same_time: Dict[float, int] = {}
+    for event in events:
+        if not isinstance(event, BotUttered) or event.timestamp is None:
+            continue
+        n = same_time.get(event.timestamp, 0)
+        same_time[event.timestamp] = n + 1
+        for k, payload in enumerate(widget_messages(event.message())):
+            out.append({**payload, "id": bot_message_id(event.timestamp, n, k)})
+    return out
+
+
+def messages_after(messages: List[Dict[str, Any]], after: Optional[str], limit: int = MAX_REPLAY
+                   ) -> List[Dict[str, Any]]:
+    """The messages after the one with id `after` (all of them without one), the latest `limit`. An id no longer
+    in the list (an earlier Rasa session, or the tracker was trimmed) counts by its time."""
+    if after:
+        ids = [m["id"] for m in messages]
+        if after in ids:
+            messages = messages[ids.index(after) + 1:]
+        else:
+            order = _id_order(after)
+            messages = [m for m in messages if order is None or (_id_order(m["id"]) or ()) > order]
+    return messages[-limit:] if limit else []
+
+
+class RecentMessages:
+    """The bot messages this process emitted lately, as emitted (in memory only, never at rest): a replay shows
+    them as they were sent, since the tracker store keeps bot texts masked (NRIC S****567D, certificate links
+    without their signed part). Which messages a replay returns, and in what order, always comes from the
+    tracker; a message emitted by another replica, or before a restart, is replayed as the tracker keeps it."""
+
+    def __init__(self, max_entries: int = 5000, ttl: float = 3600.0):
+        self._kept: "OrderedDict[tuple, tuple]" = OrderedDict()
+        self._max = max_entries
+        self._ttl = ttl
+
+    def add(self, session_id: str, message: Dict[str, Any]) -> None:
+        now = time.monotonic()
+        while self._kept and (len(self._kept) >= self._max or next(iter(self._kept.values()))[0] < now - self._ttl):
+            self._kept.popitem(last=False)
+        self._kept[(session_id, message["id"])] = (now, message)
+
+    def get(self, session_id: str, message_id: str) -> Optional[Dict[str, Any]]:
+        kept = self._kept.get((session_id, message_id))
+        if kept is None or kept[0] < time.monotonic() - self._ttl:
+            return None
+        return kept[1]
+
+
+class WebChatOutput(SocketIOOutput):
+    """Rasa's socket.io output, with an id on every message (see `tracker_messages`) and a copy kept for replays."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: Text, recent: RecentMessages) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.recent = recent
+        self._same_time: Dict[float, int] = {}  # bot events of one turn with the same timestamp (rare)
+
+    async def send_response(self, recipient_id: Text, message: Dict[str, Any]) -> None:
+        timestamp = message.get("timestamp")
+        if not isinstance(timestamp, (int, float)):
+            # not a tracker event (a caller of the output channel itself): no id, nothing to replay
+            await super().send_response(recipient_id, message)
+            return
+        n = self._same_time.get(timestamp, 0)
+        self._same_time[timestamp] = n + 1
+        for k, payload in enumerate(widget_messages(message)):
+            payload = {**payload, "id": bot_message_id(timestamp, n, k)}
+            self.recent.add(recipient_id, payload)
+            await self._send_message(recipient_id, payload)
+        # Rasa's custom JSON and generic-template elements (our domain sends neither): live only, never replayed.
+        if message.get("custom"):
+            await self.send_custom_json(recipient_id, message["custom"])
+        if message.get("elements"):
+            await self.send_elements(recipient_id, message["elements"])
+
+
+class ReplayRefused(Exception):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+class _Blueprint(SocketBlueprint):
+    """Rasa's socket.io blueprint that also tells the channel which Sanic app (and so which agent) it serves."""
+
+    def register(self, app: Any, options: Dict[Text, Any]) -> None:
+        self.ctx.on_register(app)
+        super().register(app, options)
+
+
 class WebChatInput(SocketIOInput):
     """socket.io channel of the web widget (see the module docstring)."""
 
@@ -162,6 +297,36 @@ class WebChatInput(SocketIOInput):
         self.seen = SeenMessages()
         self.session_keys = SessionKeys(self.jwt_key)
         self.limits = ChannelLimits("socketio")  # RATE_LIMIT_SENDER_MESSAGES / _ADDRESS_MESSAGES (moments.ratelimit)
+        self.recent = RecentMessages()
+        self.app: Any = None  # the Sanic app, once the blueprint is registered (its ctx.agent: tracker and lock store)
+
+    def get_output_channel(self) -> Optional[WebChatOutput]:
+        """For Rasa's API (`/conversations/<id>/trigger_intent?output_channel=socketio`): ids on those too."""
+        sio = getattr(self, "sio", None)
+        return WebChatOutput(sio, self.bot_message_evt, self.recent) if sio is not None else None
+
+    async def missed_messages(self, session_id: str, after: Optional[str], person_id: Optional[str]
+                              ) -> List[Dict[str, Any]]:
+        """The bot messages of `session_id` after the id `after`, from the tracker store, read under the
+        conversation's lock so that a turn still running is finished and saved first (its messages emitted while
+        the socket was down are then in the tracker). ReplayRefused("forbidden") when the conversation's latest
+        logged-in message was from another person than `person_id` (or the requester is not logged in)."""
+        agent = getattr(getattr(self.app, "ctx", None), "agent", None)
+        if agent is None or agent.tracker_store is None:
+            raise ReplayRefused("not_ready")
+        async with agent.lock_store.lock(session_id, wait_time_in_seconds=0.05):
+            tracker = await agent.tracker_store.retrieve(session_id)
+        if tracker is None:
+            return []
+        owner = None
+        for event in reversed(tracker.events):
+            if event.type_name == "user" and (event.metadata or {}).get("person_id"):
+                owner = str(event.metadata["person_id"])
+                break
+        if owner is not None and owner != person_id:
+            raise ReplayRefused("forbidden")
+        messages = messages_after(tracker_messages(tracker.events), after)
+        return [self.recent.get(session_id, m["id"]) or m for m in messages]
 
     async def admit(self, sid: str, state: Dict[str, Any], data: Dict[str, Any]) -> Optional[Dict[str, Any]]:
         """Entry point for per-sender / per-address limits: called for every `user_uttered` before anything is
@@ -202,7 +367,8 @@ class WebChatInput(SocketIOInput):
         # cors_allowed_origins=[] leaves origin checks to Sanic's --cors, as Rasa's own channel does. No cookie
         # carries identity (the token travels in the auth payload), so a cross-site socket gains nothing.
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
-        bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        bp = _Blueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        bp.ctx.on_register = lambda app: setattr(self, "app", app)
         self.sio = sio
         ns = self.namespace
 
@@ -213,14 +379,15 @@ class WebChatInput(SocketIOInput):
         @sio.on("connect", namespace=ns)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
             token = auth.get("token") if isinstance(auth, dict) else None
-            person_id = None
+            person_id = person_until = None
             if token:
                 try:
-                    person_id = str(self.verify(token)["sub"])
+                    claims = self.verify(token)
                 except TokenError as e:
                     logger.info("web chat: refused a connection (%s)", e.code)
                     raise RefuseConnection(e.code)
-            await sio.save_session(sid, {"person_id": person_id, "session_id": None,
+                person_id, person_until = str(claims["sub"]), claims["exp"]
+            await sio.save_session(sid, {"person_id": person_id, "person_until": person_until, "session_id": None,
                                          "client": _client_address(environ)}, namespace=ns)
             return True
 
@@ -269,7 +436,7 @@ class WebChatInput(SocketIOInput):
                 logger.debug("web chat: message %s of %s already handled", message_id, session_id)
                 return {"ok": True, "duplicate": True}
             message = UserMessage(
-                text, SocketIOOutput(sio, self.bot_message_evt), session_id,
+                text, WebChatOutput(sio, self.bot_message_evt, self.recent), session_id,
                 input_channel=self.name(), message_id=message_id, metadata=metadata,
             )
             try:
@@ -278,6 +445,39 @@ class WebChatInput(SocketIOInput):
                 logger.exception("web chat: handling a message failed")
                 return {"ok": False, "error": "server_error"}
             return {"ok": True}
+
+        @sio.on("replay_request", namespace=ns)
+        async def replay_request(sid: Text, data: Any = None, *_: Any) -> Dict[str, Any]:
+            """The bot messages of this socket's session after `after` (see `missed_messages`). The session is the
+            one this socket joined with its key (session_request): the id in the request must be that one."""
+            if not isinstance(data, dict):
+                return {"ok": False, "error": "bad_request"}
+            state = await sio.get_session(sid, namespace=ns)
+            refused = await self.admit(sid, state, data)
+            if refused is not None:
+                return refused
+            session_id = state.get("session_id")
+            if not session_id or data.get("session_id") != session_id:
+                return {"ok": False, "error": "no_session"}
+            after = data.get("after")
+            if after is not None and not (isinstance(after, str) and _BOT_ID.fullmatch(after)):
+                return {"ok": False, "error": "bad_request"}
+            # Who is asking: the token sent along, else the connection's while it is valid.
+            person_id = state.get("person_id") if (state.get("person_until") or 0) > time.time() else None
+            if data.get("token"):  # logged in after this socket connected: the page sends its token along
+                try:
+                    person_id = str(self.verify(data["token"])["sub"])
+                except TokenError as e:
+                    return {"ok": False, "error": e.code}
+            try:
+                messages = await self.missed_messages(session_id, after, person_id)
+            except ReplayRefused as e:
+                logger.info("web chat: a replay was refused (%s)", e.code)
+                return {"ok": False, "error": e.code}
+            except Exception:
+                logger.exception("web chat: reading the missed messages failed")
+                return {"ok": False, "error": "server_error"}
+            return {"ok": True, "messages": messages}
 
         return bp
 

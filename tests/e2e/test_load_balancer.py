@@ -131,3 +131,31 @@ def _swallow(fn, *args):
         return fn(*args)
     except requests.RequestException as e:  # the replica died under this request, as a phone would see it
         return e
+
+
+def test_a_reply_lost_with_the_socket_on_one_replica_is_replayed_by_the_other(lb):
+    """Issue 16 across replicas: the message reaches replica 1 and the socket is gone before the answer; the page comes
+    back on replica 2 with its session key, and its replay_request waits (Redis lock) for replica 1's turn, then reads
+    the answer from PostgreSQL."""
+    from browser.test_socket_channel import Socket
+
+    first, second = lb.replica_urls[:2]
+    a = Socket(first)
+    try:
+        assert a.send("hello", language="en") == {"ok": True}
+        last = a.bot[-1]["id"]
+        a.client.emit("user_uttered", {"message": "how much is the baby bonus", "session_id": a.session_id,
+                                       "customData": {"message_id": uuid.uuid4().hex, "language": "en"}})
+        a.request_session(a.session_id, a.session_key)  # answered after replica 1 took the message up
+    finally:
+        a.close()
+    b = Socket(second, session_id=a.session_id, session_key=a.session_key)
+    try:
+        assert b.session_id == a.session_id, "the session key is stateless: the other replica accepts it"
+        ack = b.client.call("replay_request", {"session_id": b.session_id, "after": last}, timeout=60)
+    finally:
+        b.close()
+    assert ack["ok"] is True
+    texts = [m.get("text") or "" for m in ack["messages"]]
+    assert any("Baby Bonus" in t or "$" in t for t in texts), texts
+    assert last not in [m["id"] for m in ack["messages"]]

@@ -8,6 +8,10 @@
    - Every message has an id and stays in an outbox until the server acknowledges it (after the bot's turn);
      after a reconnect unacknowledged messages are sent again and the server drops the ones it already has.
      So nothing is lost and nothing is processed twice.
+   - No reply is lost either: every bot message has an id from the server (derived from the tracker); the last
+     one shown is kept with the conversation (`last_bot_id`). After every (re)connect, before anything is sent,
+     the widget asks for the bot messages after it (`replay_request`) and shows each one it has not shown yet,
+     in the conversation's order; bot messages arriving live meanwhile wait and are merged in by their ids.
    - Metadata sent with each message (socket.io `customData`):
        {"message_id": "...", "language": "en|zh|ms|ta", "channel": "web", "token": "<Singpass JWT>"}
      (token only while logged in); the Rasa channel verifies and rebuilds it.
@@ -57,7 +61,8 @@
   const LOCALES = { en: "en-SG", zh: "zh-SG", ms: "ms-SG", ta: "ta-SG" };
 
   function freshState() {
-    return { session_id: null, session_key: null, owner: null, greeted: false, history: [], outbox: [] };
+    return { session_id: null, session_key: null, owner: null, greeted: false, history: [], outbox: [],
+             last_bot_id: null };
   }
 
   class MomentsChat {
@@ -78,6 +83,8 @@
       this.sessionReady = false;
       this.inflight = null;
       this.attempt = 0;
+      this.replaying = false; // a replay_request is out: live bot messages wait in replayBuffer
+      this.replayBuffer = [];
       this.connectionState = "connecting";
       this.bindUi();
     }
@@ -120,10 +127,17 @@
         this.requestSession();
       });
       s.on("session_confirm", (sessionId, sessionKey) => this.onSession(sessionId, sessionKey));
-      s.on("bot_uttered", (message) => this.onBotMessage(message));
+      s.on("bot_uttered", (message) => {
+        if (this.replaying) this.replayBuffer.push(message);
+        else this.onBotMessage(message);
+      });
       s.on("disconnect", (reason) => {
         this.sessionReady = false;
         this.inflight = null;
+        // Live messages held for a replay that did not finish are dropped unseen: the next replay returns them
+        // (its answer waits for the turn that sent them to be saved), in their place among the missed ones.
+        this.replaying = false;
+        this.replayBuffer = [];
         this.attempt += 1; // acknowledgements of the old connection are stale
         this.setStatus("reconnecting");
         if (reason === "io server disconnect") s.connect();
@@ -155,6 +169,7 @@
       this.state.session_id = sessionId;
       if (typeof sessionKey === "string") this.state.session_key = sessionKey;
       this.sessionReady = true;
+      if (!isNew) this.replay(); // before anything is sent: the messages missed while the socket was down
       if (isNew && !this.state.greeted) {
         // A new conversation: set the bot's language to the page's, then let it greet with its menu.
         this.state.greeted = true;
@@ -163,6 +178,43 @@
       }
       this.save();
       this.flush();
+    }
+
+    /** Asks for the bot messages after the last one shown (a new session has none). Sending waits until the
+     *  answer is in, so a re-sent message's reply is never shown before what the bot said earlier. */
+    replay(again) {
+      const unnumbered = !this.state.last_bot_id && this.state.history.some((e) => e.from === "bot");
+      if (unnumbered) return; // a transcript stored before messages had ids: nothing to compare it with
+      this.replaying = true;
+      if (!again) this.replayBuffer = [];
+      const attempt = this.attempt;
+      const request = { session_id: this.state.session_id, after: this.state.last_bot_id };
+      const token = this.token();
+      if (token) request.token = token;
+      this.socket.timeout(ACK_TIMEOUT_MS).emit("replay_request", request, (err, ack) => {
+        if (attempt !== this.attempt || !this.replaying) return; // the connection changed: the next one asks again
+        if (!again && !err && ack && !ack.ok && (ack.error === "token_expired" || ack.error === "token_invalid")) {
+          this.onAuthError(ack.error); // forget the token and ask again (a guest's conversation is still theirs)
+          this.replay(true);
+          return;
+        }
+        this.endReplay(!err && ack && ack.ok && Array.isArray(ack.messages) ? ack.messages : null);
+        this.flush();
+      });
+    }
+
+    /** The replayed messages in their order, then those that came live meanwhile and were not among them. */
+    endReplay(missed) {
+      if (!this.replaying) return;
+      const buffered = this.replayBuffer;
+      this.replaying = false;
+      this.replayBuffer = [];
+      const ids = new Set();
+      for (const m of missed || []) {
+        if (m && typeof m.id === "string") ids.add(m.id);
+        this.onBotMessage(m, true);
+      }
+      for (const m of buffered) if (!(m && ids.has(m.id))) this.onBotMessage(m);
     }
 
     setStatus(state) {
@@ -226,7 +278,8 @@
     }
 
     flush() {
-      if (!this.socket || !this.socket.connected || !this.sessionReady || this.inflight || !this.state.outbox.length) return;
+      if (!this.socket || !this.socket.connected || !this.sessionReady || this.replaying || this.inflight ||
+          !this.state.outbox.length) return;
       const item = this.state.outbox[0];
       const attempt = ++this.attempt;
       this.inflight = item.id;
@@ -272,8 +325,11 @@
     }
 
     // ----- receiving
-    onBotMessage(message) {
+    /** Shows a bot message once: one whose id is already in the transcript (sent live, then replayed) is skipped. */
+    onBotMessage(message, replayed) {
       if (!message || typeof message !== "object") return;
+      const sid = typeof message.id === "string" ? message.id : null;
+      if (sid && this.state.history.some((e) => e.sid === sid)) return;
       let text = typeof message.text === "string" ? message.text : "";
       const attachment = message.attachment;
       if (!text && attachment && attachment.payload && attachment.payload.src) text = String(attachment.payload.src);
@@ -282,8 +338,14 @@
             .filter((r) => r && typeof r.title === "string" && typeof r.payload === "string")
             .map((r) => ({ title: r.title, payload: r.payload }))
         : [];
-      if (!text && !replies.length) return;
-      this.addEntry({ from: "bot", text: text, replies: replies, id: randomId(), at: new Date().toISOString() }, true);
+      if (sid) this.state.last_bot_id = sid;
+      if (!text && !replies.length) { this.save(); return; }
+      // A replayed message shows when the bot said it (its id starts with the server's time of it).
+      const said = replayed && sid ? new Date(parseFloat(sid) * 1000) : new Date();
+      const at = isNaN(said.getTime()) ? new Date() : said;
+      const entry = { from: "bot", text: text, replies: replies, id: randomId(), at: at.toISOString() };
+      if (sid) entry.sid = sid;
+      this.addEntry(entry, true);
     }
 
     // ----- conversation lifecycle
@@ -292,6 +354,8 @@
       this.state = freshState();
       this.inflight = null;
       this.attempt += 1;
+      this.replaying = false;
+      this.replayBuffer = [];
       this.save();
       this.render();
       this.showTyping(false);
@@ -304,6 +368,8 @@
     /** The conversation belongs to the person who logged in during it; another person gets a new one. */
     bindOwner(personId) {
       if (this.state.owner && this.state.owner !== personId) this.newConversation();
+      // Logged in (again): the server replays a logged-in conversation only to its person, so ask once more.
+      else if (this.sessionReady && !this.replaying && !this.inflight) this.replay();
       this.state.owner = personId;
       this.save();
     }
