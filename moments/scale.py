@@ -15,7 +15,9 @@ prints an HAProxy configuration for those replicas (README "Scaling out"). The c
   A cookie rather than python-socketio's Redis manager: Rasa's socket.io channel builds its own AsyncServer (no
   manager option), a manager would publish every emit through Redis, and stickiness is what load balancers already
   do. When a replica dies its sockets reconnect to another one, which loads the same tracker from PostgreSQL.
-- **Health checks** on `GET /version` every second; a replica is out after 2 failures, back after 2 successes. A
+- **Health checks** on `GET /version` every second, each given 3 s (`timeout check`: a replica busy loading a model
+  or on a busy machine answers late, and is not dead; one that refuses connections fails at once); a replica is out
+  after 2 failures, back after 2 successes. A
   request that cannot connect is retried on another replica (`retries` + `redispatch`), so a dead replica costs a
   conversation at most one lock lease (6 s) — the time its lock takes to clear.
 - **Timeouts**: a turn may wait for the conversation's lock (LOCK_WAIT_SECONDS, 60 s) and for actions
@@ -103,6 +105,7 @@ defaults
     timeout server 90s
     timeout http-request 10s
     timeout tunnel 1h
+    timeout check 3s
     retries 2
     option redispatch
 

@@ -151,6 +151,10 @@ def check_ready(fleet: Fleet, out: TextIO) -> None:
                               "Nothing was changed. Start it (or take it out of the load balancer's configuration), "
                               "then deploy again.") from e
         state = fleet.lb.server(r.name).get("status") if fleet.lb else None
+        deadline = time.monotonic() + UP_SECONDS  # a busy replica may miss a health check or two and come back
+        while fleet.lb and not fleet.in_rotation(r) and state == "DOWN" and time.monotonic() < deadline:
+            time.sleep(0.5)
+            state = fleet.lb.server(r.name).get("status")
         if fleet.lb and not (state or "").startswith("UP") and state != "no check":
             raise DeployError(f"{r.label} is not in the load balancer's rotation now (HAProxy says {state}). "
                               "Nothing was changed. Deploy when every replica is up, so that one can always answer "
