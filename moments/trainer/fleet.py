@@ -261,12 +261,15 @@ def _undo(fleet: Fleet, failed: Replica, why: Exception, updated: List[Replica],
             else:
                 switch(fleet, r, old, old_id, out, wait_ready)
         except Exception as e:  # noqa: BLE001 - whatever it is, the trainer must hear which replica it is
-            stuck.append((r, e))
-            if fleet.lb:
+            out_of_rotation = False
+            # Out of rotation, unless that would leave citizens with no replica at all (then it is said below).
+            if fleet.lb and any(fleet.in_rotation(o) for o in fleet.replicas if o is not r):
                 try:
                     fleet.lb.set_state(r.name, "maint")
+                    out_of_rotation = True
                 except Exception:  # noqa: BLE001
                     pass
+            stuck.append((r, e, out_of_rotation))
     before = sorted({f"{r.before.get('model_file')}, fingerprint {r.before.get('model_id')}" for r in fleet.replicas})
     what = (f"Not deployed: {failed.label} could not take {model.name} ({why}). ")
     if not stuck:
@@ -275,13 +278,13 @@ def _undo(fleet: Fleet, failed: Replica, why: Exception, updated: List[Replica],
                 f"file from its own disk, so {model} must be there at that path for each of them; the replica's log "
                 "says more.")
     lines = [what, "ATTENTION — these replicas could not be put back on their previous model:"]
-    for r, e in stuck:
+    for r, e, out_of_rotation in stuck:
         lines.append(f"  {r.label}: {e}. " + (
             f"It is OUT of the load balancer's rotation (maintenance), so citizens only reach replicas running "
             f"{'; '.join(before)}. Restart it (it loads models/ when it starts), then put it back: "
-            f"echo 'set server {BACKEND}/{r.name} state ready' | socat stdio {fleet.lb.address}" if fleet.lb else
-            "No load balancer was given, so it still takes requests: the replicas do NOT all run the same model. "
-            "Restart it, or deploy again when it answers."))
+            f"echo 'set server {BACKEND}/{r.name} state ready' | socat stdio {fleet.lb.address}" if out_of_rotation
+            else "It still takes requests (no other replica is there to answer), so the replicas do NOT all run the "
+            "same model. Restart it, or deploy again when it answers."))
     return "\n".join(lines)
 
 
