@@ -128,6 +128,7 @@ bench-scaled: $(MODEL_STAMP)
 #   make train-candidate [QUICK=1] [FORCE=1] [NO_VALIDATE=1: an experiment, never deployable]
 #   make evaluate [MODEL=models/candidates/….tar.gz]
 #   make deploy [MODEL=…] [ROLLBACK=1] [RASA_URL=http://localhost:5005] [CONFIRM=1] (token: RASA_TOKEN, else var/secrets.env)
+#   make deploy LB=/run/haproxy/admin.sock   every replica behind HAProxy, one at a time (or REPLICAS=http://a:5005,http://b:5005)
 #   make review [LIST=1 | TEMPLATE=decisions.yml | DECISIONS=decisions.yml] [TRACKER_DB=var/tracker.db]
 # `make train` stays the plain full training of models/moments.tar.gz; train-candidate makes a candidate to evaluate.
 # A trainer target that fails exits non-zero, at a terminal as in scripts and CI (make then adds its one
@@ -165,6 +166,7 @@ review: $(STAMP)
 
 deploy: $(STAMP)
 	@$(TRAINER) deploy $(if $(MODEL),--model $(call shq,$(MODEL))) $(if $(RASA_URL),--url $(call shq,$(RASA_URL))) \
+		$(if $(LB),--lb $(call shq,$(LB))) $(if $(REPLICAS),--replicas $(call shq,$(REPLICAS))) \
 		$(if $(ROLLBACK),--rollback) $(if $(filter-out 0,$(CONFIRM)),--yes)
 
 # "Added 10 examples" -> "new model answering", on a copy of the committed data (not a test; ~7 minutes).

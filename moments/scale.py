@@ -15,12 +15,17 @@ prints an HAProxy configuration for those replicas (README "Scaling out"). The c
   A cookie rather than python-socketio's Redis manager: Rasa's socket.io channel builds its own AsyncServer (no
   manager option), a manager would publish every emit through Redis, and stickiness is what load balancers already
   do. When a replica dies its sockets reconnect to another one, which loads the same tracker from PostgreSQL.
-- **Health checks** on `GET /version` every second; a replica is out after 2 failures, back after 2 successes. A
+- **Health checks** on `GET /version` every second, each given 3 s (`timeout check`: a replica busy loading a model
+  or on a busy machine answers late, and is not dead; one that refuses connections fails at once); a replica is out
+  after 2 failures, back after 2 successes. A
   request that cannot connect is retried on another replica (`retries` + `redispatch`), so a dead replica costs a
   conversation at most one lock lease (6 s) — the time its lock takes to clear.
 - **Timeouts**: a turn may wait for the conversation's lock (LOCK_WAIT_SECONDS, 60 s) and for actions
   (MOMENTS_ACTION_TIMEOUT, 8 s), so the server timeout is 90 s; websockets stay open for an hour.
 - `X-Forwarded-For` is set, so Rasa's per-address rate limits see the citizen (RATE_LIMIT_TRUSTED_PROXIES).
+- **The runtime API** (`stats socket … level admin`, `--admin-socket`): `make deploy LB=<socket>` reads the replicas
+  from the `rasa` backend and puts a new model on them one at a time, each drained out of rotation while it loads
+  (moments/trainer/fleet.py explains why drain rather than a "not ready" health check).
 
 `ScaledStack` starts the whole set-up on one machine from the same code: PostgreSQL database, an action server,
 N replicas with deploy/endpoints.scaled.yml, and HAProxy with the configuration above. tests/e2e/test_load_balancer.py
@@ -67,12 +72,15 @@ def command(name: str, port: int, model: Optional[Path] = None) -> List[str]:
 
 
 def haproxy_config(replicas: Sequence[str] = (), bind: str = "127.0.0.1:8088", check_interval_ms: int = 1000,
-                   dns: Optional[str] = None, slots: int = 3, replica_header: bool = False) -> str:
+                   dns: Optional[str] = None, slots: int = 3, replica_header: bool = False,
+                   admin_socket: Optional[str] = None) -> str:
     """An HAProxy 2.6 configuration (see the module's docstring) for fixed replicas (host:port each), or, with
     `dns="rasa:5005"`, for up to `slots` replicas found by DNS (Docker Compose's service name, a Kubernetes headless
     Service), read from the container's resolv.conf. Everything but the server lines is the same in both.
     `replica_header` names the replica that answered in `X-Moments-Replica` (tests and benchmarks only: it tells the
-    public how the service is laid out)."""
+    public how the service is laid out). `admin_socket` (a path, or `ipv4@127.0.0.1:9999`) opens HAProxy's runtime
+    API at admin level: `make deploy LB=<it>` reads the replicas from it and takes each out of rotation while it loads
+    a new model (moments/trainer/fleet.py). Only the operator's account may reach it (mode 600)."""
     if not replicas and not dns:
         raise ValueError("at least one replica (host:port), or dns=name:port")
     if dns:
@@ -87,7 +95,7 @@ def haproxy_config(replicas: Sequence[str] = (), bind: str = "127.0.0.1:8088", c
 global
     maxconn 4096
     log stdout format raw local0 notice
-
+{f"    stats socket {admin_socket} mode 600 level admin" + chr(10) if admin_socket else ""}
 defaults
     mode http
     log global
@@ -97,6 +105,7 @@ defaults
     timeout server 90s
     timeout http-request 10s
     timeout tunnel 1h
+    timeout check 3s
     retries 2
     option redispatch
 
@@ -158,6 +167,7 @@ class ScaledStack:
         self.procs: Dict[str, subprocess.Popen] = {}
         self.replica_urls: List[str] = []
         self.url = ""
+        self.lb_admin = str(workdir / "haproxy.sock")  # HAProxy's runtime API (make deploy LB=…)
 
     # -- processes ---------------------------------------------------------------------------------------------
     def _start(self, name: str, args: List[str], health: Optional[str], timeout: float = 300) -> subprocess.Popen:
@@ -187,7 +197,7 @@ class ScaledStack:
         bind = f"127.0.0.1:{free_port()}"
         cfg = self.workdir / "haproxy.cfg"
         cfg.write_text(haproxy_config([f"127.0.0.1:{p}" for p in ports], bind, check_interval_ms=500,
-                                      replica_header=True))
+                                      replica_header=True, admin_socket=self.lb_admin))
         self._start("haproxy", [haproxy_binary(), "-db", "-f", str(cfg)], None)
         self.url = f"http://{bind}"
         self._wait_for_balancer()
@@ -254,10 +264,14 @@ def main(argv: Optional[List[str]] = None) -> None:
     lb.add_argument("--replica", action="append", default=[], help="a Rasa replica's host:port (repeat)")
     lb.add_argument("--dns", help="instead of --replica: replicas found by DNS, e.g. rasa:5005 (Compose, Kubernetes)")
     lb.add_argument("--slots", type=int, default=3, help="with --dns: at most this many replicas (default 3)")
+    lb.add_argument("--admin-socket", default="/run/haproxy/admin.sock",
+                    help="HAProxy's runtime API, for `make deploy LB=…` (default /run/haproxy/admin.sock, Debian's "
+                         "path; '' for none)")
     args = parser.parse_args(argv)
     if not args.replica and not args.dns:
         parser.error("give --replica host:port (repeat) or --dns name:port")
-    sys.stdout.write(haproxy_config(args.replica, args.bind, dns=args.dns, slots=args.slots))
+    sys.stdout.write(haproxy_config(args.replica, args.bind, dns=args.dns, slots=args.slots,
+                                    admin_socket=args.admin_socket or None))
 
 
 if __name__ == "__main__":

@@ -225,9 +225,18 @@ def cmd_deploy(args) -> int:
     project = _project(args)
     confirmed = args.yes or os.environ.get("CONFIRM", "") not in ("", "0")
     ask = input if sys.stdin.isatty() and sys.stdout.isatty() else None
+    lb = args.lb or os.environ.get("LB") or None
+    replicas = args.replicas or os.environ.get("REPLICAS") or None
     try:
+        fleet = None
+        if lb or replicas:
+            from moments.trainer.fleet import open_fleet
+
+            if args.url or os.environ.get("RASA_URL"):
+                raise DeployError("Give either RASA_URL= (one server) or LB= / REPLICAS= (several replicas), not both.")
+            fleet = open_fleet(lb, replicas, server_token(args.token))
         deploy(project, Path(args.model) if args.model else None, url=server_url(args.url),
-               token=server_token(args.token), rollback=args.rollback, confirmed=confirmed, ask=ask)
+               token=server_token(args.token), rollback=args.rollback, confirmed=confirmed, ask=ask, fleet=fleet)
     except DeployError as e:
         print(f"\n{e}", file=sys.stderr)
         return 1
@@ -293,6 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="Rasa server (default: $RASA_URL or http://localhost:5005)")
     p.add_argument("--token", help="the server's --auth-token (default: $RASA_TOKEN, $RASA_AUTH_TOKEN, then "
                                    "RASA_AUTH_TOKEN in var/secrets.env)")
+    p.add_argument("--lb", help="several replicas: HAProxy's runtime API (socket path or host:port); the replicas "
+                                "are the servers it balances over, updated one at a time (default: $LB)")
+    p.add_argument("--replicas", help="several replicas without HAProxy: their URLs, comma-separated (default: "
+                                      "$REPLICAS)")
     p.add_argument("--rollback", action="store_true", help="put back the model that was live before the current one")
     p.add_argument("--yes", action="store_true", help="deploy to a server other than last time's without asking "
                                                       "(make: CONFIRM=1)")

@@ -10,6 +10,10 @@ The server is `make run`'s (http://localhost:5005, started by moments.serve with
 --auth-token); RASA_URL= for another. The token is always sent: RASA_TOKEN / RASA_AUTH_TOKEN from the
 environment, else RASA_AUTH_TOKEN from this installation's secrets file (moments.secrets).
 
+Several replicas behind HAProxy (`make deploy LB=<its runtime API socket>`, or REPLICAS=url,url): the same gate,
+then the model goes onto one replica at a time, each out of the load balancer's rotation while it loads, and a
+replica that fails puts every replica back on its previous model (moments/trainer/fleet.py).
+
 Every deployment is appended to reports/trainer/deployments.json (server, model, sha256, what it replaced).
 `deploy --rollback` puts back the model that was live before the current one on that server (gated too);
 a model rolled back from is never picked again by a plain `deploy`. A server other than the one deployed to
@@ -178,13 +182,13 @@ def _changes(project: Project, record: Dict, live: Optional[Dict], model: Path) 
     return lines
 
 
-def _confirm(url: str, last: Optional[str], confirmed: bool, ask, rollback: bool) -> None:
+def _confirm(url: str, last: Optional[str], confirmed: bool, ask, rollback: bool, args: Optional[str] = None) -> None:
     if confirmed or last == url:
         return
     why = (f"The last deployment from this checkout went to {last}, not to {url}." if last
            else f"Nothing was deployed to {url} from this checkout before.")
-    how = "make deploy" + (" ROLLBACK=1" if rollback else "") + (f" RASA_URL={url}" if url != DEFAULT_URL else "") \
-        + " CONFIRM=1"
+    where = args if args is not None else (f" RASA_URL={url}" if url != DEFAULT_URL else "")
+    how = "make deploy" + (" ROLLBACK=1" if rollback else "") + where + " CONFIRM=1"
     if ask is not None:
         answer = ask(f"{why} Deploy to {url}? [y/N] ").strip().lower()
         if answer in ("y", "yes"):
@@ -193,12 +197,27 @@ def _confirm(url: str, last: Optional[str], confirmed: bool, ask, rollback: bool
     raise DeployError(f"Not deployed: {why} To deploy there, say so: {how}")
 
 
+def known_models(project: Project) -> Dict[str, Path]:
+    """model_id -> a file of that model this checkout has: models/moments.tar.gz and what it deployed before."""
+    files: Dict[str, Path] = {}
+    if project.deployed_model.exists():
+        try:
+            files[model_metadata(project.deployed_model)["model_id"]] = project.deployed_model
+        except Exception:  # noqa: BLE001 - an unreadable file is simply not a model we can put back
+            pass
+    for e in history(project):
+        if e.get("model_id") and Path(e["model_file"]).exists():
+            files[e["model_id"]] = Path(e["model_file"])
+    return files
+
+
 # -- deploy ---------------------------------------------------------------------------------------
 
 def deploy(project: Project, model: Optional[Path] = None, url: str = DEFAULT_URL, token: Optional[str] = None,
            out: TextIO = None, wait_ready: float = 120, rollback: bool = False, confirmed: bool = False,
-           ask=None) -> Deployment:
-    """Loads `model` (default: the newest candidate; with rollback: the previous live model) into the server.
+           ask=None, fleet=None) -> Deployment:
+    """Loads `model` (default: the newest candidate; with rollback: the previous live model) into the server, or
+    into every replica of `fleet` (moments.trainer.fleet.open_fleet) one at a time.
 
     ask: a function asking the trainer a yes/no question (a terminal), or None (refuse unless confirmed).
     """
@@ -206,11 +225,13 @@ def deploy(project: Project, model: Optional[Path] = None, url: str = DEFAULT_UR
 
     out = out or sys.stdout
     url = url.rstrip("/")
+    key = fleet.key if fleet else url  # what the deployment history calls this server (or set of replicas)
+    args = fleet.make_args if fleet else (f" RASA_URL={url}" if url != DEFAULT_URL else "")
     target_entry = None
     if rollback:
         if model:
             raise DeployError("Give either ROLLBACK=1 or MODEL=…, not both.")
-        target_entry = rollback_target(project, url)
+        target_entry = rollback_target(project, key)
         model = Path(target_entry["model_file"])
     explicit = model is not None
     model = Path(model) if model else project.latest_candidate()
@@ -234,21 +255,41 @@ def deploy(project: Project, model: Optional[Path] = None, url: str = DEFAULT_UR
         raise DeployError(f"{model.name} understands messages but has no dialogue part (made by `rasa train nlu`); "
                           "the server needs a complete model: make train-candidate.")
 
-    out.write(f"Server: {url}" + ("  (the one deployed to last time)" if last_server(project) == url else "") + "\n")
-    server = RasaServer(url, token)
-    try:
-        previous = server.status()
-    except requests.RequestException as e:
-        raise DeployError(f"No Rasa server answers at {url} ({e.__class__.__name__}). Start the bot with "
-                          "make run (it listens on http://localhost:5005), or say where it is: "
-                          "make deploy RASA_URL=http://<server>:5005") from e
-    out.write(f"Live now: {previous.get('model_file')} (fingerprint {previous.get('model_id')})\n"
-              f"{'Rolling back to' if rollback else 'New model'}: {project.rel(model)}"
+    if fleet:
+        from moments.trainer.fleet import check_ready
+
+        out.write(f"Replicas: {key}" + ("  (deployed to last time)" if last_server(project) == key else "")
+                  + "\nLive now:\n")
+        check_ready(fleet, out)
+        previous = fleet.replicas[0].before
+        files = known_models(project)
+        for r in fleet.replicas:
+            if r.before.get("model_id") not in files:
+                raise DeployError(f"{r.label} runs {r.before.get('model_file')} (fingerprint "
+                                  f"{r.before.get('model_id')}), and this checkout has no file of that model, so it "
+                                  "could not put it back if a replica failed to load the new one. Nothing was changed. "
+                                  "Deploy from the checkout that deployed it, or put that model at "
+                                  f"{project.rel(project.deployed_model)}.")
+        already = all(r.before.get("model_id") == meta.get("model_id") and r.before.get("model_file") == model.name
+                      for r in fleet.replicas)
+    else:
+        out.write(f"Server: {url}" + ("  (the one deployed to last time)" if last_server(project) == url else "")
+                  + "\n")
+        server = RasaServer(url, token)
+        try:
+            previous = server.status()
+        except requests.RequestException as e:
+            raise DeployError(f"No Rasa server answers at {url} ({e.__class__.__name__}). Start the bot with "
+                              "make run (it listens on http://localhost:5005), or say where it is: "
+                              "make deploy RASA_URL=http://<server>:5005") from e
+        out.write(f"Live now: {previous.get('model_file')} (fingerprint {previous.get('model_id')})\n")
+        already = previous.get("model_id") == meta.get("model_id") and previous.get("model_file") == model.name
+    out.write(f"{'Rolling back to' if rollback else 'New model'}: {project.rel(model)}"
               + (f" (live from {target_entry['deployed_at']} until the current one)" if target_entry else "") + "\n")
-    if previous.get("model_id") == meta.get("model_id") and previous.get("model_file") == model.name:
+    if already:
         out.write(f"{model.name} is already the live model; nothing to do.\n")
         return Deployment(model, meta.get("model_id", ""), previous, 0.0, previous)
-    _confirm(url, last_server(project), confirmed, ask, rollback)
+    _confirm(key, last_server(project), confirmed, ask, rollback, args)
 
     live = baseline(project, out)
     record = rollback_gate(project, model, live, out) if rollback else check_gate(project, model, out)
@@ -259,7 +300,7 @@ def deploy(project: Project, model: Optional[Path] = None, url: str = DEFAULT_UR
         worse = "; ".join(record.get("reasons") or [])
         why = (f"{model.name} was live before, but it understands fewer of today's test messages than the live "
                f"model: {worse}.")
-        how = "make deploy ROLLBACK=1" + (f" RASA_URL={url}" if url != DEFAULT_URL else "") + " CONFIRM=1"
+        how = "make deploy ROLLBACK=1" + args + " CONFIRM=1"
         if not confirmed:
             if ask is None or ask(f"{why}\nRoll back anyway? [y/N] ").strip().lower() not in ("y", "yes"):
                 raise DeployError(f"Not rolled back: {why} The live model stays. If it is worse with real parents "
@@ -281,28 +322,36 @@ def deploy(project: Project, model: Optional[Path] = None, url: str = DEFAULT_UR
         import shutil
 
         shutil.copy2(project.deployed_model, keep)
-        _append_history(project, {"server": url, "model_file": str(keep), "sha256": live.get("sha256") or
+        _append_history(project, {"server": key, "model_file": str(keep), "sha256": live.get("sha256") or
                                   file_sha256(keep), "deployed_at": "before this checkout's first deployment",
-                                  "model_id": previous.get("model_id")})
+                                  "model_id": model_metadata(keep).get("model_id") or previous.get("model_id")})
 
-    out.write(f"Loading {model.name} into the server at {url} …\n")
-    started = time.monotonic()
-    server.load(model)
-    deadline = time.monotonic() + wait_ready
-    status: Dict = {}
-    while time.monotonic() < deadline:
-        try:
-            status = server.status()
-            if status.get("model_id") == meta.get("model_id") and status.get("model_file") == model.name:
-                server.parse("hello")
-                break
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
+    if fleet:
+        from moments.trainer.fleet import roll_out
+
+        out.write(f"Loading {model.name} into one replica at a time"
+                  + (", each out of the load balancer's rotation while it loads" if fleet.lb else "") + " …\n")
+        seconds = roll_out(fleet, model, meta.get("model_id", ""), known_models(project), out, wait_ready)
+        status = fleet.replicas[-1].server.status()
     else:
-        raise DeployError(f"The server did not switch to {model.name} (it reports {status}). The old model is "
-                          "still answering; see the server log (var/logs/rasa.log).")
-    seconds = time.monotonic() - started
+        out.write(f"Loading {model.name} into the server at {url} …\n")
+        started = time.monotonic()
+        server.load(model)
+        deadline = time.monotonic() + wait_ready
+        status: Dict = {}
+        while time.monotonic() < deadline:
+            try:
+                status = server.status()
+                if status.get("model_id") == meta.get("model_id") and status.get("model_file") == model.name:
+                    server.parse("hello")
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        else:
+            raise DeployError(f"The server did not switch to {model.name} (it reports {status}). The old model is "
+                              "still answering; see the server log (var/logs/rasa.log).")
+        seconds = time.monotonic() - started
 
     # What `make run` loads next time, and the baseline for the next evaluation.
     if project.deployed_model.resolve() != model:
@@ -318,18 +367,27 @@ def deploy(project: Project, model: Optional[Path] = None, url: str = DEFAULT_UR
         "sha256": sha,
         "model_id": meta.get("model_id"),
         "deployed_at": now,
-        "server": url,
+        "server": key,
         "heldout_digest": record.get("heldout_digest") if not rollback else None,
         "scores": record.get("scores") if not rollback else None,
     })
-    _append_history(project, {"server": url, "model_file": str(model), "sha256": sha, "model_id": meta.get("model_id"),
+    _append_history(project, {"server": key, "model_file": str(model), "sha256": sha, "model_id": meta.get("model_id"),
                               "deployed_at": now, "replaced": previous.get("model_file"),
-                              "rollback_of": (live or {}).get("sha256") if rollback else None})
-    out.write(f"{'Rolled back' if rollback else 'Deployed'}: the server at {url} now runs {model.name} "
-              f"(fingerprint {meta.get('model_id')}), switched in {seconds:.1f}s without a restart. Also copied to "
-              f"{project.rel(project.deployed_model)} for the next make run"
-              + (" (which will not train it again)" if current else "") + ".\n"
-              + ("To undo: make deploy ROLLBACK=1" + (f" RASA_URL={url}" if url != DEFAULT_URL else "") + "\n"))
+                              "rollback_of": (live or {}).get("sha256") if rollback else None,
+                              **({"replicas": [r.url for r in fleet.replicas]} if fleet else {})})
+    if fleet:
+        out.write(f"{'Rolled back' if rollback else 'Deployed'}: all {len(fleet.replicas)} replicas "
+                  f"({', '.join(r.label for r in fleet.replicas)}) now run {model.name} (fingerprint "
+                  f"{meta.get('model_id')}), switched one at a time in {seconds:.1f}s without a restart. Also copied "
+                  f"to {project.rel(project.deployed_model)}, which a replica loads when it restarts"
+                  + (" (make run will not train it again)" if current else "") + ".\n"
+                  + f"To undo: make deploy ROLLBACK=1{args}\n")
+    else:
+        out.write(f"{'Rolled back' if rollback else 'Deployed'}: the server at {url} now runs {model.name} "
+                  f"(fingerprint {meta.get('model_id')}), switched in {seconds:.1f}s without a restart. Also copied to "
+                  f"{project.rel(project.deployed_model)} for the next make run"
+                  + (" (which will not train it again)" if current else "") + ".\n"
+                  + ("To undo: make deploy ROLLBACK=1" + args + "\n"))
     return Deployment(model, meta.get("model_id", ""), previous, seconds, status)
 
 

@@ -131,3 +131,61 @@ def test_an_unknown_birth_registration_in_chinese_then_yes_shows_the_real_refere
     replies = say(chat, "是", "utter_birth_registered", "utter_offer_baby_bonus")
     assert record["reference"] in replies[0]["text"]
     assert len([r for r in agency.ica.registrations(chat.token) if r["enlb_number"] == baby["enlb_number"]]) == 1
+
+
+def book_a_vaccination(chat, start, consent, clinic, day, confirm) -> str:
+    """Books a vaccination the normal way; returns its AP- reference."""
+    say(chat, start, "utter_ask_myinfo_consent")
+    say(chat, consent, "utter_ask_appointment_clinic")
+    say(chat, clinic, "utter_ask_appointment_date")
+    say(chat, day, "utter_ask_appointment_slot")
+    say(chat, "1", "utter_ask_book_appointment_confirm")
+    [ref] = re.findall(r"AP-[0-9A-Z]{8}", "\n".join(texts(say(chat, confirm, "utter_appointment_booked"))))
+    return ref
+
+
+def ask_for(chat, text, ref, expected):
+    """Asks to move or cancel; picks `ref` when the family has several upcoming appointments."""
+    replies = chat.say(text)
+    if chat.last_responses() in (["utter_ask_appointment_pick_to_move"], ["utter_ask_appointment_pick_to_cancel"]):
+        replies = chat.say(ref)
+    assert chat.last_responses() == [expected], (text, texts(replies))
+    return replies
+
+
+def test_a_move_whose_answer_was_dropped_shows_the_new_time_and_a_second_yes_moves_nothing(servers, agency):
+    chat = logged_in(servers, "faizal")
+    ref = book_a_vaccination(chat, "book a vaccination for Irfan", "yes", "AMK", "next Monday", "yes")
+    before = agency.health.appointment(chat.token, ref)
+    ask_for(chat, "I need to reschedule the appointment", ref, "utter_ask_reschedule_date")
+    replies = say(chat, "next Friday", "utter_ask_appointment_slot")
+    new_time = [b["title"] for r in replies for b in r.get("buttons", []) if b["payload"] == "2"][0]
+    say(chat, "2", "utter_ask_reschedule_confirm")
+    with answers_lost(servers, "health", lost_replies=1):  # the Health agency moves it, then the connection drops
+        replies, took = timed_say(chat, "yes", "utter_appointment_rescheduled")
+    moved = agency.health.appointment(chat.token, ref)
+    assert moved["reschedule_count"] == before["reschedule_count"] + 1 and moved["starts_at"] != before["starts_at"]
+    assert ref in replies[0]["text"] and new_time.split()[-2] in replies[0]["text"], (new_time, texts(replies))
+    assert took < 8
+    chat.say("yes")  # a double tap: the move is done, nothing is sent to the Health agency again
+    again = agency.health.appointment(chat.token, ref)
+    assert (again["reschedule_count"], again["starts_at"], again["status"]) == \
+        (moved["reschedule_count"], moved["starts_at"], "booked")
+
+
+def test_a_cancellation_nobody_can_confirm_is_said_to_be_unknown_and_yes_in_chinese_cancels_it_once(servers, agency):
+    chat = logged_in(servers, "tay")
+    ref = book_a_vaccination(chat, "我要帮 Yu Xuan 预约打疫苗", "好", "宏茂桥", "下个星期二", "是的")
+    ask_for(chat, "取消预约", ref, "utter_ask_cancel_confirm")
+    # Nothing the Health agency says arrives: the cancellation's answer, the replays' and the look-ups'.
+    with answers_lost(servers, "health", lost_replies=100, lost_replies_include_reads=True):
+        replies = say(chat, "是", "utter_agency_outcome_unknown", "utter_ask_cancel_confirm")
+    assert "不会重复提交" in replies[0]["text"]
+    assert agency.health.appointment(chat.token, ref)["status"] == "cancelled"  # it did go through
+    replies = say(chat, "是", "utter_appointment_cancelled")  # the same key: the stored answer, not "already gone"
+    assert ref in replies[0]["text"] and "已取消" in replies[0]["text"], texts(replies)
+    chat.say("是")
+    cancelled = [a for a in agency.health.appointments(chat.token) if a["reference"] == ref]
+    assert [a["status"] for a in cancelled] == ["cancelled"]
+    assert not [a for a in agency.health.appointments(chat.token, status="booked")
+                if a["child"]["name"] == NAME["yu-xuan"]]  # nothing else was booked or moved in its place
