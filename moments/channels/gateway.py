@@ -31,7 +31,7 @@ import logging
 import os
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import Any, Dict, List, Optional, Protocol, Text
+from typing import Any, Dict, List, Optional, Protocol, Text, Tuple
 
 from moments.channels import identity as sms_identity
 from moments.channels.menus import (RESUME_PAYLOAD, Kind, Menu, Option, channel_text, language_or_default,
@@ -188,6 +188,10 @@ class Conversation:
     language: Optional[str] = None   # the `language` slot
     in_form: bool = False            # a form is asking questions (its answers may be numbers)
     form: Optional[str] = None       # which one (the active loop's name)
+    # The bot's messages since the last user message, as sent ({"text", "buttons", …}): what the texter reads now.
+    # The menu store is a cache of their menu; when it has none (a restart of a one-server set-up, an expired entry,
+    # a replica without a shared store), the menu is read back from them.
+    last_turn: Tuple[Dict[str, Any], ...] = ()
 
 
 class Assistant(Protocol):
@@ -404,6 +408,8 @@ class SmsGateway:
             return self._twiml(channel_text("not_text", lang), transport)
 
         menu = await self.store.get_menu(cid)
+        if menu is None:
+            menu = await self._menu_from_history(assistant, cid)
         selection = select(text, menu)
         logger.debug("sms: %s (%s) sent %r -> %s", mask_number(phone), cid, mask_personal(text[:80]),
                      selection.kind.value)
@@ -463,6 +469,23 @@ class SmsGateway:
             question.resume = menu.resume
         await self.store.set_menu(cid, question)
         return self._twiml(question.asked + "\n" + question.text(), transport)
+
+    async def _menu_from_history(self, assistant: Assistant, cid: str) -> Optional[Menu]:
+        """The menu of the bot's last turn, rebuilt from the conversation when the store has forgotten it (as
+        `_respond` would have stored it): its numbered options, or inside a form the question it asked."""
+        state = await self._conversation(assistant, cid)
+        if not state.last_turn:
+            return None
+        turn = render_turn(list(state.last_turn), state.language)
+        if turn.menu is not None:
+            turn.menu.asked = turn.text
+            menu: Optional[Menu] = turn.menu
+        elif state.in_form:
+            menu = Menu([], language_or_default(state.language), asked=turn.text)
+        else:
+            return None
+        await self.store.set_menu(cid, menu)
+        return menu
 
     async def _conversation(self, assistant: Assistant, cid: str) -> Conversation:
         try:

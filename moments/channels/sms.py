@@ -10,9 +10,10 @@ agent (to process a message and read the conversation's `language` slot from the
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -68,7 +69,18 @@ class RasaAssistant:
         if tracker is None:
             return Conversation()
         return Conversation(language=tracker.get_slot("language"), in_form=bool(tracker.active_loop_name),
-                            form=tracker.active_loop_name or None)
+                            form=tracker.active_loop_name or None, last_turn=last_turn(tracker.events))
+
+
+def last_turn(events: Any) -> Tuple[Dict[str, Any], ...]:
+    """The bot's messages after the last user message, each as the output channel got it."""
+    turn: List[Dict[str, Any]] = []
+    for event in reversed(list(events)):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered):
+            turn.append({"text": event.text, **{k: v for k, v in (event.data or {}).items() if v}})
+    return tuple(reversed(turn))
 
 
 class SmsInput(InputChannel):

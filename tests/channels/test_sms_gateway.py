@@ -53,11 +53,15 @@ class FakeAssistant:
         if self.fail:
             raise RuntimeError("boom")
         if text == "/help":
-            return [{"text": "I can help with:", "buttons": MENU_BUTTONS}]
-        return [{"text": f"You said {text}"}]
+            return self._said([{"text": "I can help with:", "buttons": MENU_BUTTONS}])
+        return self._said([{"text": f"You said {text}"}])
+
+    def _said(self, messages):
+        self.last_turn = tuple(messages)  # as the tracker holds them (BotUttered events after the user's)
+        return messages
 
     async def conversation(self, conversation_id):
-        return Conversation(language=self.lang, in_form=self.in_form)
+        return Conversation(language=self.lang, in_form=self.in_form, last_turn=getattr(self, "last_turn", ()))
 
 
 def form(body="hello", sid=None, phone=PHONE, **extra):
@@ -459,12 +463,13 @@ class FormAssistant(FakeAssistant):
         self.calls.append((text, conversation_id, metadata, message_id))
         if text == "/stop":
             self.in_form = False
-            return [{"text": "Stopped."}]
-        return [{"text": "Dialect?", "buttons": [{"title": "Skip", "payload": "/deny"}]}]
+            return self._said([{"text": "Stopped."}])
+        return self._said([{"text": "Dialect?", "buttons": [{"title": "Skip", "payload": "/deny"}]}])
 
     async def conversation(self, conversation_id):
         return Conversation(language=self.lang, in_form=self.in_form,
-                            form="birth_registration_form" if self.in_form else None)
+                            form="birth_registration_form" if self.in_form else None,
+                            last_turn=getattr(self, "last_turn", ()))
 
 
 @STORES
@@ -506,3 +511,55 @@ def test_zero_inside_a_form_then_1_stops_it_and_the_next_digit_is_not_an_answer(
         assert bot.calls[-1][0] == "/help"
 
     run(scenario())
+
+
+# --- a store that forgot (restart of a one-server set-up, expiry): the menu is read back from the conversation --
+
+def test_after_a_restart_a_digit_still_picks_from_the_menu_the_texter_is_reading():
+    async def scenario():
+        bot = FakeAssistant("en")
+        await post(SmsGateway(config(), MemorySmsStore()), form("0"), bot)  # the main menu
+        restarted = SmsGateway(config(), MemorySmsStore())  # nothing remembered
+        await post(restarted, form("2"), bot)
+        assert bot.calls[-1][0] == "/ask_baby_bonus"
+
+    run(scenario())
+
+
+def test_after_a_restart_zero_then_2_inside_a_form_shows_the_forms_question_again():
+    async def scenario():
+        bot = FormAssistant("en")
+        await post(SmsGateway(config(), MemorySmsStore()), form("Tan Kai Xuan"), bot)
+        restarted = SmsGateway(config(), MemorySmsStore())
+        calls = len(bot.calls)
+        asked = await post(restarted, form("0"), bot)
+        assert "Stop the birth registration?" in "\n".join(twiml_messages(asked.body))
+        back = "\n".join(twiml_messages((await post(restarted, form("2"), bot)).body))
+        assert back.endswith("Dialect?\n1. Skip\n" + reply_hint(1, "en")), back
+        assert len(bot.calls) == calls
+        await post(restarted, form("1"), bot)
+        assert bot.calls[-1][0] == "/deny", "1 is the form's own option, not text"
+
+    run(scenario())
+
+
+def test_a_reply_without_options_outside_a_form_leaves_digits_as_text():
+    async def scenario():
+        bot = FakeAssistant("en")
+        await post(SmsGateway(config(), MemorySmsStore()), form("hello"), bot)
+        await post(SmsGateway(config(), MemorySmsStore()), form("2"), bot)
+        assert bot.calls[-1][0] == "2"
+
+    run(scenario())
+
+
+def test_the_last_turn_is_the_bots_messages_after_the_last_user_message():
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+
+    from moments.channels.sms import last_turn
+
+    buttons = [{"title": "Yes", "payload": "/affirm"}]
+    events = [BotUttered("Hi"), UserUttered("hello"), ActionExecuted("utter_greet"), BotUttered("Hello!"),
+              SlotSet("language", "en"), BotUttered("Which?", data={"buttons": buttons}), ActionExecuted("action_listen")]
+    assert last_turn(events) == ({"text": "Hello!"}, {"text": "Which?", "buttons": buttons})
+    assert last_turn(events[:3]) == ()
