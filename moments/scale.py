@@ -209,6 +209,14 @@ class ScaledStack:
         wait_for_model(url, self.env["RASA_AUTH_TOKEN"])
         self.replica_urls.append(url)
 
+    def revive(self, name: str) -> None:
+        """Start a killed replica again on its own port (the balancer's health check takes it back)."""
+        if self.procs[name].poll() is None:
+            return
+        url = self.replica_urls[int(name.removeprefix("rasa")) - 1]
+        self._start(name, command("rasa", int(url.rsplit(":", 1)[1]), self.model), f"{url}{PROCESSES['rasa'][2]}")
+        wait_for_model(url, self.env["RASA_AUTH_TOKEN"])
+
     def _wait_for_balancer(self) -> None:
         import time
 
