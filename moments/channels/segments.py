@@ -272,6 +272,10 @@ _ITEMS = [
     re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:（[^）]{1,4}）)?"),                # 2026年12月3日（星期四）, 12月5日（周六）
     re.compile(r"\b[A-Z]{2,3}-[A-Z0-9]{6,}\b|\bNLB\d{6,}\b|\b[STFGM]\d{7}[A-Z]\b"),  # references
     re.compile(r"\b[A-Z][a-z]+(?: (?:[A-Z][a-z]+|bin|binte|bte|s/o|d/o|de|van))+\b"),  # Tan Kai Xuan, Ang Mo Kio
+    # A polyclinic or hospital named in Tamil or Chinese: the words before "polyclinic" / "hospital" are its name
+    # ("அங் மோ கியோ பலதுறை மருந்தகம்", "மவுண்ட் அல்வெர்னியா மருத்துவமனை", "宏茂桥综合诊疗所", "中央医院").
+    re.compile(r"(?:[\u0B80-\u0BFF.]+ ){1,4}(?:பலதுறை மருந்தகம்|மருத்துவமனை)"),
+    re.compile(r"[\u4e00-\u9fff]{2,8}(?:综合诊疗所|医院)"),
 ]
 
 

@@ -265,6 +265,11 @@ TA_NEXT = "Arun: எல்லாம் போட்டாச்சு.\nஅட�
 ZH_NEXT = ("Goh Yu Xuan 的疫苗都打完了，没有欠打的。下一剂：6合1 第1剂，12月15日（周二）起可以打，"
            "在任何一间综合诊疗所都可以。要现在预约吗？\n1. 好\n请回复 1")
 
+# The booking summary and the birth line of a registration summary, as `make sms --as priya` showed them on 7 Dec
+TA_BOOK = ("Kavya d/o Rajesh, புதன் 9 டிச., காலை 8:45, அங் மோ கியோ பலதுறை மருந்தகம். சரியா?\n1. ஆம்\n2. இல்லை\n"
+           "பதில்: 1 அல்லது 2")
+TA_BORN = "Arjun Kumar (—), ஆண், 18 நவ. 11:05, மவுண்ட் அல்வெர்னியா மருத்துவமனை. தாய் Priya d/o Suresh (S302A)"
+
 
 def _joined(segments):
     return [NUMBERING.sub("", p) for p in segments.parts]
@@ -283,6 +288,8 @@ NUMBERING = re.compile(r" \(\d+/\d+\)$")
     (TA_STATUS, ["BR-SS8T5KCQ", "BB-8RRQB1J8", "3 டிசம்பர் 2026"]),
     (TA_NEXT, ["15 ஜன. 2027", "1. ஆம்"]),
     (ZH_NEXT, ["12月15日（周二）", "Goh Yu Xuan"]),
+    (TA_BOOK, ["அங் மோ கியோ பலதுறை மருந்தகம்", "காலை 8:45", "Kavya d/o Rajesh", "1. ஆம்"]),
+    (TA_BORN, ["மவுண்ட் அல்வெர்னியா மருத்துவமனை", "18 நவ. 11:05"]),
 ])
 def test_links_times_dates_names_references_and_options_stay_in_one_sms(text, items):
     segments = split_sms(text)
