@@ -10,18 +10,18 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.appointments.answers import child_mentioned
+from actions.appointments.answers import appointment_values, child_mentioned, summarise
 from actions.shared import clock
 from actions.shared.agency import agencies, call, identify, report_agency_error
 from actions.shared.answers import child_titles
 from moments.text.languages import language_of
-from moments.text.formatting import format_date, join_list, to_date
+from moments.text.formatting import format_date, join_list, to_date, to_sgt
 from actions.shared.labels import VACCINES, label
 from moments.agency_client.client import AgencyError
 
@@ -73,11 +73,32 @@ class ActionVaccinationStatus(Action):
         except AgencyError as err:
             report_agency_error(dispatcher, err)
             return []
-        self.tell(dispatcher, child["name"], record.get("doses") or [], lang)
+        booked = await self.booked_for(identity.token, child["id"], lang)
+        self.tell(dispatcher, child["name"], record.get("doses") or [], lang, booked)
         return [SlotSet("vaccination_explained_child", child["id"])]  # "book" right after this is for this child
 
     @staticmethod
-    def tell(dispatcher: CollectingDispatcher, name: str, doses: List[dict], lang: str) -> None:
+    async def booked_for(token: str, child_id: str, lang: str) -> List[str]:
+        """The child's upcoming vaccination appointments, one line each (when, clinic, reference). A grandparent by
+        SMS sees them here and moves or cancels by digit; if the agency cannot say, the answer goes on without."""
+        try:
+            booked = await call(agencies().health.appointments, token, status="booked")
+        except AgencyError as err:
+            logger.info("vaccinations: appointments not listed (%s)", err.code)
+            return []
+        now = clock.now()
+        upcoming = sorted((summarise(a) for a in booked if to_sgt(a["starts_at"]) > now
+                           and (a.get("child") or {}).get("id") == child_id and a.get("service") == "vaccination"),
+                          key=lambda a: to_sgt(a["starts_at"]))
+        lines = []
+        for a in upcoming:
+            v = appointment_values(a, lang)
+            lines.append(f"• {v['when']}, {v['clinic']} ({v['reference']})")
+        return lines
+
+    @staticmethod
+    def tell(dispatcher: CollectingDispatcher, name: str, doses: List[dict], lang: str,
+             booked: Sequence[str] = ()) -> None:
         def names(items):
             seen = []
             for d in items:
@@ -99,6 +120,8 @@ class ActionVaccinationStatus(Action):
             first = str(upcoming[0]["due_on"])
             dispatcher.utter_message(response="utter_vaccinations_next", child=name, date=format_date(first, lang),
                                      doses=names(d for d in upcoming if str(d["due_on"]) == first))
-        if overdue or due or upcoming:  # the next dose can be booked ahead; by SMS this is the "1" that books
+        if booked:  # already booked: move or cancel it (or book another), by SMS the numbered "1" / "2" / "3"
+            dispatcher.utter_message(response="utter_vaccinations_booked", child=name, appointments="\n".join(booked))
+        elif overdue or due or upcoming:  # the next dose can be booked ahead; by SMS this is the "1" that books
             dispatcher.utter_message(response="utter_vaccinations_offer_booking")
 

@@ -592,6 +592,7 @@ def test_list_shows_upcoming_appointments_in_the_users_language(fake):
 def test_an_up_to_date_child_is_offered_the_booking_of_the_next_dose_if_there_is_one(fake, monkeypatch, statuses,
                                                                                       offered):
     """By SMS the offer is the numbered "1" that books; with nothing left to give there is nothing to book."""
+    fake.health.booked = []
     doses = [{"code": "BCG", "status": "completed", "due_on": "2025-01-01"},
              {"code": "MMRV-1", "status": "upcoming", "due_on": "2027-01-03"}]
     monkeypatch.setattr(fake.health, "immunisations", lambda token, child_id: {
@@ -604,6 +605,7 @@ def test_an_up_to_date_child_is_offered_the_booking_of_the_next_dose_if_there_is
 
 
 def test_vaccinations_due_and_overdue_for_the_only_young_child(fake):
+    fake.health.booked = []
     d = CollectingDispatcher()
     run(ActionVaccinationStatus().run(d, tracker({"language": "ms"}, "vaksin apa anak saya perlu",
                                                  "ask_vaccination_schedule", form=None), DOMAIN))
@@ -611,6 +613,29 @@ def test_vaccinations_due_and_overdue_for_the_only_young_child(fake):
                             "utter_vaccinations_offer_booking"]
     assert message(d, "utter_vaccinations_overdue")["doses"] == "MMR dos 1, cacar air (varisela) dos 1"
     assert message(d, "utter_vaccinations_next")["doses"] == "MMRV"
+
+
+def test_a_child_with_a_vaccination_booked_is_shown_it_with_move_and_cancel(fake):
+    """A grandparent by SMS: "3" (vaccinations) → the child → the booking, and "1" moves it, "2" cancels it."""
+    fake.health.booked = [appointment("AP-LATER001", day=TODAY + timedelta(days=9)), appointment(),
+                          appointment("AP-PAST0001", day=TODAY - timedelta(days=3)),
+                          appointment("AP-KAVYA001", child=("c2", "Kavya")),
+                          {**appointment("AP-SCREEN01"), "service": "developmental_screening"}]
+    d = CollectingDispatcher()
+    run(ActionVaccinationStatus().run(d, tracker({"language": "ms"}, "vaksin apa anak saya perlu",
+                                                 "ask_vaccination_schedule", form=None), DOMAIN))
+    assert responses(d)[-1] == "utter_vaccinations_booked" and "utter_vaccinations_offer_booking" not in responses(d)
+    lines = message(d, "utter_vaccinations_booked")["appointments"].splitlines()
+    assert [line.rsplit("(", 1)[1] for line in lines] == ["AP-TEST0001)", "AP-LATER001)"], "this child's, in order"
+    assert "Poliklinik Ang Mo Kio" in lines[0]
+
+
+def test_the_vaccination_answer_goes_on_when_the_appointments_cannot_be_listed(fake):
+    fake.health.fail["appointments"] = AgencyError("agency_unavailable", 503)
+    d = CollectingDispatcher()
+    run(ActionVaccinationStatus().run(d, tracker({"language": "en"}, "which vaccines are due",
+                                                 "ask_vaccination_schedule", form=None), DOMAIN))
+    assert responses(d)[-1] == "utter_vaccinations_offer_booking"
 
 
 def test_vaccinations_ask_which_child_with_buttons_then_answer(fake):
@@ -628,7 +653,7 @@ def test_vaccinations_ask_which_child_with_buttons_then_answer(fake):
     d = CollectingDispatcher()
     run(ActionVaccinationStatus().run(d, tracker(text="what jabs does kavya need", intent="ask_vaccination_schedule",
                                                  form=None), DOMAIN))
-    assert fake.health.calls[-1] == ("immunisations", "c2")
+    assert [c for c in fake.health.calls if c[0] == "immunisations"][-1] == ("immunisations", "c2")
 
 
 def test_status_lists_registrations_births_to_register_and_applications(fake):
