@@ -159,8 +159,8 @@ def create_app(settings: ConsoleSettings, users: Users, session_key: str) -> Fas
         return session
 
     async def posted(request: Request, permission: str) -> Tuple[Session, Dict[str, str]]:
+        form = await form_of(request)  # read first: answering before the body is read resets the connection
         session = need(request, permission)
-        form = await form_of(request)
         if not state.signer.check_csrf(session, form.get("csrf")):
             raise Forbidden("csrf")
         return session, form
@@ -180,6 +180,13 @@ def create_app(settings: ConsoleSettings, users: Users, session_key: str) -> Fas
                 if str(exc) == "csrf" else
                 f"Your role ({session.role if session else '?'}) may not do this. Ask a trainer.")
         return render(request, "message.html", session, status=403, title="Not allowed", message=what)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.exception("console: %s %s failed", request.method, request.url.path)
+        return render(request, "message.html", session_of(request), status=500, title="Something went wrong",
+                      message="The console could not do this (the reason is in its log). Nothing was changed "
+                              "that you did not see confirmed. Try again, or tell whoever runs the console.")
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
