@@ -263,11 +263,49 @@ def install(app, state, tpl) -> None:
                                            "style-src 'unsafe-inline'; frame-ancestors 'none'"})
 
     # -- data -------------------------------------------------------------------------------------------------
+    @app.post("/data/examples")
+    async def data_edit(request: Request):
+        """One intent's examples in one language, as the trainer edited them (one per line): the new lines go
+        through add_examples (its checks: another intent's example, a test message, the wrong script, masking),
+        the lines taken out through nlu_files.remove_examples."""
+        from moments.trainer.nlu_files import clean_example, remove_examples
+        from moments.trainer.scaffold import TrainerError, add_examples, describe_added
+
+        session, form = await posted(request, "data")
+        intent, lang = form.get("intent", ""), form.get("lang", "")
+        if lang not in LANGS or intent not in (project.domain().get("intents") or []):
+            return data_page(request, session, "Choose an intent and a language first.", ok=False, status=400)
+        wanted = [clean_example(line) for line in (form.get("examples") or "").splitlines()]
+        wanted = [w for w in wanted if w]
+        current = read_examples(project.nlu_file(lang)).get(intent, [])
+        have = {norm(e) for e in current}
+        keep = {norm(w) for w in wanted}
+        added = [w for w in wanted if norm(w) not in have]
+        removed = [e for e in current if norm(e) not in keep]
+        lines, ok = [], True
+        if added:
+            try:
+                r = add_examples(project, intent, lang, added)
+                lines.append(describe_added(project, r))
+                ok = not r.refused
+            except TrainerError as e:
+                lines.append(str(e))
+                ok = False
+        if removed:
+            n = remove_examples(project.nlu_file(lang), intent, removed)
+            lines.append(f"Removed {n} example(s) from {intent} in {project.rel(project.nlu_file(lang))}.")
+        if not lines:
+            lines.append("Nothing changed.")
+        return data_page(request, session, "\n".join(lines), ok=ok, intent=intent)
+
     @app.get("/data")
     def data_get(request: Request):
+        return data_page(request, need(request, "data"))
+
+    def data_page(request: Request, session, message: str = "", ok: bool = True, status: int = 200,
+                  intent: Optional[str] = None):
         from moments.trainer.validate import validate
 
-        session = need(request, "data")
         report = validate(project, run_rasa=False)
         examples = {lang: read_examples(project.nlu_file(lang)) for lang in LANGS}
         intents = sorted(set(project.domain().get("intents") or []) | {i for e in examples.values() for i in e})
@@ -276,8 +314,9 @@ def install(app, state, tpl) -> None:
         for p in report.problems:
             target = getattr(p, "intent", None)
             (problems[target] if target else general).append(mask_personal(p.message))
-        only = request.query_params.get("intent")
-        return render(request, "data.html", session, title="Training data", intents=intents, examples=examples,
+        only = intent or request.query_params.get("intent")
+        return render(request, "data.html", session, status=status, message=message, ok=ok,
+                      title="Training data", intents=intents, examples=examples,
                       problems=problems, general=general, only=only if only in intents else None,
                       responses=responses_by_language(project))
 

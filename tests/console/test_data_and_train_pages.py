@@ -51,3 +51,26 @@ def test_data_and_train_pages_in_a_browser(store, console_for, tmp_path, browser
     assert page.get_by_role("button", name="Train").is_enabled()
     violations = axe_violations(page)
     assert not violations, violations
+
+
+def test_editing_an_intents_examples_goes_through_add_examples_checks(store, console_for, tmp_path):
+    from conftest import csrf_of
+    from moments.trainer.nlu_files import read_examples
+
+    project = copy_project(tmp_path / "project")
+    console = console_for(store, project.root)
+    s = console.session("trainer")
+    page = s.get(f"{console.url}/data?intent=ask_baby_bonus", timeout=120)
+    current = read_examples(project.nlu_file("ms"))["ask_baby_bonus"]
+    other = read_examples(project.nlu_file("ms"))["greet"][0]
+    edited = current[1:] + ["berapa duit baby bonus untuk anak kembar tiga", other]
+    r = s.post(f"{console.url}/data/examples", data={"csrf": csrf_of(page.text), "intent": "ask_baby_bonus",
+                                                     "lang": "ms", "examples": "\n".join(edited)}, timeout=120)
+    assert r.status_code == 200, r.text
+    after = read_examples(project.nlu_file("ms"))["ask_baby_bonus"]
+    assert "berapa duit baby bonus untuk anak kembar tiga" in after
+    assert current[0] not in after and "Removed 1 example(s)" in r.text
+    assert other not in after and "already an example of greet" in r.text  # add_examples' own check
+    bad = s.post(f"{console.url}/data/examples", data={"csrf": csrf_of(page.text), "intent": "nope", "lang": "ms",
+                                                       "examples": "x"}, timeout=60)
+    assert bad.status_code == 400 and "Choose an intent" in bad.text
