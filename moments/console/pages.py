@@ -134,7 +134,11 @@ def install(app, state, tpl) -> None:
         lang = request.query_params.get("lang") or None
         if lang not in (None, *LANGS):
             lang = None
-        items = queue(lang)
+        from moments.trainer.review import ReviewError
+        try:
+            items = queue(lang)
+        except ReviewError as e:
+            items, message, ok = [], str(e), False
         groups: Dict[Optional[str], Dict[Optional[str], list]] = defaultdict(lambda: defaultdict(list))
         for it in items:
             groups[it.lang][it.likely].append(it)
@@ -187,10 +191,11 @@ def install(app, state, tpl) -> None:
         fresh = bool(gate) and gate.get("data_digest") == evaluate.data_digest(project) and \
             gate.get("heldout_digest") == evaluate.heldout_digest(project)
         history = list(reversed(deploy.history(project)))
+        blind = blind_figures(project)
         return {"candidate": candidate, "gate": gate, "gate_fresh": fresh, "results": results,
                 "history": history, "job": jobs.current, "busy": jobs.busy(),
                 "report": (project.reports_dir / "index.html").exists(), "rel": project.rel,
-                "rasa_url": state.settings.rasa_url}
+                "rasa_url": state.settings.rasa_url, "blind": blind}
 
     @app.get("/train")
     def train_get(request: Request):
@@ -319,6 +324,20 @@ def install(app, state, tpl) -> None:
                       title="Training data", intents=intents, examples=examples,
                       problems=problems, general=general, only=only if only in intents else None,
                       responses=responses_by_language(project))
+
+
+def blind_figures(project) -> Optional[Tuple[str, str]]:
+    """(when, the held-out vs blind table) from the last `make eval` (reports/eval.md), if there is one: the blind
+    set's aggregates only, as make eval prints them."""
+    path = project.root / "reports" / "eval.md"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    if "## Both sets (ours)" not in text:
+        return None
+    part = text.split("## Both sets (ours)", 1)[1].split("\n## ", 1)[0].strip()
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime)), part
 
 
 def responses_by_language(project) -> List[Tuple[str, Dict[str, List[str]], List[str]]]:
