@@ -111,7 +111,8 @@ wait_for web "http://127.0.0.1:$WEB_PORT/healthz" 30
 echo "web page         http://127.0.0.1:$WEB_PORT/   <- open this in a browser"
 # The console (moments/console): its accounts are created on the first run, the first passwords said here once.
 "$BIN/python" -m moments.console init
-CONSOLE_PORT=$CONSOLE_PORT RASA_PORT=$RASA_PORT supervise console "$BIN/python" -m moments.console
+CONSOLE_PORT=$CONSOLE_PORT RASA_PORT=$RASA_PORT CONSOLE_ENDPOINTS=$ENDPOINTS \
+  supervise console "$BIN/python" -m moments.console
 wait_for console "http://127.0.0.1:$CONSOLE_PORT/healthz" 60
 echo "console          http://127.0.0.1:$CONSOLE_PORT/   (trainers and operators; own login)"
 

@@ -46,7 +46,8 @@ class ConsoleSettings:
     host: str = "127.0.0.1"
     port: int = 8090
     project_root: Optional[Path] = None
-    tracker_url: Optional[str] = None     # SQLAlchemy URL; default: endpoints.yml's tracker store
+    tracker_url: Optional[str] = None     # SQLAlchemy URL; default: the tracker store of `endpoints`
+    endpoints: Optional[Path] = None      # the endpoints file Rasa runs with (default: the project's endpoints.yml)
     rasa_url: str = "http://127.0.0.1:5005"
     secure_cookies: bool = False          # set behind HTTPS (CONSOLE_SECURE_COOKIES=1)
 
@@ -56,6 +57,7 @@ class ConsoleSettings:
         return cls(host=env.get("CONSOLE_HOST", "127.0.0.1"), port=int(env.get("CONSOLE_PORT", "8090")),
                    project_root=Path(env["CONSOLE_PROJECT"]) if env.get("CONSOLE_PROJECT") else None,
                    tracker_url=env.get("CONSOLE_TRACKER_URL") or None,
+                   endpoints=Path(env["CONSOLE_ENDPOINTS"]) if env.get("CONSOLE_ENDPOINTS") else None,
                    rasa_url=(env.get("CONSOLE_RASA_URL") or f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}"),
                    secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "") == "1")
 
@@ -77,8 +79,11 @@ class State:
         if self.settings.tracker_url:
             return self.settings.tracker_url
         from moments.trainer.review import NoConversationsYet, tracker_store_url
+        project = self.project
+        if self.settings.endpoints:
+            project = _WithEndpoints(project.root, self.settings.endpoints)
         try:
-            return tracker_store_url(self.project)
+            return tracker_store_url(project)
         except NoConversationsYet:
             return None
 
@@ -368,6 +373,16 @@ def create_app(settings: ConsoleSettings, users: Users, session_key: str) -> Fas
     pages.install(app, state, tpl)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+@dataclass(frozen=True)
+class _WithEndpoints(Project):
+    """The project, with the endpoints file `make run` gave Rasa (ENDPOINTS=…) instead of its endpoints.yml."""
+    endpoints_file: Path = Path("endpoints.yml")
+
+    @property
+    def endpoints(self) -> Path:
+        return self.endpoints_file if self.endpoints_file.is_absolute() else self.root / self.endpoints_file
 
 
 def _safe_next(value: Optional[str]) -> str:
