@@ -148,6 +148,7 @@ class Run:
     handoff: bool = False
     agency_errors: int = 0
     outcome: str = ""
+    sender: str = ""
 
 
 def journeys_of(rows: Iterable[Row], now: float) -> Iterator[Run]:
@@ -205,7 +206,7 @@ def journeys_of(rows: Iterable[Row], now: float) -> Iterator[Run]:
                 run = None
             if journey is not None:
                 run = Run(journey.name, lang or parsed_lang or "unknown", channel or "unknown", ts, ts,
-                          fallbacks=int(last_user_fallback), handoff=last_user_handoff)
+                          fallbacks=int(last_user_fallback), handoff=last_user_handoff, sender=sender_id)
         elif type_name == "session_started":
             if run is not None:
                 yield close(run, False)

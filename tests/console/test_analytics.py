@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from conftest import Store, axe_violations, bot_domain, run_async, browser_login, console_secrets, shot
+from console_testkit import Store, axe_violations, bot_domain, run_async, browser_login, console_secrets, shot
 from moments.console import analytics
 from moments.console.synthetic import Plan, events_for
 
@@ -164,4 +164,4 @@ def test_analytics_reads_nothing_personal(store):
     """What the analytics reads from the rows: the counted columns and a few JSON fields, never a message text."""
     sql = analytics.events_sql("sqlite", None)
     assert "'$.text'" not in sql and "parse_data.text" not in sql
-    assert console_secrets()  # noqa: the helper works without a server
+    assert console_secrets()["CONSOLE_SESSION_KEY"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from conftest import axe_violations, browser_login, shot
+from console_testkit import axe_violations, browser_login, shot
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "trainer"))
 from trainer_testkit import copy_project  # noqa: E402
@@ -54,7 +54,7 @@ def test_data_and_train_pages_in_a_browser(store, console_for, tmp_path, browser
 
 
 def test_editing_an_intents_examples_goes_through_add_examples_checks(store, console_for, tmp_path):
-    from conftest import csrf_of
+    from console_testkit import csrf_of
     from moments.trainer.nlu_files import read_examples
 
     project = copy_project(tmp_path / "project")

@@ -6,7 +6,7 @@ import re
 
 import requests
 
-from conftest import csrf_of, login
+from console_testkit import csrf_of, login
 
 
 def test_nothing_without_logging_in(store, console_for):

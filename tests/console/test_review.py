@@ -6,27 +6,14 @@ import re
 import sys
 from pathlib import Path
 
-from conftest import axe_violations, browser_login, csrf_of, shot
-from moments.console.synthetic import _user
+from console_testkit import axe_violations, browser_login, conversation, csrf_of, shot
 from moments.trainer.nlu_files import norm, read_examples
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "trainer"))
 from trainer_testkit import copy_project  # noqa: E402
 
 TAMIL = "குழந்தை போனஸ் பணம் எப்ப கிடைக்கும் சொல்லுங்க"   # "when do I get the baby bonus money, tell me"
 NRIC = "my IC is S1234567D can I check bonus"
-
-
-def conversation(lang: str, *turns, channel: str = "web", start: float = 1_790_000_000.0) -> list:
-    """turns: (text, intent, confidence)."""
-    events = [ActionExecuted("action_session_start", timestamp=start), SessionStarted(timestamp=start),
-              SlotSet("language", lang, timestamp=start), ActionExecuted("action_listen", timestamp=start)]
-    for i, (text, intent, conf) in enumerate(turns):
-        t = start + 10 * (i + 1)
-        events += [_user(text, intent, lang, channel, t, confidence=conf),
-                   ActionExecuted("action_listen", timestamp=t + 1)]
-    return events
 
 
 def fill(store) -> None:

@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import browser_login, shot
+from console_testkit import browser_login, conversation, shot
 from moments.evaluation.stack import wait_http
 from moments.trainer.nlu_files import norm, read_examples
-from test_review import conversation
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "trainer"))
 from trainer_testkit import make_tiny_project, rasa_server, run_trainer  # noqa: E402
