@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import re
 import threading
 import time
 from collections import defaultdict
@@ -23,6 +24,7 @@ from moments.privacy import mask_personal
 from moments.trainer.nlu_files import norm, read_examples
 from moments.trainer.project import LANGS
 
+WHERE_INTENT = re.compile(r"\bintent (\w+)")
 CONFLICT_RATIO = 0.8  # an existing example this close to a reviewed message, under another intent: shown
 
 
@@ -317,8 +319,9 @@ def install(app, state, tpl) -> None:
         problems: Dict[str, List[str]] = defaultdict(list)
         general: List[str] = []
         for p in report.problems:
-            target = getattr(p, "intent", None)
-            (problems[target] if target else general).append(mask_personal(p.message))
+            found = WHERE_INTENT.search(p.where or "")  # "data/nlu/ms.yml, intent ask_baby_bonus"
+            text = mask_personal(p.message + (f" {p.fix}" if p.fix else ""))
+            (problems[found.group(1)] if found else general).append(text)
         only = intent or request.query_params.get("intent")
         return render(request, "data.html", session, status=status, message=message, ok=ok,
                       title="Training data", intents=intents, examples=examples,

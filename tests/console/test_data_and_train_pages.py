@@ -26,6 +26,9 @@ def test_data_page_shows_each_intent_in_four_languages_and_what_is_missing(store
     html = page.text
     assert 'id="intent-thank"' in html and "Tamil <span class=\"missing\">(0)</span>" in html
     assert "English <span class=\"\">(" in html
+    # make validate's warning, under the intent it is about
+    section = html[html.index('id="intent-thank"'):]
+    assert "Tamil has 0 example(s) of thank" in section[:section.index('class="side"')]
     full = s.get(f"{console.url}/data", timeout=120).text
     assert 'id="responses"' in full and "utter_greet" in full
 
