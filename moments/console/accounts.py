@@ -133,6 +133,12 @@ class Signer:
             raise SystemExit("console: CONSOLE_SESSION_KEY is empty; run it with this installation's secrets "
                              "(make console, make run)")
         self._key = hashlib.sha256(("moments-console:" + key).encode()).digest()
+        self._revoked: Dict[str, int] = {}  # session id -> its expiry: logged out (until this process restarts)
+
+    def revoke(self, session: Session) -> None:
+        now = time.time()
+        self._revoked = {sid: exp for sid, exp in self._revoked.items() if exp > now}
+        self._revoked[session.sid] = session.expires
 
     def _mac(self, payload: bytes) -> str:
         return base64.urlsafe_b64encode(hmac.new(self._key, payload, hashlib.sha256).digest()).decode().rstrip("=")
@@ -155,7 +161,7 @@ class Signer:
         except ValueError:
             return None
         now = time.time() if now is None else now
-        if body.get("e", 0) < now or body.get("r") not in ROLES:
+        if body.get("e", 0) < now or body.get("r") not in ROLES or body.get("s") in self._revoked:
             return None
         return Session(body["u"], body["r"], body["e"], body["s"])
 

@@ -261,6 +261,7 @@ def create_app(settings: ConsoleSettings, users: Users, session_key: str) -> Fas
         form = await form_of(request)
         if session is None or not state.signer.check_csrf(session, form.get("csrf")):
             raise Forbidden("csrf") if session else Forbidden("login")
+        state.signer.revoke(session)  # the cookie is no good any more, even if someone kept a copy
         resp = RedirectResponse("/login", status_code=303)
         resp.delete_cookie(COOKIE, path="/")
         return resp

@@ -72,3 +72,15 @@ def test_login_redirects_only_inside_the_console(store, console_for):
                                              "password": console.env["CONSOLE_OPERATOR_PASSWORD"]},
                allow_redirects=False, timeout=30)
     assert r.status_code == 303 and r.headers["location"] == "/"
+
+
+def test_after_logging_out_the_old_cookie_opens_nothing(store, console_for):
+    console = console_for(store)
+    s = console.session("operator")
+    page = s.get(f"{console.url}/analytics", timeout=30)
+    kept = s.cookies.get("moments_console")
+    r = s.post(f"{console.url}/logout", data={"csrf": csrf_of(page.text)}, allow_redirects=False, timeout=10)
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    again = requests.get(f"{console.url}/analytics", cookies={"moments_console": kept}, allow_redirects=False,
+                         timeout=10)
+    assert again.status_code == 303 and again.headers["location"].startswith("/login")
