@@ -25,7 +25,8 @@ from moments.trainer.nlu_files import norm, read_examples
 from moments.trainer.project import LANGS
 
 WHERE_INTENT = re.compile(r"\bintent (\w+)")
-CONFLICT_RATIO = 0.8  # an existing example this close to a reviewed message, under another intent: shown
+CONFLICT_RATIO = 0.8
+REVIEW_DAYS = 30  # the messages of the last 30 days (CHAT_RETENTION: older conversations are deleted anyway)  # an existing example this close to a reviewed message, under another intent: shown
 
 
 # -- review -------------------------------------------------------------------------------------------------------
@@ -129,8 +130,15 @@ def install(app, state, tpl) -> None:
                 return []
         finally:
             engine.dispose()
-        items = review.build_queue(project, review.read_user_messages(url), signals=True)
-        return [it for it in items if lang in (None, it.lang)]
+        # the queue is computed at most once a minute (reading every user message is the slow part); what the
+        # trainer decided since is taken out at once (the data and the ignore list are read again each time)
+        items = state.cached(("review", url), lambda: review.build_queue(
+            project, review.read_user_messages(url, since=time.time() - REVIEW_DAYS * 86400), signals=True))
+        known = {norm(e) for la in LANGS for path in (project.nlu_file(la), project.heldout_file(la))
+                 for exs in read_examples(path).values() for e in exs}
+        ignored = review.ignored_keys(project)
+        return [it for it in items if lang in (None, it.lang) and it.key not in known
+                and review._ignore_hash(it.text) not in ignored]
 
     def review_page(request: Request, session, message: str = "", ok: bool = True, status: int = 200):
         lang = request.query_params.get("lang") or None
@@ -178,7 +186,6 @@ def install(app, state, tpl) -> None:
             return review_page(request, session, "Choose an intent (or type a new one).", ok=False, status=400)
         items = queue()
         result = review.apply_decisions(project, items, [decision], out=io.StringIO())
-        state.forget_cache()
         message = review.describe_applied(project, result).replace("make validate, then train and evaluate",
                                                                    "train and evaluate on the Train & deploy page")
         return review_page(request, session, message, ok=not result.problems)

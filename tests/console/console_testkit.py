@@ -8,6 +8,7 @@ import os
 import re
 import secrets as _random
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -148,12 +149,13 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def conversation(lang: str, *turns, channel: str = "web", start: float = 1_790_000_000.0) -> list:
+def conversation(lang: str, *turns, channel: str = "web", start: Optional[float] = None) -> list:
     """A conversation of user messages only (no journey): turns are (text, intent, confidence)."""
     from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet
 
     from moments.console.synthetic import _user
 
+    start = time.time() - 3600 if start is None else start  # an hour ago
     events = [ActionExecuted("action_session_start", timestamp=start), SessionStarted(timestamp=start),
               SlotSet("language", lang, timestamp=start), ActionExecuted("action_listen", timestamp=start)]
     for i, (text, intent, conf) in enumerate(turns):
