@@ -166,6 +166,9 @@ def create_app(settings: ConsoleSettings, users: Users, session_key: str) -> Fas
     state = State(settings, project, users, Signer(session_key))
     app.state.console = state
     tpl = templates()
+    from moments import ratelimit
+
+    lockout = ratelimit.login_lockout()  # RATE_LIMIT_LOGIN_FAILURES (5 in 15 minutes) per user name and address
 
     def session_of(request: Request) -> Optional[Session]:
         return state.signer.read(request.cookies.get(COOKIE))
@@ -243,10 +246,16 @@ def create_app(settings: ConsoleSettings, users: Users, session_key: str) -> Fas
         nonce = request.cookies.get(LOGIN_COOKIE)
         if not nonce or not state.signer.check_login_token(nonce, form.get("login_token")):
             return login_page(request, "This login form has expired: please try again.", status=400)
-        user = (form.get("user") or "").strip()
+        user = (form.get("user") or "").strip()[:64]
+        keys = (f"console-user:{user.lower()}", f"console-address:{request.client.host if request.client else '?'}")
+        locked = lockout.check(*keys)
+        if not locked.allowed:
+            minutes = max(1, round(locked.retry_after / 60))
+            return login_page(request, f"Too many wrong passwords: try again in {minutes} minute(s).", status=429)
         role = state.users.authenticate(user, form.get("password") or "")
         if role is None:
             log.info("console: failed login")
+            lockout.fail(*keys)
             return login_page(request, "Wrong user name or password.", status=401)
         log.info("console: %s logged in (%s)", role, "ok")
         resp = RedirectResponse(_safe_next(form.get("next")) or "/", status_code=303)

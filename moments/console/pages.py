@@ -29,6 +29,19 @@ CONFLICT_RATIO = 0.8
 REVIEW_DAYS = 30  # the messages of the last 30 days (CHAT_RETENTION: older conversations are deleted anyway)  # an existing example this close to a reviewed message, under another intent: shown
 
 
+def audit(what: str, by: str, **fields) -> None:
+    """var/logs/console-audit.log: who did what in the console (one JSON line; never a message text)."""
+    import json
+    import os
+    from datetime import datetime, timezone
+
+    path = Path(os.environ.get("MOMENTS_VAR_DIR", "var")) / "logs" / "console-audit.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = {"at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "what": what, "by": by, **fields}
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(line, sort_keys=True) + "\n")
+
+
 # -- review -------------------------------------------------------------------------------------------------------
 
 def conflicts(project, items) -> Dict[Tuple[Optional[str], str], List[Tuple[str, str]]]:
@@ -186,6 +199,8 @@ def install(app, state, tpl) -> None:
             return review_page(request, session, "Choose an intent (or type a new one).", ok=False, status=400)
         items = queue()
         result = review.apply_decisions(project, items, [decision], out=io.StringIO())
+        audit("review", session.user, lang=lang, decision=action if action != "add" else "example",
+              intent=decision.new_intent or decision.intent, added=len(result.added), problems=len(result.problems))
         message = review.describe_applied(project, result).replace("make validate, then train and evaluate",
                                                                    "train and evaluate on the Train & deploy page")
         return review_page(request, session, message, ok=not result.problems)
@@ -213,6 +228,8 @@ def install(app, state, tpl) -> None:
                       refresh=jobs.busy())
 
     def started(request: Request, session, job) -> object:
+        if job is not None:
+            audit(job.kind, session.user)
         if job is None:
             return render(request, "train.html", session, status=409, title="Train, evaluate and deploy",
                           **train_values(), refresh=True,
@@ -305,6 +322,7 @@ def install(app, state, tpl) -> None:
             except TrainerError as e:
                 lines.append(str(e))
                 ok = False
+        audit("edit-examples", session.user, intent=intent, lang=lang, added=len(added), removed=len(removed))
         if removed:
             n = remove_examples(project.nlu_file(lang), intent, removed)
             lines.append(f"Removed {n} example(s) from {intent} in {project.rel(project.nlu_file(lang))}.")

@@ -84,3 +84,12 @@ def test_after_logging_out_the_old_cookie_opens_nothing(store, console_for):
     again = requests.get(f"{console.url}/analytics", cookies={"moments_console": kept}, allow_redirects=False,
                          timeout=10)
     assert again.status_code == 303 and again.headers["location"].startswith("/login")
+
+
+def test_five_wrong_passwords_lock_the_login_for_a_while(store, console_for):
+    console = console_for(store)
+    s = requests.Session()
+    for _ in range(5):
+        assert login(s, console.url, "trainer", "guess-guess-guess").status_code == 401
+    r = login(s, console.url, "trainer", console.env["CONSOLE_TRAINER_PASSWORD"])
+    assert r.status_code == 429 and "Too many wrong passwords" in r.text

@@ -55,6 +55,9 @@ def test_the_trainer_fixes_a_misunderstood_tamil_message(store, console_for, tmp
     assert "Added 1 example(s)" in r.text
     assert norm(TAMIL) in {norm(e) for e in read_examples(project.nlu_file("ta"))["ask_baby_bonus"]}
     assert TAMIL not in items_on(r.text)  # in the data now: not to review any more
+    # who did it is kept, never what the message said
+    audit = (Path(console.env["MOMENTS_VAR_DIR"]) / "logs" / "console-audit.log").read_text(encoding="utf-8")
+    assert '"by": "trainer"' in audit and '"intent": "ask_baby_bonus"' in audit and TAMIL not in audit
 
 
 def test_out_of_scope_ignore_and_refusals(store, console_for, tmp_path):
