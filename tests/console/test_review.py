@@ -73,6 +73,12 @@ def test_out_of_scope_ignore_and_refusals(store, console_for, tmp_path):
     r = s.post(f"{console.url}/review", data={"csrf": csrf, "text": "bila suntikan MMR anak saya", "lang": "ms",
                                               "action": "out_of_scope"}, timeout=60)
     assert "ms/out_of_scope" in r.text
+    # a new intent: scaffolded as make add-intent does it, the message its first Tamil example
+    r = s.post(f"{console.url}/review", data={"csrf": csrf, "text": TAMIL, "lang": "ta", "action": "add",
+                                              "new_intent": "ask_bonus_payment_date"}, timeout=120)
+    assert "Created new intent(s): ask_bonus_payment_date" in r.text, r.text[-3000:]
+    assert (project.domain_dir / "ask_bonus_payment_date.yml").exists()
+    assert norm(TAMIL) in {norm(e) for e in read_examples(project.nlu_file("ta"))["ask_bonus_payment_date"]}
     # a bad new intent name, or no language: said, not a 500
     r = s.post(f"{console.url}/review", data={"csrf": csrf, "text": "x", "lang": "en", "new_intent": "Bad Name!",
                                               "action": "add"}, timeout=60)
