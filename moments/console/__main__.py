@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> None:
     users = ensure_users(show_passwords=False)
     print(f"console          http://{args.host}:{args.port}/", flush=True)
     uvicorn.run(create_app(settings, users, values["CONSOLE_SESSION_KEY"]), host=args.host, port=args.port,
-                access_log=False, server_header=False, log_level="info")
+                access_log=False, server_header=False, log_level="info",
+                timeout_keep_alive=30)  # a page can take seconds to compute: keep the browser's connection
 
 
 if __name__ == "__main__":

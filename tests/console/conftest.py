@@ -9,7 +9,9 @@ import pytest
 from console_testkit import CHROMIUM, CHROMIUM_ARGS, Console, Store, console_secrets, start_console, stop
 
 
-@pytest.fixture(scope="package")
+# Module scope: Playwright's sync API keeps an event loop running while it is open, and later suites (tests/trainer)
+# call asyncio.run(); tests/console has no __init__.py, so "package" would keep it open for the whole session.
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
