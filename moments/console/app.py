@@ -373,6 +373,11 @@ def create_app(settings: ConsoleSettings, users: Users, session_key: str) -> Fas
         need(request, "analytics")
         a, f, _ = analytics_for(request)
         what = request.query_params.get("what", "journeys")
+        if a is not None and (f["journey"] or f["lang"] or f["channel"]):  # what the page shows, no more
+            keep = lambda j, la, ch: (f["journey"] in ("", j)) and (f["lang"] in ("", la)) and (f["channel"] in ("", ch))  # noqa: E731
+            a = analytics.Analytics({k: c for k, c in a.cells.items() if keep(*k)},
+                                    {k: c for k, c in a.days.items() if keep(*k[1:])}, a.conversations, a.runs,
+                                    a.since, a.until, a.seconds)
         body = "" if a is None else (analytics.days_csv(a) if what == "days" else analytics.cells_csv(a))
         name = f"moments-{'days' if what == 'days' else 'journeys'}-{f['from']}-{f['to']}.csv"
         return Response(body, media_type="text/csv; charset=utf-8",

@@ -88,6 +88,8 @@ def test_the_operator_sees_this_weeks_journeys_per_language_and_channel(store, c
     # filters: only Tamil
     tamil = table(console.session("operator").get(f"{console.url}/analytics?lang=ta", timeout=60).text)
     assert set(tamil) == {("baby_bonus", "ta", "sms")}
+    tamil_csv = console.session("operator").get(f"{console.url}/analytics.csv?lang=ta", timeout=60).text
+    assert [r["language"] for r in csv.DictReader(io.StringIO(tamil_csv))] == ["ta"]
 
 
 def test_bad_dates_are_said_not_a_500(store, console_for):
