@@ -23,6 +23,7 @@ help:
 	@echo "make eval   - per-language NLU benchmark (ours vs Rasa's default pipeline) -> reports/"
 	@echo "make crossval - where the training data is weak (3-fold cross-validation, ~10 min)"
 	@echo "make web    - the web page with the chat widget alone (:8080; make run starts it too)"
+	@echo "make console - the trainers' and operators' console alone (:8090; make run starts it too)"
 
 install: $(STAMP)
 
@@ -173,3 +174,15 @@ deploy: $(STAMP)
 # QUICK=1 measures `train --quick` (fine-tuning the last model) instead of the NLU-only retrain.
 bench-trainer: $(STAMP)
 	$(PY) scripts/bench_trainer.py $(if $(QUICK),--quick)
+
+# The trainers' and operators' console alone (moments/console, :8090; `make run` starts it too): CONSOLE_PORT,
+# CONSOLE_TRACKER_URL (default: endpoints.yml's tracker store), CONSOLE_RASA_URL (where it deploys).
+.PHONY: console bench-console
+console: $(STAMP)
+	@scripts/with-secrets.sh $(PY) -m moments.console init
+	@scripts/with-secrets.sh $(PY) -m moments.console
+
+# Analytics over 100,000 synthetic conversations in SQLite and PostgreSQL (if it answers on 127.0.0.1:5432):
+# time to compute. BENCH_CONSOLE_ARGS="--conversations 10000 --no-postgres"
+bench-console: $(STAMP)
+	$(PY) -m moments.console.bench $(BENCH_CONSOLE_ARGS)

@@ -36,6 +36,9 @@ SECRETS: Dict[str, str] = {
     "TWILIO_AUTH_TOKEN": "checks X-Twilio-Signature on the SMS webhook; `make sms` and the tests sign with it",
     "CHANNEL_IDENTITY_KEY": "HMAC key of the identity record the channels hand the action server",
     "PRIVACY_KEY": "encrypts personal data in the tracker store (comma-separated: newest first, older still decrypt)",
+    "CONSOLE_SESSION_KEY": "signs the trainers' and operators' console session cookies and CSRF tokens",
+    "CONSOLE_TRAINER_PASSWORD": "first password of the console's `trainer` account (used when var/console-users.json is created)",
+    "CONSOLE_OPERATOR_PASSWORD": "first password of the console's `operator` account (used when var/console-users.json is created)",
 }
 
 # Values that were once defaults in this repository (or that anyone could guess): never accepted outside dev mode.

@@ -2,7 +2,7 @@
 # Starts everything `make run` promises, with embedded defaults, and stops it all on Ctrl-C. A service that dies is
 # started again (back-off 1 s, 2 s, 4 s … 30 s; reset after a minute up), with a line on the terminal saying so.
 #   scripts/run.sh           Rasa server :5005 (--enable-api), action server :5055, agency services :8000,
-#                            web page with the chat widget :8080
+#                            web page with the chat widget :8080, trainers' and operators' console :8090
 #   scripts/run.sh --shell   the same services, then `rasa shell` in this terminal instead of the REST server
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,7 @@ RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 AGENCIES_PORT=${AGENCIES_PORT:-8000}
 WEB_PORT=${WEB_PORT:-8080}
+CONSOLE_PORT=${CONSOLE_PORT:-8090}
 ENDPOINTS=${ENDPOINTS:-endpoints.yml}
 CREDENTIALS=${CREDENTIALS:-credentials.yml}
 mkdir -p "$MOMENTS_VAR_DIR/logs"
@@ -108,6 +109,12 @@ WEB_PORT=$WEB_PORT RASA_PORT=$RASA_PORT AGENCIES_URL=${AGENCIES_URL:-http://127.
   supervise web "$BIN/python" -m moments.web
 wait_for web "http://127.0.0.1:$WEB_PORT/healthz" 30
 echo "web page         http://127.0.0.1:$WEB_PORT/   <- open this in a browser"
+# The console (moments/console): its accounts are created on the first run, the first passwords said here once.
+"$BIN/python" -m moments.console init
+CONSOLE_PORT=$CONSOLE_PORT RASA_PORT=$RASA_PORT CONSOLE_ENDPOINTS=$ENDPOINTS \
+  supervise console "$BIN/python" -m moments.console
+wait_for console "http://127.0.0.1:$CONSOLE_PORT/healthz" 60
+echo "console          http://127.0.0.1:$CONSOLE_PORT/   (trainers and operators; own login)"
 
 cat <<MSG
 Rasa server      http://127.0.0.1:$RASA_PORT   (REST: POST /webhooks/rest/webhook; the HTTP API wants

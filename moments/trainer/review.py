@@ -201,7 +201,26 @@ def _detect_language(text: str) -> Optional[str]:
     return detect_language(text)
 
 
-def build_queue(project: Project, messages: List[UserMessage], below: float = DEFAULT_BELOW) -> List[Item]:
+CORRECTION_INTENTS = frozenset({"deny"})
+# what a yes/no or form answer is understood as: a "no" after one of these is an answer, not a correction
+ANSWER_INTENTS = frozenset({"affirm", "deny", "inform", "stop", "greet", "thank", "goodbye", FALLBACK, HANDOFF})
+REPEAT_RATIO = 0.85
+
+
+def _repeats(text: str, before: str) -> bool:
+    """The user said (nearly) the same thing again: the bot's answer did not help."""
+    import difflib
+
+    a, b = norm(text), norm(before)
+    if len(a) < 4 or text.startswith("/"):
+        return False
+    return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= REPEAT_RATIO
+
+
+def build_queue(project: Project, messages: List[UserMessage], below: float = DEFAULT_BELOW,
+                signals: bool = False) -> List[Item]:
+    """signals=True (the console) also keeps a confident message the user said "no" to right after (a deny
+    following anything but a yes/no answer), and a message the user repeated (nearly) word for word."""
     known = set()
     for lang in LANGS:
         for path in (project.nlu_file(lang), project.heldout_file(lang)):
@@ -238,6 +257,15 @@ def build_queue(project: Project, messages: List[UserMessage], below: float = DE
                 before = previous[msg.sender_id]
                 b_likely, b_conf = _likely_intent(before.parse)
                 add(before, "came just before a request for a person", b_likely, b_conf)
+        if signals and msg.sender_id in previous:
+            before = previous[msg.sender_id]
+            b_likely, b_conf = _likely_intent(before.parse)
+            intent = (msg.parse.get("intent") or {}).get("name")
+            if intent in CORRECTION_INTENTS and b_likely not in ANSWER_INTENTS:
+                add(before, "the user said no right after the answer", b_likely, b_conf)
+            if _repeats(msg.text, before.text):
+                likely, conf = _likely_intent(msg.parse)
+                add(msg, "the user repeated it", likely, (msg.parse.get("intent") or {}).get("confidence"))
         previous[msg.sender_id] = msg
     order = {l: i for i, l in enumerate(LANGS)}
     return sorted(items.values(), key=lambda it: (order.get(it.lang, 9), it.likely or "~", -it.count, it.text))

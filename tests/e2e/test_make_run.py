@@ -26,7 +26,8 @@ def make_run(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}")
     work = tmp_path_factory.mktemp("make-run")
-    ports = {name: free_port() for name in ("RASA_PORT", "ACTIONS_PORT", "AGENCIES_PORT", "WEB_PORT")}
+    ports = {name: free_port() for name in ("RASA_PORT", "ACTIONS_PORT", "AGENCIES_PORT", "WEB_PORT",
+                                                   "CONSOLE_PORT")}
     endpoints = work / "endpoints.yml"
     endpoints.write_text((ROOT / "endpoints.yml").read_text()
                          .replace("127.0.0.1:5055", f"127.0.0.1:{ports['ACTIONS_PORT']}")
@@ -73,6 +74,28 @@ def test_secrets_are_generated_for_the_installation(make_run):
     secrets = work / "var" / "secrets.env"
     assert secrets.exists() and oct(secrets.stat().st_mode & 0o777) == "0o600"
     assert requests.get(f"{rasa}/status", timeout=10).status_code == 401
+
+
+def test_the_console_runs_and_its_first_passwords_are_said_once_on_the_terminal(make_run):
+    _, rasa, ports, work = make_run
+    console = f"http://127.0.0.1:{ports['CONSOLE_PORT']}"
+    assert requests.get(f"{console}/healthz", timeout=10).json() == {"status": "ok"}
+    values = dict(line.split("=", 1) for line in (work / "var" / "secrets.env").read_text().splitlines()
+                  if "=" in line and not line.startswith("#"))
+    said = (work / "run.out").read_text()
+    assert f"trainer   password {values['CONSOLE_TRAINER_PASSWORD']}" in said
+    assert said.count(values["CONSOLE_OPERATOR_PASSWORD"]) == 1
+    logs = "".join(p.read_text(errors="replace") for p in (work / "var" / "logs").glob("*.log"))
+    assert values["CONSOLE_TRAINER_PASSWORD"] not in logs
+    # the console reads the tracker store Rasa writes (ENDPOINTS=…): no "no conversations" once one is stored
+    say(rasa, "console-check", "hello")
+    s = requests.Session()
+    page = s.get(f"{console}/login", timeout=10).text
+    import re
+    token = re.search(r'name="login_token" value="([^"]+)"', page).group(1)
+    r = s.post(f"{console}/login", data={"login_token": token, "user": "operator",
+                                          "password": values["CONSOLE_OPERATOR_PASSWORD"]}, timeout=60)
+    assert r.status_code == 200 and "How journeys go" in r.text and "No conversations yet" not in r.text
 
 
 HEALTH = {"moments.serve actions": ("ACTIONS_PORT", "/health"), "moments.agencies": ("AGENCIES_PORT", "/healthz")}
