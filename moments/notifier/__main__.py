@@ -4,6 +4,7 @@
     python -m moments.notifier once                   one run, then print what it did
     python -m moments.notifier clock                  the notifier's clock (Singapore time)
     python -m moments.notifier clock --advance 28d    move it forward (28d, 12h, 1d12h; -1d back); every replica follows
+    python -m moments.notifier clock --set 2027-01-04T10:00   move it to that Singapore time
     python -m moments.notifier clock --reset          back to the real time
     python -m moments.notifier status                 reminders by state, subscribers, duplicates (always 0)
 
@@ -55,6 +56,7 @@ def main(argv=None) -> int:
     clock = sub.add_parser("clock")
     clock.add_argument("--advance", metavar="DURATION")
     clock.add_argument("--reset", action="store_true")
+    clock.add_argument("--set", metavar="YYYY-MM-DDTHH:MM", help="Singapore time to move the clock to")
     sub.add_parser("status")
     args = parser.parse_args(argv)
     logging.basicConfig(level=os.environ.get("NOTIFIER_LOG_LEVEL", "INFO"),
@@ -64,6 +66,12 @@ def main(argv=None) -> int:
         try:
             if args.reset:
                 store.set_clock_offset(0)
+            elif args.set:
+                from datetime import datetime
+
+                from .clock import SGT
+                target = datetime.fromisoformat(args.set).replace(tzinfo=SGT)
+                store.set_clock_offset((target - datetime.now(SGT)).total_seconds())
             elif args.advance:
                 store.set_clock_offset(store.clock_offset() + parse_duration(args.advance).total_seconds())
         except ValueError as exc:

@@ -104,7 +104,8 @@ class RunResult:
 
     def __str__(self) -> str:
         if self.quiet:
-            return "quiet hours: nothing sent"
+            return ("quiet hours (NOTIFIER_QUIET_HOURS, Singapore time): nothing sent; the reminders go out when "
+                    "they end (or move the clock: make notifier-clock ADVANCE=3h)")
         parts = [f"{k}={v}" for k, v in vars(self).items() if v and k not in ("quiet",)]
         return " ".join(parts) or "nothing due"
 
