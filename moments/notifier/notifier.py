@@ -194,7 +194,10 @@ class Notifier:
         if rendered.options:
             menu = Menu([Option(t, p) for t, p in rendered.options], texts.lang_of(sub.language),
                         asked=rendered.body)
-            self.store.put_menu(sub.conversation_id, menu.to_json())
+            try:
+                self.store.put_menu(sub.conversation_id, menu.to_json())
+            except Exception:  # noqa: BLE001 - the reminder went out; only its "Reply 1" shortcut is lost
+                log.exception("could not keep the reply menu of a reminder to %s", sub.conversation_id)
 
     def _recover(self, sub, mobile: str, item, rendered, stale: Claim, now: datetime) -> str:
         """A claim whose process died: ask the provider before sending again (one replica wins the take-over)."""

@@ -33,7 +33,7 @@ from sqlalchemy import (Column, Date, DateTime, Float, Integer, MetaData, String
 from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[2]
-LEASE_SECONDS = 60.0  # a `sending` row older than this belongs to a process that died (or a lost answer)
+LEASE_SECONDS = float(os.environ.get("NOTIFIER_LEASE_SECONDS", "60"))  # a `sending` row older than this belongs to a process that died (or a lost answer)
 MENU_TTL_SECONDS = 3 * 24 * 3600  # "1" after a reminder means its option for three days
 
 metadata = MetaData()
@@ -268,10 +268,10 @@ class Store:
 
     # --- reply menus -----------------------------------------------------------------------------------------
     def put_menu(self, cid: str, menu: Dict[str, Any]) -> None:
-        with self.engine.begin() as c:
-            c.execute(delete(reply_menus).where(reply_menus.c.conversation_id == cid))
-            c.execute(insert(reply_menus).values(conversation_id=cid, menu=json.dumps(menu, ensure_ascii=False),
-                                                 created_at=time.time()))
+        values = {"menu": json.dumps(menu, ensure_ascii=False), "created_at": time.time()}
+        with self.engine.begin() as c:  # an upsert: two replicas texting the same parent at once
+            c.execute(_upsert(self.engine, reply_menus, ["conversation_id"], values).values(conversation_id=cid,
+                                                                                           **values))
 
     def take_menu(self, cid: str) -> Optional[Dict[str, Any]]:
         """The menu of the last reminder to this conversation, once (the SMS channel then keeps it)."""
@@ -301,6 +301,15 @@ def _day(value: Any) -> Optional[date]:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+def _upsert(engine: Engine, table: Table, keys: List[str], values: Dict[str, Any]):
+    """`INSERT … ON CONFLICT (keys) DO UPDATE SET values` in this database's dialect."""
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(table).on_conflict_do_update(index_elements=keys, set_=values)
 
 
 def _insert_ignore(engine: Engine):

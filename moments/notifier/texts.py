@@ -71,7 +71,8 @@ def render(item: Dict[str, Any], language: Optional[str]) -> Rendered:
     options: List[Tuple[str, str]] = []
     if kind == "birth_registration":
         born = (item.get("child") or {}).get("born_on")
-        body = text(kind, lang, born=_date(born, lang), date=_date(item["due_on"], lang))
+        key = "birth_registration_last" if item.get("window") == "day-38" else kind
+        body = text(key, lang, born=_date(born, lang), date=_date(item["due_on"], lang))
         options = [(text("option_register", lang), "/register_birth")]
     elif kind in ("vaccination_due", "vaccination_overdue"):
         payload = "/book_appointment" + json.dumps({"vaccination_child": item["child"]["id"]})
@@ -101,11 +102,23 @@ def render(item: Dict[str, Any], language: Optional[str]) -> Rendered:
         raise ValueError(f"unknown reminder kind {kind!r}")
     if lang in ("en", "ms") and not is_gsm7(body):
         body = to_gsm7(body)
-    if not fits(body, lang) and child:  # a very long name: the first two words of it
-        short = " ".join(child.split()[:2])
+    if not fits(body, lang) and child:  # a very long name: the given name
+        short = given_name(child)
         return render({**item, "child": {**item["child"], "name": short}}, lang) if short != child else \
             Rendered(body, options)
     return Rendered(body, options)
+
+
+RELATION_WORDS = {"d/o", "s/o", "bin", "binte", "bte", "binti", "a/l", "a/p"}
+
+
+def given_name(name: str) -> str:
+    """'Kavya d/o Rajesh' -> 'Kavya', 'Muhammad Irfan bin Muhammad Faizal' -> 'Muhammad Irfan', else two words."""
+    words = name.split()
+    for i, w in enumerate(words):
+        if i and w.casefold() in RELATION_WORDS:
+            return " ".join(words[:i])
+    return " ".join(words[:2])
 
 
 def fits(body: str, lang: str) -> bool:

@@ -11,6 +11,8 @@ CLINIC = {"en": "Punggol Polyclinic", "zh": "榜鹅综合诊疗所", "ms": "Poli
           "ta": "பொங்கோல் பலதுறை மருந்தகம்", "address": "681 Punggol Drive, #04-01 Oasis Terraces, Singapore 820681"}
 ITEMS = [
     {"kind": "birth_registration", "child": {"id": None, "name": None, "born_on": "2026-11-02"}, "due_on": "2026-12-14"},
+    {"kind": "birth_registration", "window": "day-38", "child": {"id": None, "name": None, "born_on": "2026-11-02"},
+     "due_on": "2026-12-14"},
     {"kind": "vaccination_due", "child": {"id": "c", "name": LONG_NAME}, "due_on": "2026-12-14",
      "doses": ["MMR-1", "VAR-1", "PCV-B"]},
     {"kind": "vaccination_overdue", "child": {"id": "c", "name": LONG_NAME}, "due_on": "2026-06-14",
@@ -38,9 +40,11 @@ def test_a_reminder_fits_two_sms(item, lang):
         assert is_gsm7(body), body
     if item["kind"] != "birth_registration":
         assert "Irfan" in body or "Zo" in body or "Kavya" in body
+        assert "d/o" not in body or len(split_sms(body)) <= 2
 
 
 def test_every_kind_renders_and_the_replies_have_options():
     assert {i["kind"] for i in ITEMS} == set(KINDS)
-    assert [p for _, p in render(ITEMS[3], "zh").options] == ["/reschedule_appointment", "/cancel_appointment"]
-    assert render(ITEMS[1], "ms").options[0][1].startswith("/book_appointment{")
+    assert [p for _, p in render(ITEMS[4], "zh").options] == ["/reschedule_appointment", "/cancel_appointment"]
+    assert render(ITEMS[2], "ms").options[0][1].startswith("/book_appointment{")
+    assert render(ITEMS[0], "en").body != render(ITEMS[1], "en").body  # day 28 and day 38 say different things
