@@ -142,8 +142,15 @@ class Notifier:
                 for citizens in self.due.pages(now.date().isoformat()):
                     by_cid = {self.conversation_id(c["mobile"]): c for c in citizens if c.get("mobile")}
                     subscribed = self.store.subscribed(by_cid)
-                    jobs = [(sub, by_cid[cid]) for cid, sub in subscribed.items()]
-                    result.citizens += len(jobs)
+                    settled = self.store.settled(subscribed)
+                    jobs = []
+                    for cid, sub in subscribed.items():
+                        citizen = by_cid[cid]
+                        todo = [i for i in citizen["items"] if (cid, i["key"], i["window"]) not in settled]
+                        result.already += len(citizen["items"]) - len(todo)
+                        if todo:
+                            jobs.append((sub, {**citizen, "items": todo}))
+                    result.citizens += len(subscribed)
                     for outcomes in pool.map(lambda job: self._citizen(job[0], job[1], now), jobs):
                         for name in outcomes:
                             setattr(result, name, getattr(result, name) + 1)

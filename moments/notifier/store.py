@@ -225,6 +225,19 @@ class Store:
                 reminders.c.reminder_window == item["window"])).scalar_one()
         return Claim(Outcome.CLAIMED, rid, 1, sha, now)
 
+    def settled(self, cids: Iterable[str]) -> set:
+        """(conversation, item, window) of every reminder already sent, failed or claimed within its lease, for these
+        conversations: one read per page, so a run skips what is done without a transaction per item."""
+        cids, out, now = list(cids), set(), time.time()
+        with self.engine.connect() as c:
+            for i in range(0, len(cids), 500):
+                for row in c.execute(select(reminders.c.conversation_id, reminders.c.item_key,
+                                            reminders.c.reminder_window, reminders.c.state, reminders.c.claimed_at)
+                                     .where(reminders.c.conversation_id.in_(cids[i:i + 500]))):
+                    if row.state != "sending" or now - row.claimed_at <= LEASE_SECONDS:
+                        out.add((row.conversation_id, row.item_key, row.reminder_window))
+        return out
+
     def take_over(self, claim: Claim, body: str, worker: str) -> Optional[Claim]:
         """The stale claim for this process (one replica wins the conditional UPDATE), or None."""
         now = time.time()

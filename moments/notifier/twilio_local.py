@@ -36,7 +36,7 @@ import requests
 from fastapi import BackgroundTasks, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from moments.channels.segments import GSM7, encoding_of, limit_for, units
+from moments.notifier.texts import count_segments
 from moments.channels.twilio_protocol import compute_signature
 
 log = logging.getLogger("moments.twilio_local")
@@ -44,17 +44,6 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ACCOUNT_SID = "AC" + "6d6f6d656e74736c6f63616c" + "0" * 8  # "momentslocal"
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 API = "/2010-04-01/Accounts/{account}"
-
-
-def count_segments(body: str) -> int:
-    """Segments as a carrier counts them: 160/70 characters alone, 153/67 each when concatenated (no word breaks,
-    unlike the channel's own splitter, and no dictionary to load)."""
-    encoding = encoding_of(body)
-    n, single = units(body, encoding), limit_for(encoding)
-    if n <= single:
-        return 1
-    part = 153 if encoding == GSM7 else 67
-    return -(-n // part)
 
 
 def default_database(env=None) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from moments.channels.segments import is_gsm7, split_sms
-from moments.notifier.texts import KINDS, LANGUAGES, render, texts
+from moments.notifier.texts import KINDS, LANGUAGES, count_segments, render, texts
 
 LONG_NAME = "Muhammad Irfan Haziq bin Ahmad Faizal"
 CLINIC = {"en": "Punggol Polyclinic", "zh": "榜鹅综合诊疗所", "ms": "Poliklinik Punggol",
@@ -35,7 +35,8 @@ def test_every_text_is_in_four_languages():
 @pytest.mark.parametrize("item", ITEMS, ids=[i["kind"] for i in ITEMS])
 def test_a_reminder_fits_two_sms(item, lang):
     body = render(item, lang).body
-    assert len(split_sms(body)) <= 2, body
+    assert count_segments(body) <= 2, body
+    assert len(split_sms(body)) <= 3, body  # the channel's word-break splitter (replies) may need one more
     if lang in ("en", "ms"):
         assert is_gsm7(body), body
     if item["kind"] != "birth_registration":
