@@ -32,3 +32,25 @@ def test_a_message_is_recorded_and_listed_for_its_number(twilio):
     assert r.status_code == 201 and r.json()["sid"].startswith("SM") and r.json()["status"] == "queued"
     [m] = twilio.messages("+6591110002")
     assert m["body"] == "提醒：明天打疫苗" and m["num_segments"] == "1"
+
+
+def test_the_phone_simulator_shows_what_the_endpoint_received_for_its_number_once(twilio):
+    from moments.channels.simulator import Inbox
+
+    inbox = Inbox(twilio.url, twilio.account_sid, TOKEN)
+    assert inbox.new("+6591110003") == []
+    post(twilio, {"To": "+6591110003", "From": "+6580000000", "Body": "Moments: reminder one"})
+    post(twilio, {"To": "+6591110004", "From": "+6580000000", "Body": "someone else's"})
+    assert inbox.new("+6591110003") == ["Moments: reminder one"]
+    assert inbox.new("+6591110003") == []
+
+
+def test_the_twilio_library_lists_through_the_endpoint(twilio):
+    from datetime import datetime, timezone
+
+    from moments.notifier.sms import SmsSender
+
+    sender = SmsSender(twilio.url, twilio.account_sid, TOKEN, "+6580000000")
+    sid = sender.send("+6591110005", "Moments: two")
+    [m] = sender.sent_to("+6591110005", datetime.now(timezone.utc))
+    assert (m.sid, m.body) == (sid, "Moments: two")
