@@ -23,6 +23,7 @@ help:
 	@echo "make eval   - per-language NLU benchmark (ours vs Rasa's default pipeline) -> reports/"
 	@echo "make crossval - where the training data is weak (3-fold cross-validation, ~10 min)"
 	@echo "make web    - the web page with the chat widget alone (:8080; make run starts it too)"
+	@echo "make notify - one reminders run now; make notifier-clock ADVANCE=28d moves the notifier's clock"
 
 install: $(STAMP)
 

@@ -26,7 +26,8 @@ def make_run(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}")
     work = tmp_path_factory.mktemp("make-run")
-    ports = {name: free_port() for name in ("RASA_PORT", "ACTIONS_PORT", "AGENCIES_PORT", "WEB_PORT")}
+    ports = {name: free_port() for name in ("RASA_PORT", "ACTIONS_PORT", "AGENCIES_PORT", "WEB_PORT",
+                                                   "TWILIO_LOCAL_PORT")}
     endpoints = work / "endpoints.yml"
     endpoints.write_text((ROOT / "endpoints.yml").read_text()
                          .replace("127.0.0.1:5055", f"127.0.0.1:{ports['ACTIONS_PORT']}")
@@ -75,7 +76,14 @@ def test_secrets_are_generated_for_the_installation(make_run):
     assert requests.get(f"{rasa}/status", timeout=10).status_code == 401
 
 
-HEALTH = {"moments.serve actions": ("ACTIONS_PORT", "/health"), "moments.agencies": ("AGENCIES_PORT", "/healthz")}
+HEALTH = {"moments.serve actions": ("ACTIONS_PORT", "/health"), "moments.agencies": ("AGENCIES_PORT", "/healthz"),
+          "moments.notifier.twilio_local": ("TWILIO_LOCAL_PORT", "/healthz")}
+
+
+def test_the_notifier_runs_under_make_run(make_run):
+    proc, _, ports, work = make_run
+    assert _children_named(proc.pid, "moments.notifier run"), (work / "run.out").read_text()[-2000:]
+    assert requests.get(f"http://127.0.0.1:{ports['TWILIO_LOCAL_PORT']}/healthz", timeout=5).status_code == 200
 
 
 @pytest.mark.parametrize("service", sorted(HEALTH))
