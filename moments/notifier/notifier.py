@@ -199,8 +199,8 @@ class Notifier:
     def _menu(self, sub, rendered) -> None:
         """What "1" / "2" mean when the parent replies: the SMS channel takes this menu on their next message."""
         if rendered.options:
-            menu = Menu([Option(t, p) for t, p in rendered.options], texts.lang_of(sub.language),
-                        asked=rendered.body)
+            # no `asked` text: the reminder's body (a child's name) is not kept at rest
+            menu = Menu([Option(t, p) for t, p in rendered.options], texts.lang_of(sub.language))
             try:
                 self.store.put_menu(sub.conversation_id, menu.to_json())
             except Exception:  # noqa: BLE001 - the reminder went out; only its "Reply 1" shortcut is lost

@@ -54,6 +54,7 @@ def test_a_reminder_is_sent_once_however_often_the_notifier_runs(store, twilio):
     assert int(m["num_segments"]) <= 2
     menu = store.take_menu(cid)  # what "1" means on the parent's reply
     assert menu["options"][0][1] == '/book_appointment{"vaccination_child": "c1"}'
+    assert "Irfan" not in str(menu)  # no personal data at rest: titles are generic, the body is not kept
     assert store.take_menu(cid) is None  # taken once
 
 
