@@ -190,7 +190,10 @@ class Terminal:
         for body in bodies:
             for j, part in enumerate(body.split("\n")):
                 self.line(f"{self.bold if j == 0 else ''}{'reminder ‹ ' if j == 0 else ' ' * 11}{part}{self.reset}")
-            self.line(f"{self.dim}      [{describe_segment(body)}]{self.reset}")
+            from moments.notifier.texts import count_segments
+
+            self.line(f"{self.dim}      [{count_segments(body)} SMS · {encoding_of(body)}, {len(body)} characters]"
+                      f"{self.reset}")
 
 
 def _args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
