@@ -24,6 +24,7 @@ help:
 	@echo "make crossval - where the training data is weak (3-fold cross-validation, ~10 min)"
 	@echo "make web    - the web page with the chat widget alone (:8080; make run starts it too)"
 	@echo "make console - the trainers' and operators' console alone (:8090; make run starts it too)"
+	@echo "make notify - one reminders run now; make notifier-clock ADVANCE=28d moves the notifier's clock"
 
 install: $(STAMP)
 
@@ -108,6 +109,26 @@ web: $(STAMP) $(WEB_ASSETS)
 	@scripts/with-secrets.sh $(PY) -m moments.web
 
 run test: $(WEB_ASSETS)
+
+# Reminders (moments/notifier; README "Reminders"). `make run` starts the notifier and the local Twilio endpoint.
+#   make notifier-clock ADVANCE=28d   move the notifier's clock (every replica follows); RESET=1 back to real time; SET=2027-01-04T10:00
+#   make notify                       one notifier run now (instead of waiting for the next one, every 60 s)
+#   make bench-notifier               50,000 parents with something due, SQLite and PostgreSQL (BENCH_NOTIFIER_ARGS)
+.PHONY: notifier notify notifier-clock bench-notifier twilio-local
+notifier: $(STAMP)
+	@scripts/with-secrets.sh $(PY) -m moments.notifier run
+
+notify: $(STAMP)
+	@scripts/with-secrets.sh $(PY) -m moments.notifier once
+
+notifier-clock: $(STAMP)
+	@scripts/with-secrets.sh $(PY) -m moments.notifier clock $(if $(ADVANCE),--advance $(call shq,$(ADVANCE))) $(if $(RESET),--reset) $(if $(SET),--set $(call shq,$(SET)))
+
+twilio-local: $(STAMP)
+	@scripts/with-secrets.sh $(PY) -m moments.notifier.twilio_local
+
+bench-notifier: $(STAMP)
+	$(PY) -m moments.notifier.bench $(BENCH_NOTIFIER_ARGS)
 
 # Agency services (mock MyInfo, ICA, MSF, polyclinics) alone on :8000; see docs/agencies.md.
 .PHONY: agencies bench-agencies

@@ -35,6 +35,8 @@ SECRETS: Dict[str, str] = {
     "SMS_CONVERSATION_KEY": "HMAC key deriving SMS conversation ids from phone numbers",
     "TWILIO_AUTH_TOKEN": "checks X-Twilio-Signature on the SMS webhook; `make sms` and the tests sign with it",
     "CHANNEL_IDENTITY_KEY": "HMAC key of the identity record the channels hand the action server",
+    "AGENCIES_NOTIFIER_KEY": "X-Notifier-Key of the agencies' /notify/v1 due lists (only the notifier reads them)",
+    "TWILIO_API_TOKEN": "basic-auth token of the Twilio Messages API the notifier sends with (the local endpoint's)",
     "PRIVACY_KEY": "encrypts personal data in the tracker store (comma-separated: newest first, older still decrypt)",
     "CONSOLE_SESSION_KEY": "signs the trainers' and operators' console session cookies and CSRF tokens",
     "CONSOLE_TRAINER_PASSWORD": "first password of the console's `trainer` account (used when var/console-users.json is created)",

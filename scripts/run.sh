@@ -2,7 +2,8 @@
 # Starts everything `make run` promises, with embedded defaults, and stops it all on Ctrl-C. A service that dies is
 # started again (back-off 1 s, 2 s, 4 s … 30 s; reset after a minute up), with a line on the terminal saying so.
 #   scripts/run.sh           Rasa server :5005 (--enable-api), action server :5055, agency services :8000,
-#                            web page with the chat widget :8080, trainers' and operators' console :8090
+#                            web page with the chat widget :8080, trainers' and operators' console :8090,
+#                            the notifier (reminders) and the local Twilio-compatible endpoint it texts through :8091
 #   scripts/run.sh --shell   the same services, then `rasa shell` in this terminal instead of the REST server
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,9 +16,13 @@ ACTIONS_PORT=${ACTIONS_PORT:-5055}
 AGENCIES_PORT=${AGENCIES_PORT:-8000}
 WEB_PORT=${WEB_PORT:-8080}
 CONSOLE_PORT=${CONSOLE_PORT:-8090}
+TWILIO_LOCAL_PORT=${TWILIO_LOCAL_PORT:-8091}
 ENDPOINTS=${ENDPOINTS:-endpoints.yml}
 CREDENTIALS=${CREDENTIALS:-credentials.yml}
 mkdir -p "$MOMENTS_VAR_DIR/logs"
+# The notifier's database (reminders, consent): the SMS channel in Rasa and the notifier share it.
+export NOTIFIER_DATABASE_URL=${NOTIFIER_DATABASE_URL:-sqlite:///$(cd "$MOMENTS_VAR_DIR" && pwd)/notifier.db}
+export SMS_API_URL=${SMS_API_URL:-http://127.0.0.1:$TWILIO_LOCAL_PORT}
 LOGS="$MOMENTS_VAR_DIR/logs"
 
 # This installation's secrets (generated on the first run into var/secrets.env, mode 0600; README "For operators"),
@@ -93,6 +98,16 @@ ACTIONS_PORT=$ACTIONS_PORT supervise actions "$BIN/python" -m moments.serve acti
 wait_for actions "http://127.0.0.1:$ACTIONS_PORT/health" 90
 echo "action server    http://127.0.0.1:$ACTIONS_PORT/health"
 
+# Reminders (moments/notifier): a local Twilio-compatible Messages API that records what it gets, and the notifier
+# that texts through it (a real Twilio account: set SMS_API_URL, SMS_API_ACCOUNT_SID, TWILIO_API_TOKEN, SMS_FROM).
+if [ "$SMS_API_URL" = "http://127.0.0.1:$TWILIO_LOCAL_PORT" ]; then
+  TWILIO_LOCAL_PORT=$TWILIO_LOCAL_PORT supervise twilio-local "$BIN/python" -m moments.notifier.twilio_local \
+    --port "$TWILIO_LOCAL_PORT"
+  wait_for twilio-local "http://127.0.0.1:$TWILIO_LOCAL_PORT/healthz" 30
+  echo "local Twilio API  http://127.0.0.1:$TWILIO_LOCAL_PORT   (what the notifier texts; make sms shows it)"
+fi
+AGENCIES_URL=${AGENCIES_URL:-http://127.0.0.1:$AGENCIES_PORT} supervise notifier "$BIN/python" -m moments.notifier run
+
 if [ "${1:-}" = "--shell" ]; then
   echo "type a message in any of English, 中文, Bahasa Melayu or தமிழ்; /stop to quit"
   # rasa shell serves its own REST channel on RASA_PORT: loopback only, no HTTP API.
@@ -124,6 +139,7 @@ Secrets          $SECRETS_FILE (README "For operators")
 Talk to the bot:
   curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"你好"}'
   make shell        (in another terminal)
+  make sms          (a phone; START turns reminders on, then: make notifier-clock ADVANCE=28d; make notify)
 Logs in $LOGS/. A service that stops is started again. Press Ctrl-C to stop everything.
 MSG
 wait "${pids[@]}" || true

@@ -268,6 +268,8 @@ class ValidateBookAppointmentForm(AppointmentFormValidation):
             explained = tracker.get_slot("vaccination_explained_child")
             if explained and not answered_just_before(tracker, "action_vaccination_status"):
                 explained = None
+            # "1" on a vaccination reminder (moments/notifier): /book_appointment{"vaccination_child": "<id>"}
+            explained = reminded_child(tracker) or explained
             if explained:
                 out.setdefault("appointment_service", "vaccination")
             out["vaccination_explained_child"] = tracker.slots["vaccination_explained_child"] = explained
@@ -532,6 +534,14 @@ class ValidateRescheduleAppointmentForm(PickAppointmentMixin):
             return self.no_longer_open(dispatcher, err, appt["reference"])
         logger.info("rescheduled %s", moved["reference"])
         return self.accept("confirm_submission", True, tracker, appointment_result=summarise(moved))
+
+
+def reminded_child(tracker: Tracker) -> Optional[str]:
+    """The child a reminder's "Reply 1 to book" named, when this message is that reply."""
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == "vaccination_child" and entity.get("value"):
+            return str(entity["value"])
+    return None
 
 
 class ValidateCancelAppointmentForm(PickAppointmentMixin):

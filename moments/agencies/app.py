@@ -9,7 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import admin, baby_bonus, births, health, myinfo, seed, service
+from . import admin, baby_bonus, births, due, health, myinfo, seed, service
 from .config import Settings
 from .db import make_engine, make_session_factory
 from .errors import PROBLEM_JSON, FieldError, Problem, ProblemModel, on_http_error, on_problem, on_validation_error
@@ -40,11 +40,12 @@ TAGS = [
     {"name": "ICA births", "description": "Birth registration"},
     {"name": "MSF Baby Bonus", "description": "Cash gift and Child Development Account"},
     {"name": "Health: immunisation and polyclinics", "description": "Schedule, clinics, slots, appointments"},
+    {"name": "Notifier", "description": "What is coming up for parents (X-API-Key + X-Notifier-Key)"},
     {"name": "Admin", "description": "Fault injection and the hospital feed (X-Admin-Key)"},
     {"name": "Service", "description": "Liveness, readiness, problem catalogue"},
 ]
 ROUTERS = (myinfo.singpass, myinfo.myinfo, births.router, births.short_links, baby_bonus.router, health.router,
-           admin.router, service.router)
+           due.router, admin.router, service.router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

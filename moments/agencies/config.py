@@ -79,6 +79,7 @@ class Settings:
     api_keys: tuple[str, ...]
     admin_key: str
     token_secret: str
+    notifier_key: str = ""  # AGENCIES_NOTIFIER_KEY: X-Notifier-Key of /notify/v1 (empty: refused)
     token_ttl_seconds: int = 1800
     host: str = "127.0.0.1"
     port: int = 8000
@@ -104,6 +105,7 @@ class Settings:
             api_keys=keys,
             admin_key=env.get("AGENCIES_ADMIN_KEY", ""),
             token_secret=env.get("AGENCIES_TOKEN_SECRET", ""),
+            notifier_key=env.get("AGENCIES_NOTIFIER_KEY", ""),
             token_ttl_seconds=int(env.get("AGENCIES_TOKEN_TTL", "1800")),
             host=env.get("AGENCIES_HOST", "127.0.0.1"),
             port=int(env.get("AGENCIES_PORT", "8000")),

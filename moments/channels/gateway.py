@@ -25,6 +25,7 @@ Rasa's Sanic server, and tests drive it with a fake `Assistant`.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -100,6 +101,7 @@ class SmsConfig:
     store_url: str = ""               # '' / 'memory' or redis://host:6379/2
     conversation_key: str = ""        # SMS_CONVERSATION_KEY; never a default (ids would be computable)
     identity_key: str = ""            # CHANNEL_IDENTITY_KEY: signs the identity record the actions verify
+    reminders_url: str = ""           # NOTIFIER_DATABASE_URL: reminders' consent, STOP/START and reply menus (off if empty)
     max_body_chars: int = 2000        # longer Body: a polite "too long" reply, not processed
     max_request_bytes: int = 64 * 1024  # larger request: 413
     retry_wait_seconds: float = 20.0  # a retry that arrives while the first delivery is still processed waits
@@ -134,6 +136,7 @@ class SmsConfig:
             store_url=option("store_url", "SMS_STORE_URL"),
             conversation_key=option("conversation_key", "SMS_CONVERSATION_KEY"),
             identity_key=option("identity_key", "CHANNEL_IDENTITY_KEY"),
+            reminders_url=option("reminders_url", "NOTIFIER_DATABASE_URL"),
             max_body_chars=int(c.get("max_body_chars") or cls.max_body_chars),
             max_request_bytes=int(c.get("max_request_bytes") or cls.max_request_bytes),
             retry_wait_seconds=float(c.get("retry_wait_seconds") or cls.retry_wait_seconds),
@@ -297,6 +300,11 @@ class SmsGateway:
         if self.store is None:
             self.store = store_from_url(self.config.store_url)
         self.store.retry_window = self.config.retry_window_seconds
+        self.reminders = None  # moments.notifier.desk.ReminderDesk when NOTIFIER_DATABASE_URL is set
+        if self.config.reminders_url:
+            from moments.notifier.desk import ReminderDesk
+
+            self.reminders = ReminderDesk.from_url(self.config.reminders_url)
         self.limits = ChannelLimits(CHANNEL_NAME)  # RATE_LIMIT_SENDER_MESSAGES / _ADDRESS_MESSAGES (moments.ratelimit)
 
     # --- HTTP level -------------------------------------------------------------------------------
@@ -407,10 +415,22 @@ class SmsGateway:
             lang = await self._language(assistant, cid)
             return self._twiml(channel_text("not_text", lang), transport)
 
+        if self.reminders is not None:
+            early = await self._reminders_first(cid, text, transport, assistant)
+            if early is not None:
+                return early
         menu = await self.store.get_menu(cid)
         if menu is None:
             menu = await self._menu_from_history(assistant, cid)
         selection = select(text, menu)
+        if self.reminders is not None and selection.kind is Kind.OPTION and selection.message.startswith("notify:"):
+            from moments.notifier.desk import CONSENT_YES, CONSENT_NO
+
+            if selection.message in (CONSENT_YES, CONSENT_NO):
+                lang = menu.language if menu is not None else "en"
+                reply = await asyncio.to_thread(self.reminders.answer, cid, selection.message, lang)
+                await self.store.set_menu(cid, None)
+                return self._twiml(reply, transport)
         logger.debug("sms: %s (%s) sent %r -> %s", mask_number(phone), cid, mask_personal(text[:80]),
                      selection.kind.value)
         if selection.kind is Kind.NO_SUCH_OPTION and menu is not None:
@@ -434,6 +454,8 @@ class SmsGateway:
         messages = await assistant.process(selection.message, cid, metadata, sid)
         state = await self._conversation(assistant, cid)
         turn = render_turn(messages, state.language)
+        if self.reminders is not None and turn.menu is None and not state.in_form:
+            turn = await self._ask_consent(cid, turn, state.language)
         if turn.menu is not None:
             turn.menu.asked = turn.text
             await self.store.set_menu(cid, turn.menu)
@@ -445,6 +467,39 @@ class SmsGateway:
             await self.store.set_menu(cid, None)  # a menu in another language no longer matches what the user reads
         # Otherwise the last menu stays: after an answer, "3" still picks from the menu shown before it.
         return self._twiml(turn.text, transport)
+
+    async def _reminders_first(self, cid: str, text: str, transport: str,
+                               assistant: Assistant) -> Optional[HttpReply]:
+        """STOP / START / REMINDERS (moments.notifier.desk), and the last reminder's menu as this conversation's."""
+        from moments.notifier.desk import keyword
+
+        word = keyword(text)
+        try:
+            if word is not None:
+                state = await self._conversation(assistant, cid)
+                if not (word == "stop" and state.in_form):  # in a form, STOP stops the journey (as before)
+                    reply = await asyncio.to_thread(self.reminders.command, cid, word, state.language, text)
+                    return self._twiml(reply, transport)
+            pending = await asyncio.to_thread(self.reminders.take_menu, cid)
+        except Exception:
+            logger.exception("sms: the reminders database is unavailable")
+            return None
+        if pending is not None:
+            await self.store.set_menu(cid, Menu.from_json(pending))
+        return None
+
+    async def _ask_consent(self, cid: str, turn: "RenderedTurn", language: Optional[str]) -> "RenderedTurn":
+        """After a journey's last answer: "May I remind you by SMS …? 1 yes, 2 no", once per number."""
+        try:
+            asked = await asyncio.to_thread(self.reminders.maybe_ask, cid, turn.text, language)
+            if asked is None:
+                await asyncio.to_thread(self.reminders.follow_language, cid, language)
+                return turn
+        except Exception:
+            logger.exception("sms: the reminders database is unavailable")
+            return turn
+        menu = Menu([Option(t, p) for t, p in asked["options"]], asked["language"], asked=asked["question"])
+        return RenderedTurn(turn.text + "\n" + asked["question"], menu)
 
     async def _inside_a_form(self, cid: str, selection: Any, menu: Optional[Menu], assistant: Assistant,
                              transport: str) -> Optional[HttpReply]:

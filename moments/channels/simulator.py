@@ -5,6 +5,10 @@ replies the way a phone receives them, one SMS at a time, with the size of each.
     make sms SMS_ARGS="--as priya"             # another seeded person (--list shows them)
     make sms SMS_ARGS="--from +6590001111"     # any number (not known to the agencies)
     .venv/bin/python -m moments.channels.simulator -m hello -m 2 -m 0     # scripted, no prompt
+    make sms SMS_ARGS="--inbox"                # what the notifier texted this number (reminders), then exit
+
+Reminders the notifier sent to the number (through the local Twilio endpoint of `make run`, :8091) are shown as
+`reminder ‹ …` before each prompt (press Enter to check again, or type /inbox); reply to them as to any SMS.
 
 Talks to the Rasa server of `make run` (http://127.0.0.1:5005) unless --url / SMS_WEBHOOK_URL says
 otherwise. Every request is signed as Twilio signs it (the server refuses unsigned ones), with --token, else
@@ -128,6 +132,32 @@ def mobile_of(key: str) -> Optional[str]:
     return None
 
 
+class Inbox:
+    """Messages the local Twilio endpoint (moments/notifier/twilio_local.py) received for one number, new ones only.
+    Silent when the endpoint is not running."""
+
+    def __init__(self, url: Optional[str] = None, account_sid: Optional[str] = None, token: Optional[str] = None):
+        from moments import secrets
+        from moments.notifier.twilio_local import DEFAULT_ACCOUNT_SID
+
+        self.url = (url or os.environ.get("SMS_API_URL") or "http://127.0.0.1:8091").rstrip("/")
+        self.account_sid = account_sid or os.environ.get("SMS_API_ACCOUNT_SID") or DEFAULT_ACCOUNT_SID
+        self.token = token or os.environ.get("TWILIO_API_TOKEN") or \
+            secrets.read(secrets.secrets_file()).get("TWILIO_API_TOKEN", "")
+        self.seen: set = set()
+
+    def new(self, phone: str) -> List[str]:
+        try:
+            r = requests.get(f"{self.url}/2010-04-01/Accounts/{self.account_sid}/Messages.json",
+                             params={"To": phone, "PageSize": 50}, auth=(self.account_sid, self.token), timeout=3)
+            messages = r.json().get("messages", []) if r.status_code == 200 else []
+        except (requests.RequestException, ValueError):
+            return []
+        fresh = [m for m in reversed(messages) if m["sid"] not in self.seen]
+        self.seen.update(m["sid"] for m in messages)
+        return [m["body"] for m in fresh]
+
+
 class Terminal:
     """Prints the conversation like a phone screen (colours only on a terminal)."""
 
@@ -156,6 +186,15 @@ class Terminal:
             self.line(f"{self.dim}      [SMS {i}/{n} · {describe_segment(msg)}]{self.reset}")
         self.line(f"{self.dim}      {n} SMS{self.reset}")
 
+    def reminders(self, bodies: List[str]) -> None:
+        for body in bodies:
+            for j, part in enumerate(body.split("\n")):
+                self.line(f"{self.bold if j == 0 else ''}{'reminder ‹ ' if j == 0 else ' ' * 11}{part}{self.reset}")
+            from moments.notifier.texts import count_segments
+
+            self.line(f"{self.dim}      [{count_segments(body)} SMS · {encoding_of(body)}, {len(body)} characters]"
+                      f"{self.reset}")
+
 
 def _args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="make sms", description="Talk to the assistant as a phone would (SMS).")
@@ -172,6 +211,8 @@ def _args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     p.add_argument("-m", "--message", action="append", default=[],
                    help="send this message and print the reply (repeatable); no prompt")
     p.add_argument("--list", action="store_true", help="list the seeded people and their mobiles")
+    p.add_argument("--inbox", action="store_true",
+                   help="print what the notifier texted this number (the local Twilio endpoint), then exit")
     return p.parse_args(argv)
 
 
@@ -211,6 +252,12 @@ def main(argv: Optional[Sequence[str]] = None, stdin: Optional[Iterable[str]] = 
                   "(start `make run` once, or pass --token)")
     sms = SmsPhone(args.url, phone, token=token, signing_url=signing_url_for(args.url, args.public_url),
                    whatsapp=args.whatsapp)
+    inbox = Inbox()
+    if args.inbox:
+        bodies = inbox.new(phone)
+        term.reminders(bodies) if bodies else term.line(f"no reminders for {phone} at {inbox.url}")
+        return 0
+    inbox.new(phone)  # what arrived before this session is not news
 
     def send(text: str) -> bool:
         try:
@@ -242,9 +289,11 @@ def main(argv: Optional[Sequence[str]] = None, stdin: Optional[Iterable[str]] = 
             pass
         term.line(f"Phone {sms.sender} -> {args.url}" + ("  (signed)" if sms.token else ""))
         term.line("Type a message in any language; numbers pick from a menu, 0 or 'menu' shows the main menu.")
-        term.line("/as <person>, /from <number>, /list, /quit")
+        term.line("/as <person>, /from <number>, /list, /inbox (reminders the notifier sent), /quit")
     lines = iter(stdin) if not interactive else None
     while True:
+        if interactive:
+            term.reminders(inbox.new(sms.phone))
         try:
             text = input("you › ") if interactive else next(lines)  # type: ignore[arg-type]
         except (EOFError, KeyboardInterrupt, StopIteration):
@@ -255,6 +304,10 @@ def main(argv: Optional[Sequence[str]] = None, stdin: Optional[Iterable[str]] = 
             continue
         if text.strip() in ("/quit", "/exit", "/q"):
             return 0
+        if text.strip() == "/inbox":
+            bodies = inbox.new(sms.phone)
+            term.reminders(bodies) if bodies else term.line("  no new reminders")
+            continue
         if text.strip() == "/list":
             for key, name, mobile in seeded_people():
                 term.line(f"  {key:10} {mobile:14} {name}")

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "test-agencies-key"
 ADMIN_KEY = "test-agencies-admin-key"
 TOKEN_SECRET = "test-agencies-token-secret-0123456789abcdef"
+NOTIFIER_KEY = "test-agencies-notifier-key-0123456789"
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 PG_SKIP = f"PostgreSQL not reachable at {PG_HOST}:{PG_PORT} — PostgreSQL variant skipped"
 
@@ -107,6 +108,7 @@ def start_server(database_url: str, workdir: Path, kind: str, extra_env: dict | 
         "AGENCIES_API_KEY": API_KEY,
         "AGENCIES_ADMIN_KEY": ADMIN_KEY,
         "AGENCIES_TOKEN_SECRET": TOKEN_SECRET,
+        "AGENCIES_NOTIFIER_KEY": NOTIFIER_KEY,
         "AGENCIES_LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
         # The tests log in (and fail to) many times from 127.0.0.1: the brute-force limits are tested on servers of

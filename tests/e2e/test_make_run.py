@@ -27,7 +27,7 @@ def make_run(tmp_path_factory):
         pytest.fail(f"no trained model at {MODEL}")
     work = tmp_path_factory.mktemp("make-run")
     ports = {name: free_port() for name in ("RASA_PORT", "ACTIONS_PORT", "AGENCIES_PORT", "WEB_PORT",
-                                                   "CONSOLE_PORT")}
+                                                   "CONSOLE_PORT", "TWILIO_LOCAL_PORT")}
     endpoints = work / "endpoints.yml"
     endpoints.write_text((ROOT / "endpoints.yml").read_text()
                          .replace("127.0.0.1:5055", f"127.0.0.1:{ports['ACTIONS_PORT']}")
@@ -98,7 +98,14 @@ def test_the_console_runs_and_its_first_passwords_are_said_once_on_the_terminal(
     assert r.status_code == 200 and "How journeys go" in r.text and "No conversations yet" not in r.text
 
 
-HEALTH = {"moments.serve actions": ("ACTIONS_PORT", "/health"), "moments.agencies": ("AGENCIES_PORT", "/healthz")}
+HEALTH = {"moments.serve actions": ("ACTIONS_PORT", "/health"), "moments.agencies": ("AGENCIES_PORT", "/healthz"),
+          "moments.notifier.twilio_local": ("TWILIO_LOCAL_PORT", "/healthz")}
+
+
+def test_the_notifier_runs_under_make_run(make_run):
+    proc, _, ports, work = make_run
+    assert _children_named(proc.pid, "moments.notifier run"), (work / "run.out").read_text()[-2000:]
+    assert requests.get(f"http://127.0.0.1:{ports['TWILIO_LOCAL_PORT']}/healthz", timeout=5).status_code == 200
 
 
 @pytest.mark.parametrize("service", sorted(HEALTH))

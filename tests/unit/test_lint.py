@@ -11,7 +11,8 @@ LINTED = ["actions", "moments/text", "moments/rules", "moments/agency_client", "
           "moments/dates.py", "moments/handoff.py", "moments/nlu/scripts.py", "tests/unit", "tests/agencies",
           "moments/scale.py", "moments/resilience.py", "moments/serve.py", "moments/locks.py", "moments/rasa_speedups.py", "moments/rasa_history.py",
           "moments/evaluation/bench_scaled.py", "tests/deploy", "tests/e2e/test_load_balancer.py",
-          "tests/e2e/test_action_server_failures.py", "moments/trainer/fleet.py", "tests/trainer/test_rolling_deploy.py"]
+          "tests/e2e/test_action_server_failures.py", "moments/trainer/fleet.py", "tests/trainer/test_rolling_deploy.py",
+          "moments/notifier", "tests/notifier", "tests/e2e/test_reminders.py"]
 NOT_OURS = ["tests/unit/test_nlu_*.py"]  # another owner's; linted when they opt in
 
 
