@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta
-from typing import Any, Dict, List, Sequence, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -78,7 +78,7 @@ class ActionVaccinationStatus(Action):
         return [SlotSet("vaccination_explained_child", child["id"])]  # "book" right after this is for this child
 
     @staticmethod
-    async def booked_for(token: str, child_id: str, lang: str) -> List[str]:
+    async def booked_for(token: Optional[str], child_id: str, lang: str) -> List[str]:
         """The child's upcoming vaccination appointments, one line each (when, clinic, reference). A grandparent by
         SMS sees them here and moves or cancels by digit; if the agency cannot say, the answer goes on without."""
         try:
