@@ -12,18 +12,20 @@ from sqlalchemy import select
 
 from . import clock, idempotency
 from .births import NotificationOut, notification_out
+from .preschools import InterestOut, interest_out
 from .common import sessions
 from .config import AGENCIES, FaultSpec
 from .errors import Problem, problems
 from .models import Hospital, LiveBirthNotification, Person
 from .schemas import NRIC
 from .security import require_admin
+from .services import interests
 
 log = logging.getLogger("moments.agencies.admin")
 
 router = APIRouter(prefix="/admin/v1", tags=["Admin"], dependencies=[Depends(require_admin)])
 
-Agency = Literal["singpass", "myinfo", "ica", "msf", "health"]
+Agency = Literal["singpass", "myinfo", "ica", "msf", "health", "ecda", "feedback"]
 
 
 class FaultIn(BaseModel):
@@ -111,3 +113,18 @@ def add_notification(body: NotificationIn, request: Request):
         return 201, notification_out(s, n, clock.today())
 
     return idempotency.run(request, sessions(request), "admin", body, work)
+
+
+class CentreReplyIn(BaseModel):
+    status: Literal["offered", "waitlisted", "declined"]
+
+
+@router.post("/ecda/interests/{reference}/reply", response_model=InterestOut, responses=problems(401, 404, 409, 422),
+             summary="A centre's reply to a registration of interest (offered, waitlisted, declined)")
+def centre_reply(body: CentreReplyIn, request: Request, reference: str = Path(..., max_length=16)):
+    """What the centre's own system would send ECDA; used by tests and demos. Accepts `Idempotency-Key`."""
+
+    def work(s):
+        return 200, interest_out(s, interests.reply(s, reference, body.status))
+
+    return idempotency.run(request, sessions(request), "admin", {"ref": reference, **body.dict()}, work)

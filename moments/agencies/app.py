@@ -9,7 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import admin, baby_bonus, births, due, health, myinfo, seed, service
+from . import admin, baby_bonus, births, due, feedback, health, myinfo, preschool_seed, preschools, seed, service
 from .config import Settings
 from .db import make_engine, make_session_factory
 from .errors import PROBLEM_JSON, FieldError, Problem, ProblemModel, on_http_error, on_problem, on_validation_error
@@ -22,12 +22,13 @@ log = logging.getLogger("moments.agencies")
 VERSION = "1.0.0"
 DESCRIPTION = """
 Mock Singapore government services for Moments Assistant: **Singpass** login, **MyInfo** profile,
-**ICA** birth registration, **MSF** Baby Bonus and **polyclinic** immunisation appointments.
+**ICA** birth registration, **MSF** Baby Bonus, **polyclinic** immunisation appointments, **ECDA** preschools
+and feedback.
 
 **Authentication.** Citizen routes need two headers: `X-API-Key` (the calling system, e.g. the action server)
 and `Authorization: Bearer <token>` (the citizen, from `POST /singpass/v1/login`). A caller only ever sees and
 changes their own records and their own children's. Public reference data (clinics, slots, the immunisation
-schedule, the Baby Bonus calculator) needs only `X-API-Key`.
+schedule, the Baby Bonus calculator, preschool search) needs only `X-API-Key`.
 
 **Errors** are `application/problem+json` with a stable `code` (catalogue at `GET /problems`).
 **Retries:** every POST accepts an `Idempotency-Key` header. **Times** are Singapore time (+08:00).
@@ -40,12 +41,14 @@ TAGS = [
     {"name": "ICA births", "description": "Birth registration"},
     {"name": "MSF Baby Bonus", "description": "Cash gift and Child Development Account"},
     {"name": "Health: immunisation and polyclinics", "description": "Schedule, clinics, slots, appointments"},
+    {"name": "ECDA preschools", "description": "Centres near home, fees after subsidy, registrations of interest"},
+    {"name": "Feedback", "description": "Feedback on a preschool or a service"},
     {"name": "Notifier", "description": "What is coming up for parents (X-API-Key + X-Notifier-Key)"},
     {"name": "Admin", "description": "Fault injection and the hospital feed (X-Admin-Key)"},
     {"name": "Service", "description": "Liveness, readiness, problem catalogue"},
 ]
 ROUTERS = (myinfo.singpass, myinfo.myinfo, births.router, births.short_links, baby_bonus.router, health.router,
-           due.router, admin.router, service.router)
+           preschools.router, feedback.router, due.router, admin.router, service.router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -87,6 +90,8 @@ def start(app: FastAPI) -> None:
     seed.migrate(engine)
     if settings.seed and seed.seed(app.state.sessions):
         log.info("database seeded")
+    if settings.seed and preschool_seed.ensure(app.state.sessions):
+        log.info("seeded preschools and home addresses")
     added = seed.ensure_slots(app.state.sessions)
     if added:
         log.info("added %d appointment slots", added)

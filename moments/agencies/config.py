@@ -16,7 +16,7 @@ DEV_ADMIN_KEY = "dev-agencies-admin-key"
 DEV_TOKEN_SECRET = "dev-agencies-token-secret-not-for-production"
 SECRET_NAMES = ("AGENCIES_API_KEY", "AGENCIES_ADMIN_KEY", "AGENCIES_TOKEN_SECRET")
 
-AGENCIES = ("singpass", "myinfo", "ica", "msf", "health")
+AGENCIES = ("singpass", "myinfo", "ica", "msf", "health", "ecda", "feedback")
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ PREFIXES = (
     ("/ica/v1/", "ica"),
     ("/msf/v1/", "msf"),
     ("/health/v1/", "health"),
+    ("/ecda/v1/", "ecda"),
+    ("/feedback/v1/", "feedback"),
 )
 
 

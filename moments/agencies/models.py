@@ -169,6 +169,94 @@ class ImmunisationRecord(Base):
     __table_args__ = (UniqueConstraint("child_id", "dose_code", name="uq_dose"),)
 
 
+class Address(Base):
+    """A person's registered (MyInfo) residential address; children live at a parent's."""
+
+    __tablename__ = "addresses"
+    person_id = Column(String(36), ForeignKey("persons.id"), primary_key=True)
+    line = Column(String(160), nullable=False)  # "406 Ang Mo Kio Avenue 10, #08-1234"
+    postal_code = Column(String(6), nullable=False)
+
+
+class PreschoolCentre(Base):
+    """An ECDA-licensed preschool. Lists are comma-separated; fees are whole dollars a month for a Singapore
+    Citizen child (the fee after subsidy is computed by preschool_fees, never stored)."""
+
+    __tablename__ = "preschool_centres"
+    id = Column(String(48), primary_key=True)  # slug, e.g. little-sprouts-amk-406
+    name = Column(String(120), nullable=False)
+    operator = Column(String(80), nullable=False)
+    operator_kind = Column(String(10), nullable=False)  # anchor | partner | moe | private
+    services = Column(String(60), nullable=False)  # infant_care,childcare,kindergarten
+    programmes = Column(String(40), nullable=False)  # full_day,half_day,flexi
+    second_languages = Column(String(40), nullable=False)  # chinese,malay,tamil
+    fee_infant_care_dollars = Column(Integer, nullable=True)
+    fee_childcare_dollars = Column(Integer, nullable=True)
+    fee_kindergarten_dollars = Column(Integer, nullable=True)
+    address = Column(String(160), nullable=False)
+    postal_code = Column(String(6), nullable=False)
+    latitude = Column(Float, nullable=False)
+    longitude = Column(Float, nullable=False)
+    opening_hours = Column(String(120), nullable=False)
+    accessibility = Column(String(200), nullable=False)
+
+
+class PreschoolVacancy(Base):
+    __tablename__ = "preschool_vacancies"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    centre_id = Column(String(48), ForeignKey("preschool_centres.id"), nullable=False)
+    level = Column(String(10), nullable=False)  # infant | playgroup | n1 | n2 | k1 | k2
+    vacancies = Column(Integer, nullable=False)
+    waitlist = Column(Integer, nullable=False)  # children waiting
+    __table_args__ = (UniqueConstraint("centre_id", "level", name="uq_vacancy_level"),)
+
+
+class PreschoolInterest(Base):
+    """A registration of interest for a centre and start month. One active (not cancelled or declined) per child
+    and centre, held by a partial unique index."""
+
+    __tablename__ = "preschool_interests"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    reference = Column(String(16), nullable=False, unique=True)
+    child_id = Column(String(36), ForeignKey("persons.id"), nullable=False, index=True)
+    centre_id = Column(String(48), ForeignKey("preschool_centres.id"), nullable=False)
+    registered_by_id = Column(String(36), ForeignKey("persons.id"), nullable=False)
+    level = Column(String(10), nullable=False)
+    programme = Column(String(10), nullable=False)
+    start_month = Column(Date, nullable=False)  # the 1st of the month
+    status = Column(String(12), nullable=False)  # submitted | waitlisted | offered | declined | cancelled
+    waitlist_position = Column(Integer, nullable=True)
+    created_at = Column(DateTime, nullable=False)
+    updated_at = Column(DateTime, nullable=False)
+    __table_args__ = (
+        Index(
+            "uq_one_active_interest_per_child_centre",
+            "child_id",
+            "centre_id",
+            unique=True,
+            sqlite_where=text("status IN ('submitted', 'waitlisted', 'offered')"),
+            postgresql_where=text("status IN ('submitted', 'waitlisted', 'offered')"),
+        ),
+    )
+
+
+class Feedback(Base):
+    """Feedback on a centre or on a service. `text` is as written, in any language, with personal data masked
+    (moments.privacy.mask_personal) before it is stored."""
+
+    __tablename__ = "feedback"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    reference = Column(String(16), nullable=False, unique=True)
+    person_id = Column(String(36), ForeignKey("persons.id"), nullable=False, index=True)
+    centre_id = Column(String(48), ForeignKey("preschool_centres.id"), nullable=True)
+    service = Column(String(32), nullable=True)
+    rating = Column(Integer, nullable=False)
+    text = Column(Text, nullable=True)
+    language = Column(String(2), nullable=True)
+    masked = Column(Boolean, nullable=False, default=False)
+    created_at = Column(DateTime, nullable=False)
+
+
 class IdempotencyRecord(Base):
     """One per (caller, Idempotency-Key): claimed before the work, completed in the work's own transaction."""
 

@@ -16,7 +16,7 @@ from moments.rules import nric as nric_rules
 from .common import as_caller, caller, children_of, json_response, sessions
 from .errors import Problem, domain_error, problems
 from .idempotency import HEADER as IDEMPOTENCY_HEADER, KEY_SHAPE
-from .models import Person
+from .models import Address, Person
 from .schemas import NRIC, ChildSummary, Mobile, PersonRef
 from .security import SCOPES, Citizen, LoginGuard, api_key_scheme, check_api_key, citizen, issue_token, settings_of
 
@@ -104,6 +104,11 @@ def login(body: LoginRequest, request: Request, api_key: Optional[str] = Securit
                                        person=LoginPerson(id=person.id, name=person.name)))
 
 
+class AddressOut(BaseModel):
+    line: str = Field(..., example="406 Ang Mo Kio Avenue 10, #08-1234")
+    postal_code: str = Field(..., example="560406")
+
+
 class PersonProfile(BaseModel):
     id: str
     nric: str
@@ -115,9 +120,19 @@ class PersonProfile(BaseModel):
     marital_status: str = Field(..., description="single | married | divorced | widowed")
     spouse: Optional[PersonRef]
     mobile: Optional[str] = Field(None, example="+6591234567")
+    address: Optional[AddressOut] = Field(None, description="Registered residential address, when MyInfo has one")
     mother: Optional[PersonRef]
     father: Optional[PersonRef]
     children: List[ChildSummary]
+
+
+def _address(s, p: Person) -> Optional[AddressOut]:
+    """The person's address; a child's is the mother's (else the father's)."""
+    for pid in (p.id, p.mother_id, p.father_id):
+        a = s.get(Address, pid) if pid else None
+        if a is not None:
+            return AddressOut(line=a.line, postal_code=a.postal_code)
+    return None
 
 
 def _profile(s, p: Person) -> PersonProfile:
@@ -125,7 +140,7 @@ def _profile(s, p: Person) -> PersonProfile:
     return PersonProfile(
         id=p.id, nric=p.nric, name=p.name, sex=p.sex, date_of_birth=p.date_of_birth, nationality=p.nationality,
         residential_status=p.residential_status, marital_status=p.marital_status, spouse=ref(p.spouse_id),
-        mobile=p.mobile, mother=ref(p.mother_id), father=ref(p.father_id),
+        mobile=p.mobile, address=_address(s, p), mother=ref(p.mother_id), father=ref(p.father_id),
         children=[ChildSummary.of(c) for c in children_of(s, p.id)],
     )
 

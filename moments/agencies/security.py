@@ -26,10 +26,12 @@ from .errors import Problem
 ISSUER = "mock-singpass"
 AUDIENCE = "moments-agencies"
 SCOPES = {
-    "myinfo.person": "Read my MyInfo profile (name, sex, date of birth, nationality, marital status, spouse, mobile, children)",
+    "myinfo.person": "Read my MyInfo profile (name, sex, date of birth, nationality, marital status, spouse, mobile, address, children)",
     "ica.births": "Register my child's birth with ICA and see my registrations",
     "msf.babybonus": "Check and apply for my child's Baby Bonus with MSF",
     "health.appointments": "See my child's immunisations and book polyclinic appointments",
+    "ecda.preschools": "Search preschools for my child and register interest with ECDA",
+    "feedback": "Send feedback about a preschool or a Moments service",
 }
 
 api_key_scheme = APIKeyHeader(

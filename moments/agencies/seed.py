@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from . import clock
+from . import clock, preschool_seed
 from moments.rules import nric as nric_rules
 from .immunisation import NCIS
 from .models import (
@@ -239,6 +239,7 @@ def seed(sessions: sessionmaker, today: date | None = None) -> bool:
                                    bank="DBS/POSB", account_last4="4321", cda_trustee_id=ids["farah"],
                                    status="approved", created_at=datetime(2021, 12, 20, 10, 0)))
     ensure_slots(sessions, today)
+    preschool_seed.ensure(sessions)
     _seed_appointment(sessions, ids, today)
     log.info("seeded %d people, %d notifications of live birth, %d clinics", len(PEOPLE), len(NOTIFICATIONS), len(CLINICS))
     return True

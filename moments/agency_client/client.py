@@ -368,6 +368,77 @@ class HealthClient(AgencyClient):
         return self._call("GET", "/health/v1/appointments", token=token, params={"status": status})
 
 
+class EcdaClient(AgencyClient):
+    """Preschools: search (reference data), a child's search near home, registrations of interest (`PS-…`)."""
+
+    def centres(self, postal_code: str | None = None, *, level: str | None = None, service: str | None = None,
+                programme: str | None = None, second_language: str | None = None, operator_kind: str | None = None,
+                max_fee_after_subsidy: int | None = None, vacancy_only: bool = False, limit: int | None = None) -> list[dict]:
+        return self._call("GET", "/ecda/v1/centres", params={
+            "postal_code": postal_code, "level": level, "service": service, "programme": programme,
+            "second_language": second_language, "operator_kind": operator_kind,
+            "max_fee_after_subsidy": max_fee_after_subsidy, "vacancy_only": str(vacancy_only).lower(), "limit": limit})
+
+    def centre(self, centre_id: str) -> dict:
+        return self._call("GET", f"/ecda/v1/centres/{centre_id}")
+
+    def centres_for_child(self, token: str, child_id: str, *, start_month: str | None = None,
+                          postal_code: str | None = None, programme: str | None = None,
+                          second_language: str | None = None, max_fee_after_subsidy: int | None = None,
+                          vacancy_only: bool = False, limit: int | None = None) -> dict:
+        """{'child', 'start_month', 'age_months', 'level', 'origin': {'postal_code', 'source'}, 'centres': [...]};
+        without `postal_code` the MyInfo home address is used (the token needs `myinfo.person` too)."""
+        return self._call("GET", f"/ecda/v1/children/{child_id}/centres", token=token, params={
+            "start_month": start_month, "postal_code": postal_code, "programme": programme,
+            "second_language": second_language, "max_fee_after_subsidy": max_fee_after_subsidy,
+            "vacancy_only": str(vacancy_only).lower(), "limit": limit})
+
+    def register_interest(self, token: str, child_id: str, centre_id: str, start_month: str,
+                          programme: str | None = None, idempotency_key: str | None = None) -> dict:
+        def lookup(timeout):  # this child's active registration at this centre (at most one)
+            return next((i for i in self._call("GET", "/ecda/v1/interests", token=token, timeout=timeout, once=True,
+                                               params={"child_id": child_id})
+                         if (i.get("centre") or {}).get("id") == centre_id
+                         and i.get("status") in ("submitted", "waitlisted", "offered")), None)
+
+        body = {"child_id": child_id, "centre_id": centre_id, "start_month": start_month}
+        if programme:
+            body["programme"] = programme
+        return self._write("/ecda/v1/interests", token=token, json=body, idempotency_key=idempotency_key,
+                           lookup=lookup)
+
+    def interests(self, token: str, status: str | None = None, child_id: str | None = None) -> list[dict]:
+        return self._call("GET", "/ecda/v1/interests", token=token, params={"status": status, "child_id": child_id})
+
+    def interest(self, token: str, reference: str) -> dict:
+        return self._call("GET", f"/ecda/v1/interests/{reference}", token=token)
+
+    def cancel_interest(self, token: str, reference: str, idempotency_key: str | None = None) -> dict:
+        def lookup(timeout):  # the registration, if it is now cancelled
+            found = self._call("GET", f"/ecda/v1/interests/{reference}", token=token, timeout=timeout, once=True)
+            return found if found.get("status") == "cancelled" else None
+
+        return self._write(f"/ecda/v1/interests/{reference}/cancel", token=token, json=None,
+                           idempotency_key=idempotency_key, lookup=lookup)
+
+
+class FeedbackClient(AgencyClient):
+    def give(self, token: str, rating: int, *, centre_id: str | None = None, service: str | None = None,
+             text: str | None = None, language: str | None = None, idempotency_key: str | None = None) -> dict:
+        """Feedback about a centre (`centre_id`) or a service (`service`); returns it with its `FB-…` reference.
+        A lost answer is found out by replaying the same key (there is nothing else to match it by)."""
+        body: dict[str, Any] = {"about": "centre" if centre_id else "service", "rating": rating}
+        body.update({k: v for k, v in (("centre_id", centre_id), ("service", service), ("text", text),
+                                       ("language", language)) if v is not None})
+        return self._write("/feedback/v1/feedback", token=token, json=body, idempotency_key=idempotency_key)
+
+    def mine(self, token: str) -> list[dict]:
+        return self._call("GET", "/feedback/v1/feedback", token=token)
+
+    def get(self, token: str, reference: str) -> dict:
+        return self._call("GET", f"/feedback/v1/feedback/{reference}", token=token)
+
+
 class Agencies:
     """All agency clients over one connection pool: `Agencies.from_env().ica.register_birth(...)`."""
 
@@ -382,6 +453,8 @@ class Agencies:
         self.ica = IcaClient(**kw)
         self.msf = MsfClient(**kw)
         self.health = HealthClient(**kw)
+        self.ecda = EcdaClient(**kw)
+        self.feedback = FeedbackClient(**kw)
 
     @classmethod
     def from_env(cls) -> "Agencies":

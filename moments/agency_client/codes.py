@@ -24,6 +24,8 @@ CATALOGUE: Dict[str, Tuple[int, str]] = {
     "bank_account_invalid": (422, "The bank account number is not valid for that bank"),
     "postal_code_invalid": (422, "The postal code is not a Singapore postal code"),
     "date_range_invalid": (422, "The date range is not valid"),
+    "postal_code_required": (422, "A postal code is needed: none was given and there is no home address to use"),
+    "start_month_invalid": (422, "The start month is not valid"),
     "idempotency_key_invalid": (422, "The Idempotency-Key header is not valid"),
     "idempotency_key_reused": (422, "The Idempotency-Key was already used for a different request"),
     # authentication and authorisation
@@ -50,6 +52,9 @@ CATALOGUE: Dict[str, Tuple[int, str]] = {
     "clinic_not_found": (404, "No clinic with that id"),
     "slot_not_found": (404, "No appointment slot with that id"),
     "appointment_not_found": (404, "No appointment with that reference"),
+    "centre_not_found": (404, "No preschool centre with that id"),
+    "interest_not_found": (404, "No registration of interest with that reference"),
+    "feedback_not_found": (404, "No feedback with that reference"),
     # business rules
     "registration_late": (422, "The 42-day period to register the birth online is over"),
     "notification_mismatch": (422, "The details do not match the hospital's notification of live birth"),
@@ -67,6 +72,10 @@ CATALOGUE: Dict[str, Tuple[int, str]] = {
     "appointment_cancelled": (409, "The appointment is cancelled"),
     "appointment_past": (409, "The appointment has already taken place"),
     "appointment_changed": (409, "The appointment was changed by another request; fetch it and try again"),
+    "child_age_out_of_range": (422, "The child is too young or too old for preschool on that start month"),
+    "level_not_offered": (422, "The centre does not take the child's level or programme"),
+    "interest_exists": (409, "The child already has an active registration of interest at this centre"),
+    "interest_closed": (409, "The registration of interest is already cancelled or declined"),
     "idempotency_in_progress": (409, "A request with this Idempotency-Key is still being processed"),
     # the service itself
     "agency_unavailable": (503, "The agency is unavailable"),
@@ -94,6 +103,8 @@ class Code(str, Enum):
     BANK_ACCOUNT_INVALID = "bank_account_invalid"
     POSTAL_CODE_INVALID = "postal_code_invalid"
     DATE_RANGE_INVALID = "date_range_invalid"
+    POSTAL_CODE_REQUIRED = "postal_code_required"
+    START_MONTH_INVALID = "start_month_invalid"
     IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     API_KEY_MISSING = "api_key_missing"
@@ -118,6 +129,9 @@ class Code(str, Enum):
     CLINIC_NOT_FOUND = "clinic_not_found"
     SLOT_NOT_FOUND = "slot_not_found"
     APPOINTMENT_NOT_FOUND = "appointment_not_found"
+    CENTRE_NOT_FOUND = "centre_not_found"
+    INTEREST_NOT_FOUND = "interest_not_found"
+    FEEDBACK_NOT_FOUND = "feedback_not_found"
     REGISTRATION_LATE = "registration_late"
     NOTIFICATION_MISMATCH = "notification_mismatch"
     MARITAL_STATUS_MISMATCH = "marital_status_mismatch"
@@ -134,6 +148,10 @@ class Code(str, Enum):
     APPOINTMENT_CANCELLED = "appointment_cancelled"
     APPOINTMENT_PAST = "appointment_past"
     APPOINTMENT_CHANGED = "appointment_changed"
+    CHILD_AGE_OUT_OF_RANGE = "child_age_out_of_range"
+    LEVEL_NOT_OFFERED = "level_not_offered"
+    INTEREST_EXISTS = "interest_exists"
+    INTEREST_CLOSED = "interest_closed"
     IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
     AGENCY_UNAVAILABLE = "agency_unavailable"
     AGENCY_ERROR = "agency_error"
