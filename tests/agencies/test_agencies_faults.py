@@ -12,7 +12,7 @@ def test_admin_endpoints_need_the_admin_key(server):
     problem(requests.get(server.url("/admin/v1/faults")), 401, "admin_key_invalid")
     problem(requests.get(server.url("/admin/v1/faults"), headers={"X-Admin-Key": "guess"}), 401, "admin_key_invalid")
     faults = server.admin("GET", "/admin/v1/faults").json()
-    assert set(faults) == {"singpass", "myinfo", "ica", "msf", "health"}
+    assert set(faults) == {"singpass", "myinfo", "ica", "msf", "health", "ecda", "feedback"}
     assert not any(f["active"] for f in faults.values())
 
 

@@ -72,10 +72,16 @@ def fuzz_world(server):
     fam = make_family(server, older=[date(2024, 4, 1)], baby_days_ago=3)
     mother = fam.mother_login()
     slots = server.get("/health/v1/clinics/jurong/slots").json()
+    start = f"{date.today().year + 1}-01"
+    interest = mother.post("/ecda/v1/interests", {"child_id": fam.children[0], "centre_id": "little-sprouts-ang-mo-kio-345",
+                                                  "start_month": start}).json()
     known = {
         "child_id": fam.children + [server.login(HO).person_id],
+        "centre_id": ["little-sprouts-ang-mo-kio-345", "moe-kindergarten-punggol-820"],
+        "start_month": [start, "2020-01"],
+        "postal_code": ["560406", "018956"],
         "nric": [fam.mother, HO, "S1234567D"],
-        "reference": ["AP-SEED0001", "BB-SEED0001", "BR-00000000"],
+        "reference": ["AP-SEED0001", "BB-SEED0001", "BR-00000000", interest.get("reference", "PS-00000000")],
         "clinic_id": ["jurong", "tampines"],
         "slot_id": [s["id"] for s in slots[:5]],
         "agency": ["ica", "health"],

@@ -21,7 +21,8 @@ def test_token_names_an_opaque_id_not_the_nric(server):
     lim = server.login(LIM)
     claims = jwt.decode(lim.token, options={"verify_signature": False})
     assert LIM not in lim.token and claims["sub"] == lim.person_id and claims["exp"] - claims["iat"] <= 3600
-    assert set(claims["scope"].split()) == {"myinfo.person", "ica.births", "msf.babybonus", "health.appointments"}
+    assert set(claims["scope"].split()) == {"myinfo.person", "ica.births", "msf.babybonus", "health.appointments",
+                                            "ecda.preschools", "feedback"}
 
 
 def test_login_by_registered_mobile_needs_the_channel_api_key(server):
