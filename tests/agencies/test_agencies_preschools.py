@@ -225,3 +225,24 @@ def test_an_ecda_outage_is_a_problem_and_leaves_the_others_up(no_faults):
     body = problem(server.get("/ecda/v1/centres"), 503, "agency_unavailable")
     assert body["agency"] == "ecda"
     assert server.get("/health/v1/clinics").status_code == 200
+
+
+def test_racing_registrations_at_a_full_level_get_distinct_waitlist_positions(server, family):
+    full = next(c for c in _centres(server, level="infant", limit=60) if c["vacancies"] == 0)
+    parents = []
+    for _ in range(6):
+        fam = family(older=[clock.today() - timedelta(days=150)])
+        parents.append((fam.mother_login(), fam.children[0]))
+
+    def register(parent):
+        mother, child = parent
+        return mother.post("/ecda/v1/interests", {"child_id": child, "centre_id": full["id"],
+                                                  "start_month": _next_month()})
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(register, parents))
+    assert all(r.status_code == 201 for r in results), [r.text[:200] for r in results]
+    positions = sorted(r.json()["waitlist_position"] for r in results)
+    assert len(set(positions)) == 6 and positions[-1] - positions[0] == 5
+    for (mother, _), r in zip(parents, results):
+        assert mother.post(f"/ecda/v1/interests/{r.json()['reference']}/cancel").ok
