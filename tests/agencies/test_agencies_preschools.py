@@ -212,6 +212,7 @@ def test_retries_and_races_register_once(server, baby):
     assert all(problem(r, 409, "interest_exists") for r in results if r.status_code != 201)
     active = mother.get("/ecda/v1/interests", params={"status": "submitted"}).json()
     assert len(active) == 1
+    assert "unhandled error on POST /ecda/v1/interests" not in server.log_text()  # a lost race is a 409, never a 500
 
 
 def test_interests_need_the_citizen_and_consent(server):

@@ -66,11 +66,13 @@ def register(s: Session, person_id: str, body: "InterestRequest") -> PreschoolIn
     interest = PreschoolInterest(reference=new_reference("PS"), child_id=child.id, centre_id=centre.id,
                                  registered_by_id=me.id, level=level, programme=programme, start_month=start,
                                  status=status, waitlist_position=position, created_at=now, updated_at=now)
+    # Read before the insert: a failed flush rolls the transaction back and expires every loaded object.
+    refused = f"{child.name} is already registered at {centre.name}."
     try:
         s.add(interest)
         s.flush()
-    except IntegrityError:
-        raise Problem("interest_exists", f"{child.name} is already registered at {centre.name}.") from None
+    except IntegrityError:  # a racing request registered the same child at the same centre first
+        raise Problem("interest_exists", refused) from None
     log.info("interest %s: child %s at %s from %s (%s)", interest.reference, child.nric, centre.id,
              start.isoformat(), status)
     return interest
