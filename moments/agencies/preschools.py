@@ -102,14 +102,14 @@ class Origin(BaseModel):
     source: str = Field(..., description="given | home (the MyInfo address, with consent)")
 
 
-class ChildRef(BaseModel):
+class PreschoolChild(BaseModel):
     id: str
     name: str
     date_of_birth: date
 
 
 class ChildSearch(BaseModel):
-    child: ChildRef
+    child: PreschoolChild
     start_month: str = Field(..., example="2027-03")
     age_months: int = Field(..., description="The child's age in whole months on the 1st of the start month")
     level: str
@@ -327,7 +327,7 @@ def centres_for_child(request: Request, child_id: str = Path(..., max_length=64)
                        vacancy_only=vacancy_only, citizen=child.residential_status == "citizen",
                        working_mother=working_mother, limit=limit)
         return json_response(ChildSearch(
-            child=ChildRef(id=child.id, name=child.name, date_of_birth=child.date_of_birth),
+            child=PreschoolChild(id=child.id, name=child.name, date_of_birth=child.date_of_birth),
             start_month=f"{start:%Y-%m}", age_months=max(0, months_between(child.date_of_birth, start)), level=level,
             origin=Origin(postal_code=postal_code, source=source), centres=found))
 
@@ -345,7 +345,7 @@ class InterestOut(BaseModel):
     reference: str = Field(..., example="PS-7K3M9Q2X")
     status: str = Field(..., description="submitted (the centre has not replied) | waitlisted | offered | "
                                          "declined | cancelled")
-    child: ChildRef
+    child: PreschoolChild
     centre: CentreRef
     level: str
     programme: str
@@ -362,7 +362,7 @@ def interest_out(s, i: PreschoolInterest) -> InterestOut:
     service = service_for(i.level, _list(c.services), c.operator_kind) or _list(c.services)[0]
     return InterestOut(
         reference=i.reference, status=i.status,
-        child=ChildRef(id=child.id, name=child.name, date_of_birth=child.date_of_birth),
+        child=PreschoolChild(id=child.id, name=child.name, date_of_birth=child.date_of_birth),
         centre=CentreRef(id=c.id, name=c.name, address=c.address, postal_code=c.postal_code),
         level=i.level, programme=i.programme, start_month=f"{i.start_month:%Y-%m}",
         waitlist_position=i.waitlist_position,
