@@ -247,3 +247,20 @@ def test_racing_registrations_at_a_full_level_get_distinct_waitlist_positions(se
     assert len(set(positions)) == 6 and positions[-1] - positions[0] == 5
     for (mother, _), r in zip(parents, results):
         assert mother.post(f"/ecda/v1/interests/{r.json()['reference']}/cancel").ok
+
+
+def test_openapi_documents_the_preschool_and_feedback_routes(server):
+    spec = server.get("/openapi.json", api_key=None).json()
+    paths = spec["paths"]
+    for p in ("/ecda/v1/centres", "/ecda/v1/centres/{centre_id}", "/ecda/v1/children/{child_id}/centres",
+              "/ecda/v1/interests", "/ecda/v1/interests/{reference}/cancel", "/feedback/v1/feedback",
+              "/admin/v1/ecda/interests/{reference}/reply"):
+        assert p in paths
+    conflict = paths["/ecda/v1/interests"]["post"]["responses"]["409"]["content"]
+    assert list(conflict) == ["application/problem+json"]
+    for path, ops in paths.items():
+        if path.startswith(("/ecda/", "/feedback/")):
+            for op in ops.values():
+                assert {"ApiKey"} <= {k for req in op.get("security", []) for k in req}, path
+    codes = {p["code"] for p in server.get("/problems", api_key=None).json()}
+    assert {"interest_exists", "centre_not_found", "child_age_out_of_range", "feedback_not_found"} <= codes
