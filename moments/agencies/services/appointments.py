@@ -27,6 +27,7 @@ log = logging.getLogger("moments.agencies.health")
 def book(s: Session, person_id: str, body: "BookRequest") -> Appointment:
     me = caller(s, person_id)
     child = own_child(s, me.id, body.child_id)
+    name = child.name  # read now: after a failed flush the session cannot load it (a 500 instead of the 409)
     slot = open_slot(s, body.slot_id)
     reference = new_reference("AP")
     claim_slot(s, slot.id, reference)
@@ -38,7 +39,7 @@ def book(s: Session, person_id: str, body: "BookRequest") -> Appointment:
             other.status, other.updated_at = "attended", now  # a past booking no longer blocks a new one
         else:
             raise Problem("appointment_exists",
-                          f"{child.name} already has appointment {other.reference}; reschedule it instead.",
+                          f"{name} already has appointment {other.reference}; reschedule it instead.",
                           appointment_reference=other.reference)
     appt = Appointment(reference=reference, child_id=child.id, booked_by_id=me.id, slot_id=slot.id,
                        service=slot.service, status="booked", reschedule_count=0, created_at=now, updated_at=now)
@@ -46,7 +47,7 @@ def book(s: Session, person_id: str, body: "BookRequest") -> Appointment:
         s.add(appt)
         s.flush()
     except IntegrityError:
-        raise Problem("appointment_exists", f"{child.name} already has an appointment for this service.") from None
+        raise Problem("appointment_exists", f"{name} already has an appointment for this service.") from None
     log.info("booked %s: child %s at %s %s", reference, child.nric, slot.clinic_id, slot.starts_at.isoformat())
     return appt
 
