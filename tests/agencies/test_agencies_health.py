@@ -146,3 +146,20 @@ def test_fifty_concurrent_bookings_for_one_slot_exactly_one_wins(server, parent_
     assert len(losers) == 49 and all(problem(r, 409, "slot_taken") for r in losers)
     booked = mother.get("/health/v1/appointments", params={"status": "booked"}).json()
     assert [a["slot_id"] for a in booked] == [slot["id"]]
+
+
+def test_concurrent_bookings_of_one_child_in_different_slots_one_wins_the_others_409(server, parent_with_child):
+    """One upcoming appointment per child and service, also when the requests race past the check (the database's
+    unique index decides): the losers get 409 appointment_exists, never a 500."""
+    _, mother, child = parent_with_child
+    slots = _slots(server, "queenstown")[10:22]
+
+    def attempt(slot):
+        return mother.post("/health/v1/appointments", {"child_id": child, "slot_id": slot["id"]},
+                           key=str(uuid.uuid4()))
+
+    with ThreadPoolExecutor(max_workers=len(slots)) as pool:
+        results = list(pool.map(attempt, slots))
+    assert [r.status_code for r in results].count(201) == 1, [(r.status_code, r.text[:200]) for r in results]
+    assert all(problem(r, 409, "appointment_exists") for r in results if r.status_code != 201)
+    assert len(mother.get("/health/v1/appointments", params={"status": "booked"}).json()) == 1
