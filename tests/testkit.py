@@ -179,3 +179,27 @@ def running_servers(workdir: Path):
         yield s
     finally:
         s.stop()
+
+
+# Debian's Chromium, driven by Playwright, for every browser suite (tests/browser, tests/console).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+AXE_JS = ROOT / "moments" / "web" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def chromium_browser():
+    """A generator for a pytest fixture: Playwright's Chromium, closed afterwards; skips when it is not installed."""
+    import pytest
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium): "
+                    "apt-get install -y chromium chromium-driver (.ci/run does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -16,15 +16,9 @@ from typing import Iterator, List, Optional
 import pytest
 import requests
 
-from testkit import BIN, QUIET_ENV, ROOT, Servers, free_port, wait_http
+from testkit import AXE_JS, BIN, QUIET_ENV, ROOT, Servers, chromium_browser, free_port, wait_http
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-AXE_JS = ROOT / "moments" / "web" / "node_modules" / "axe-core" / "axe.min.js"
 SOCKET_IO_JS = ROOT / "moments" / "web" / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 
 
@@ -96,17 +90,7 @@ def web(servers) -> Iterator[WebServer]:
 # asyncio.run(); closing it when tests/browser is done keeps the rest of the session unaffected.
 @pytest.fixture(scope="package")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium): "
-                    "apt-get install -y chromium chromium-driver (.ci/run does it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    yield from chromium_browser()
 
 
 def artifact(name: str) -> str:

@@ -6,23 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from console_testkit import CHROMIUM, CHROMIUM_ARGS, Console, Store, console_secrets, start_console, stop
+from console_testkit import Console, Store, console_secrets, start_console, stop
+from testkit import chromium_browser
 
 
 # Module scope: Playwright's sync API keeps an event loop running while it is open, and later suites (tests/trainer)
 # call asyncio.run(); tests/console has no __init__.py, so "package" would keep it open for the whole session.
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    yield from chromium_browser()
 
 
 @pytest.fixture

@@ -15,12 +15,8 @@ from typing import Dict, List, Optional
 
 import requests
 
-from testkit import BIN, QUIET_ENV, ROOT, free_port, wait_http
+from testkit import AXE_JS, BIN, QUIET_ENV, ROOT, free_port, wait_http
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-AXE_JS = ROOT / "moments" / "web" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts" / "console"
 
 
