@@ -3,7 +3,6 @@ PostgreSQL database), and a due list the tests write (the e2e tests use the real
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,12 @@ from typing import Any, Dict, List
 
 import requests
 
+from testkit import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-twilio-api-token-0123456789abcdef"
 CONVERSATION_KEY = "test-sms-conversation-key-0123456789"
 PG = ("127.0.0.1", 5432)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
